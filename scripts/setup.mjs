@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Brings a fresh checkout to a runnable state with no downloads beyond the npm registry and Debian's
+// packages: installs node_modules from the lock when they are missing or stale, and, with --for-tests, the
+// Debian packages the tests use. Electron's binary and libtensorflow cannot be downloaded on offline
+// workstations, so their downloads are skipped; the workbench falls back to lab mode and the wasm engine.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const forTests = process.argv.includes('--for-tests');
+const stampFile = `${root}node_modules/.rtk-workbench-install-stamp`;
+
+function lockHash() {
+  return createHash('sha256').update(readFileSync(`${root}package-lock.json`)).digest('hex');
+}
+
+function run(command, argumentList, environment = {}) {
+  const result = spawnSync(command, argumentList, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...environment },
+  });
+  if (result.status !== 0) {
+    console.error(`setup: \`${command} ${argumentList.join(' ')}\` failed (exit ${result.status ?? result.signal}).`);
+    process.exit(1);
+  }
+}
+
+function installNodeModules() {
+  const wanted = lockHash();
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) return;
+  console.log('setup: installing npm dependencies from package-lock.json …');
+  run('npm', ['ci', '--no-audit', '--no-fund'], {
+    ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+    ONNXRUNTIME_NODE_INSTALL: 'skip',
+  });
+  writeFileSync(stampFile, wanted);
+}
+
+const testPackages = [
+  { name: 'chromium', present: () => existsSync('/usr/bin/chromium') },
+  { name: 'dataset-fashion-mnist', present: () => existsSync('/usr/share/datasets/fashion-mnist') },
+  { name: 'python3-onnx', present: () => spawnSync('/usr/bin/python3', ['-c', 'import onnx']).status === 0 },
+];
+
+function installTestPackages() {
+  const missing = testPackages.filter((entry) => !entry.present()).map((entry) => entry.name);
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  let hasAptGet = true;
+  try {
+    execFileSync('which', ['apt-get'], { stdio: 'ignore' });
+  } catch {
+    hasAptGet = false;
+  }
+  if (!isRoot || !hasAptGet) {
+    console.error(
+      `setup: the tests need these Debian packages: ${missing.join(', ')}. Install them with\n` +
+        `  sudo apt-get install -y ${missing.join(' ')}`,
+    );
+    process.exit(1);
+  }
+  console.log(`setup: installing Debian packages ${missing.join(', ')} …`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    DEBIAN_FRONTEND: 'noninteractive',
+  });
+}
+
+if (forTests) installTestPackages();
+installNodeModules();

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import type { EngineStatus } from '../../../src-shared/contracts/engine-status.js';
+import { openWorkbenchHost } from '../../services/workbench-host.js';
+import { resolveHomeDirectory } from '../../services/workbench-home.js';
+import { parseBackendFlag } from '../cli-arguments.js';
+
+function formatBytes(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+/** The doctor report as plain lines for a terminal. */
+export function formatEngineStatus(status: EngineStatus): string {
+  const lines = [
+    `Engine backend: ${status.chosenBackend}${status.forcedBackend !== null ? ' (forced)' : ''}`,
+  ];
+  for (const attempt of status.attempts) {
+    const mark = attempt.chosen ? '*' : attempt.loaded ? '+' : '-';
+    lines.push(`  ${mark} ${attempt.label.padEnd(28)} ${attempt.reason}`);
+  }
+  lines.push(
+    `WebAssembly SIMD: ${status.wasmSimd ? 'on' : 'off'}, threads: ${status.wasmThreads ? 'on' : 'off'}`,
+  );
+  lines.push(`CPU: ${status.cpuModel} (${status.cpuCores} cores)`);
+  lines.push(
+    `Memory: ${formatBytes(status.freeMemoryBytes)} free of ${formatBytes(status.totalMemoryBytes)}`,
+  );
+  lines.push(`Node ${status.nodeVersion}, TensorFlow.js ${status.tfjsVersion}, ${status.platform}`);
+  return lines.join('\n');
+}
+
+/** `rtk-workbench doctor [--json] [--backend NAME] [--home DIR]`: what the compute worker finds on this machine. */
+export async function doctorCommand(argumentList: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argumentList,
+    options: {
+      json: { type: 'boolean', default: false },
+      backend: { type: 'string' },
+      home: { type: 'string' },
+    },
+    strict: true,
+  });
+  const host = openWorkbenchHost({
+    homeDirectory: resolveHomeDirectory(values.home),
+    mode: 'lab',
+    forcedBackend: parseBackendFlag(values.backend),
+  });
+  try {
+    const status = await host.services.handlers.getEngineStatus({ refresh: true });
+    console.log(values.json ? JSON.stringify(status, null, 2) : formatEngineStatus(status));
+    return 0;
+  } finally {
+    await host.close();
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The renderer's Content-Security-Policy: scripts only from the app itself, no plugins, no framing, and network
+ * access only to the app (and, in lab mode, its event socket).
+ */
+export function contentSecurityPolicy(eventSocketOrigin: string | null): string {
+  const connect = eventSocketOrigin === null ? "'self'" : `'self' ${eventSocketOrigin}`;
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src ${connect}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}

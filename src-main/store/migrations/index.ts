@@ -1,0 +1,12 @@
+import type Database from 'better-sqlite3';
+import { initialSchema } from './0001-initial-schema.js';
+
+/** One forward-only schema change. `version` is its number; they apply in order, each in one transaction. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly up: (database: Database.Database) => void;
+}
+
+/** Every migration this version of the workbench knows, in order. */
+export const migrations: readonly Migration[] = [initialSchema];

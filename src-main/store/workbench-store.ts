@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { openDatabase } from './database.js';
+import type { OpenDatabase } from './database.js';
+import { DatasetsRepository } from './repositories/datasets-repository.js';
+import { ExperimentsRepository } from './repositories/experiments-repository.js';
+
+/** The store of one workbench home: the database and its repositories. */
+export interface WorkbenchStore {
+  readonly database: OpenDatabase;
+  readonly datasets: DatasetsRepository;
+  readonly experiments: ExperimentsRepository;
+  close(): void;
+}
+
+/** The database file inside a workbench home. */
+export function databaseFile(homeDirectory: string): string {
+  return join(homeDirectory, 'workbench.sqlite');
+}
+
+/** Opens the store of the workbench home at `homeDirectory`, migrating it if needed. */
+export function openWorkbenchStore(homeDirectory: string): WorkbenchStore {
+  const database = openDatabase(databaseFile(homeDirectory));
+  return {
+    database,
+    datasets: new DatasetsRepository(database.connection),
+    experiments: new ExperimentsRepository(database.connection),
+    close: () => database.close(),
+  };
+}

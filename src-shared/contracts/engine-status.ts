@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** The TensorFlow.js backends the engine can run on, in the order it tries them. */
+export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const backendNameSchema = z.enum(backendNames);
+export type BackendName = z.infer<typeof backendNameSchema>;
+
+/** One rung of the backend ladder: whether it loaded and, if not, why. */
+export const backendAttemptSchema = z.object({
+  name: backendNameSchema,
+  label: z.string(),
+  loaded: z.boolean(),
+  chosen: z.boolean(),
+  reason: z.string(),
+});
+export type BackendAttempt = z.infer<typeof backendAttemptSchema>;
+
+/** What the compute worker's `doctor` job reports about this machine. */
+export const engineStatusSchema = z.object({
+  chosenBackend: backendNameSchema,
+  forcedBackend: backendNameSchema.nullable(),
+  attempts: z.array(backendAttemptSchema),
+  wasmSimd: z.boolean(),
+  wasmThreads: z.boolean(),
+  cpuCores: z.number().int().positive(),
+  cpuModel: z.string(),
+  totalMemoryBytes: z.number().nonnegative(),
+  freeMemoryBytes: z.number().nonnegative(),
+  platform: z.string(),
+  nodeVersion: z.string(),
+  tfjsVersion: z.string(),
+  checkedAt: z.string(),
+});
+export type EngineStatus = z.infer<typeof engineStatusSchema>;

@@ -1,0 +1,65 @@
+import { vi } from 'vitest';
+import type { Mock } from 'vitest';
+import type { HomeData, WorkbenchHandlers } from '../../src-shared/contracts/api.js';
+import type { EngineStatus } from '../../src-shared/contracts/engine-status.js';
+import { EventBus } from '../../src-main/services/event-bus.js';
+import type { WorkbenchServices } from '../../src-main/services/workbench-services.js';
+
+export const sampleEngineStatus: EngineStatus = {
+  chosenBackend: 'wasm',
+  forcedBackend: null,
+  attempts: [
+    {
+      name: 'tensorflow-gpu',
+      label: 'TensorFlow (CUDA GPU)',
+      loaded: false,
+      chosen: false,
+      reason: 'not installed',
+    },
+    {
+      name: 'wasm',
+      label: 'WebAssembly',
+      loaded: true,
+      chosen: true,
+      reason: 'loaded and passed its self-test',
+    },
+  ],
+  wasmSimd: true,
+  wasmThreads: false,
+  cpuCores: 2,
+  cpuModel: 'test CPU',
+  totalMemoryBytes: 1,
+  freeMemoryBytes: 1,
+  platform: 'linux x64',
+  nodeVersion: '20',
+  tfjsVersion: '4.22.0',
+  checkedAt: '2026-01-01T00:00:00.000Z',
+};
+
+export const sampleHome: HomeData = {
+  app: {
+    name: 'RTK Workbench',
+    version: '0.0.0',
+    mode: 'lab',
+    homeDirectory: '/tmp/home',
+    databaseSchemaVersion: 1,
+  },
+  engine: sampleEngineStatus,
+  engineError: null,
+  worker: { state: 'ready', pid: 1, restarts: 0, lastCrash: null },
+  datasets: [],
+  experiments: [],
+};
+
+type SpyHandlers = { [Name in keyof WorkbenchHandlers]: Mock<WorkbenchHandlers[Name]> };
+
+/** Services whose handlers are spies returning fixed data, so tests can see whether they ran. */
+export function createFakeServices(): WorkbenchServices & { handlers: SpyHandlers } {
+  const handlers: SpyHandlers = {
+    getHome: vi.fn<WorkbenchHandlers['getHome']>(() => Promise.resolve(sampleHome)),
+    getEngineStatus: vi.fn<WorkbenchHandlers['getEngineStatus']>(() => Promise.resolve(sampleEngineStatus)),
+    listDatasets: vi.fn<WorkbenchHandlers['listDatasets']>(() => Promise.resolve([])),
+    listExperiments: vi.fn<WorkbenchHandlers['listExperiments']>(() => Promise.resolve([])),
+  };
+  return { handlers, events: new EventBus(), warmUp: () => Promise.resolve() };
+}

@@ -1,0 +1,94 @@
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { callNames, eventNames, workbenchCalls, workbenchEvents } from '../../../src-shared/contracts/api.js';
+import type {
+  CallArguments,
+  CallInput,
+  CallResult,
+  HomeData,
+  WorkbenchApi,
+} from '../../../src-shared/contracts/api.js';
+import type { DatasetSummary, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
+import type { EngineStatus } from '../../../src-shared/contracts/engine-status.js';
+import { dispatchCall } from '../../../src-shared/contracts/dispatch.js';
+import { createFakeServices } from '../../support/fake-services.js';
+
+describe('the API contract', () => {
+  it('pins every call name, channel and result type', () => {
+    expect(Object.fromEntries(callNames.map((name) => [name, workbenchCalls[name].channel]))).toEqual({
+      getHome: 'home:get',
+      getEngineStatus: 'engine:status',
+      listDatasets: 'datasets:list',
+      listExperiments: 'experiments:list',
+    });
+    expectTypeOf<CallResult<'getHome'>>().toEqualTypeOf<HomeData>();
+    expectTypeOf<CallResult<'getEngineStatus'>>().toEqualTypeOf<EngineStatus>();
+    expectTypeOf<CallResult<'listDatasets'>>().toEqualTypeOf<DatasetSummary[]>();
+    expectTypeOf<CallResult<'listExperiments'>>().toEqualTypeOf<ExperimentSummary[]>();
+    expectTypeOf<CallInput<'getEngineStatus'>>().toEqualTypeOf<{ refresh?: boolean | undefined }>();
+    expectTypeOf<CallArguments<'getEngineStatus'>>().toEqualTypeOf<{ refresh: boolean }>();
+    expectTypeOf<WorkbenchApi['getHome']>().returns.toEqualTypeOf<Promise<HomeData>>();
+    expectTypeOf<WorkbenchApi['onEngineStatus']>().parameter(0).parameter(0).toEqualTypeOf<EngineStatus>();
+  });
+
+  it('pins every event name and channel', () => {
+    expect(Object.fromEntries(eventNames.map((name) => [name, workbenchEvents[name].channel]))).toEqual({
+      onEngineStatus: 'engine:status-changed',
+      onWorkerState: 'worker:state-changed',
+    });
+  });
+
+  it('gives every call and event a unique channel in domain:verb form', () => {
+    const channels = [
+      ...callNames.map((name) => workbenchCalls[name].channel),
+      ...eventNames.map((name) => workbenchEvents[name].channel),
+    ];
+    expect(new Set(channels).size).toBe(channels.length);
+    for (const channel of channels) expect(channel).toMatch(/^[a-z]+:[a-z-]+$/);
+  });
+});
+
+describe('dispatchCall', () => {
+  it('rejects a malformed payload with a readable message and never calls the service', async () => {
+    const services = createFakeServices();
+    const outcome = await dispatchCall(services.handlers, 'engine:status', { refresh: 'yes' });
+    expect(outcome).toEqual({
+      ok: false,
+      error: { code: 'invalid-arguments', message: expect.stringContaining('refresh') as string },
+    });
+    expect(outcome.ok ? '' : outcome.error.message).toMatch(
+      /Invalid arguments for engine:status: refresh: .*boolean/,
+    );
+    expect(services.handlers.getEngineStatus).not.toHaveBeenCalled();
+  });
+
+  it('rejects unknown fields, since the schemas are strict', async () => {
+    const services = createFakeServices();
+    const outcome = await dispatchCall(services.handlers, 'datasets:list', { sql: 'DROP TABLE datasets' });
+    expect(outcome.ok).toBe(false);
+    expect(services.handlers.listDatasets).not.toHaveBeenCalled();
+  });
+
+  it('rejects an unknown channel', async () => {
+    const services = createFakeServices();
+    const outcome = await dispatchCall(services.handlers, 'store:drop', {});
+    expect(outcome).toEqual({
+      ok: false,
+      error: { code: 'unknown-call', message: '"store:drop" is not a workbench call.' },
+    });
+  });
+
+  it('passes validated arguments with defaults to the handler and returns its result', async () => {
+    const services = createFakeServices();
+    const outcome = await dispatchCall(services.handlers, 'engine:status', undefined);
+    expect(outcome.ok).toBe(true);
+    expect(services.handlers.getEngineStatus).toHaveBeenCalledWith({ refresh: false });
+  });
+
+  it('turns a handler error into a failure envelope', async () => {
+    const services = createFakeServices();
+    services.handlers.listDatasets.mockRejectedValueOnce(new Error('disk unplugged'));
+    const outcome = await dispatchCall(services.handlers, 'datasets:list', {});
+    expect(outcome).toEqual({ ok: false, error: { code: 'failed', message: 'disk unplugged' } });
+    expect(vi.isMockFunction(services.handlers.listDatasets)).toBe(true);
+  });
+});
