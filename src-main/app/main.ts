@@ -1,0 +1,3 @@
+import { startDesktopApp } from './desktop-app.js';
+
+startDesktopApp();
