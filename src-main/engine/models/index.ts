@@ -1,0 +1,3 @@
+export { buildBackbone, countTrainableParameters, runBackbone } from './backbone.js';
+export { batchNormEpsilon, batchNormMomentum } from './graph-layers.js';
+export type { Backbone, BackboneOptions, BackboneOutputs, FeatureTap } from './types.js';
