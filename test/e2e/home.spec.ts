@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, request, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+
+const serverStartMilliseconds = 60_000;
+// Doctor loads each backend in turn in the compute worker; on a small CI machine that takes a while.
+const doctorMilliseconds = 90_000;
+
+interface LabServerProcess {
+  readonly child: ChildProcess;
+  readonly urlWithToken: string;
+  readonly output: () => string;
+}
+
+/** Starts `rtk-workbench serve` on a free port and resolves once it prints its lab-mode URL. */
+function startServer(homeDirectory: string): Promise<LabServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['bin/rtk-workbench.js', 'serve', '--home', homeDirectory, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`The lab server printed no URL within ${serverStartMilliseconds} ms. Output:\n${output}`),
+      );
+    }, serverStartMilliseconds);
+    const collect = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const match = /lab mode:\s*(\S+\?token=\S+)/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve({ child, urlWithToken: match[1], output: () => output });
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `The lab server exited (code ${code}, signal ${signal}) before printing its URL:\n${output}`,
+        ),
+      );
+    });
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Collects every console error and warning and every uncaught exception of the page. */
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      problems.push(`console ${message.type()}: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return problems;
+}
+
+let homeDirectory = '';
+let server: LabServerProcess | null = null;
+
+function labServer(): LabServerProcess {
+  if (server === null) throw new Error('The lab server did not start (see beforeAll).');
+  return server;
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(serverStartMilliseconds + 10_000);
+  homeDirectory = await mkdtemp(join(tmpdir(), 'rtk-workbench-e2e-'));
+  server = await startServer(homeDirectory);
+});
+
+test.afterAll(async () => {
+  if (server !== null) await stopServer(server.child);
+  if (homeDirectory !== '') await rm(homeDirectory, { recursive: true, force: true });
+});
+
+test('the home shows the engine, the empty lists with their first steps, and no console problems', async ({
+  page,
+}) => {
+  test.setTimeout(doctorMilliseconds + 60_000);
+  const problems = watchConsole(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(labServer().urlWithToken);
+
+  await expect(page.getByTestId('app-mode')).toHaveText('Lab mode (browser)');
+  await expect(page.getByTestId('app-version')).toHaveText(/^Version \d+\.\d+\.\d+/);
+  await expect(page.getByTestId('home-folder')).toHaveText(homeDirectory);
+  expect(new URL(page.url()).searchParams.has('token'), 'the token is removed from the address bar').toBe(
+    false,
+  );
+
+  const engine = page.getByTestId('engine-status');
+  const engineError = page.getByTestId('engine-error');
+  await expect(engine.or(engineError)).toBeVisible({ timeout: doctorMilliseconds });
+  expect(await engineError.count(), `doctor failed: ${(await engineError.allTextContents()).join(' ')}`).toBe(
+    0,
+  );
+  await expect(engine).toHaveAttribute('data-backend', 'wasm');
+  await expect(engine).toContainText('WebAssembly on the CPU');
+  await expect(page.getByTestId('engine-simd')).toHaveText(/^(Yes|No)$/);
+  await expect(page.getByTestId('worker-status')).toHaveAttribute('data-state', 'ready');
+
+  const datasets = page.getByTestId('datasets-empty');
+  await expect(datasets).toContainText('No datasets yet');
+  await expect(datasets.getByRole('button', { name: 'Import a dataset' })).toBeDisabled();
+  const experiments = page.getByTestId('experiments-empty');
+  await expect(experiments).toContainText('No experiments yet');
+  await expect(experiments.getByRole('button', { name: 'Try the demo' })).toBeDisabled();
+
+  await page.screenshot({ path: 'test-results/home-1280x800.png' });
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.screenshot({ path: 'test-results/home-1920x1080.png' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: 'test-results/home-dark-1280x800.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  const checkAgain = page.getByRole('button', { name: 'Check again' });
+  await checkAgain.click();
+  await expect(page.getByRole('button', { name: 'Check again' })).toBeEnabled({
+    timeout: doctorMilliseconds,
+  });
+  await expect(engine).toHaveAttribute('data-backend', 'wasm');
+
+  await page.reload();
+  await expect(
+    page.getByTestId('engine-status'),
+    'the session cookie keeps the page signed in',
+  ).toHaveAttribute('data-backend', 'wasm');
+
+  expect(problems).toEqual([]);
+});
+
+test('the API refuses a call without the token', async () => {
+  const origin = new URL(labServer().urlWithToken).origin;
+  const token = new URL(labServer().urlWithToken).searchParams.get('token') ?? '';
+  const context = await request.newContext();
+  try {
+    const refused = await context.post(`${origin}/api/home:get`, { data: {} });
+    expect(refused.status()).toBe(401);
+    expect(await refused.json()).toMatchObject({ ok: false });
+
+    const wrongToken = await context.post(`${origin}/api/home:get`, {
+      data: {},
+      headers: { 'x-workbench-token': `${token}x` },
+    });
+    expect(wrongToken.status()).toBe(401);
+
+    const allowed = await context.post(`${origin}/api/home:get`, {
+      data: {},
+      headers: { 'x-workbench-token': token },
+    });
+    expect(allowed.status()).toBe(200);
+    expect(await allowed.json()).toMatchObject({ ok: true, result: { app: { mode: 'lab' } } });
+  } finally {
+    await context.dispose();
+  }
+});
