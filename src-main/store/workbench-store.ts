@@ -3,12 +3,14 @@ import { openDatabase } from './database.js';
 import type { OpenDatabase } from './database.js';
 import { DatasetsRepository } from './repositories/datasets-repository.js';
 import { ExperimentsRepository } from './repositories/experiments-repository.js';
+import { RunsRepository } from './repositories/runs-repository.js';
 
 /** The store of one workbench home: the database and its repositories. */
 export interface WorkbenchStore {
   readonly database: OpenDatabase;
   readonly datasets: DatasetsRepository;
   readonly experiments: ExperimentsRepository;
+  readonly runs: RunsRepository;
   close(): void;
 }
 
@@ -24,6 +26,7 @@ export function openWorkbenchStore(homeDirectory: string): WorkbenchStore {
     database,
     datasets: new DatasetsRepository(database.connection),
     experiments: new ExperimentsRepository(database.connection),
+    runs: new RunsRepository(database.connection),
     close: () => database.close(),
   };
 }

@@ -4,6 +4,11 @@ import type { AppInfo, DatasetSummary, ExperimentSummary } from './domain-types.
 import { workerStateSchema } from './domain-types.js';
 import type { WorkerState } from './domain-types.js';
 import { engineStatusSchema } from './engine-status.js';
+import { runEpochEventSchema, runProgressSchema, runSummarySchema } from './run-types.js';
+import type { EpochRecord, ExperimentResults, RunSummary } from './run-types.js';
+import { importProgressSchema } from './worker-protocol.js';
+import { experimentSpecSchema } from '../domain/experiment-spec.js';
+import type { ExperimentSpec } from '../domain/experiment-spec.js';
 import type { EngineStatus } from './engine-status.js';
 
 /** What the home screen shows in one round trip. */
@@ -17,6 +22,48 @@ export interface HomeData {
 }
 
 const noArguments = z.object({}).strict();
+const byId = z.object({ id: z.string().min(1) }).strict();
+
+/** A dataset with its manifest and health report (as stored JSON objects). */
+export interface DatasetDetails {
+  readonly dataset: DatasetSummary;
+  readonly manifest: unknown;
+  readonly health: unknown;
+}
+
+/** The result of an import: the dataset, and whether identical content was already imported. */
+export interface ImportOutcome {
+  readonly dataset: DatasetSummary;
+  readonly alreadyImported: boolean;
+  readonly seconds: number;
+}
+
+/** An experiment with its spec and runs. */
+export interface ExperimentDetails {
+  readonly experiment: ExperimentSummary;
+  readonly spec: ExperimentSpec;
+  readonly runs: readonly RunSummary[];
+}
+
+/** A run with every recorded epoch. */
+export interface RunDetails {
+  readonly run: RunSummary;
+  readonly epochs: readonly EpochRecord[];
+}
+
+/** The arguments of a dataset import. */
+export const importDatasetArgumentsSchema = z
+  .object({
+    source: z.string().min(1, 'pick a file or folder'),
+    format: z.enum(['auto', 'cifar10', 'cifar100', 'svhn', 'cinic10', 'folder', 'idx']).default('auto'),
+    name: z.string().trim().min(1).max(200).optional(),
+    size: z.number().int().min(8).max(1024).optional(),
+    channels: z.union([z.literal(1), z.literal(3)]).optional(),
+    validationFraction: z.number().min(0).lt(1).optional(),
+    seed: z.number().int().min(0).optional(),
+    cifar100Labels: z.enum(['fine', 'coarse']).optional(),
+  })
+  .strict();
 
 /**
  * Every call the UI can make. The key is the function name the preload and the lab client expose; the channel
@@ -37,6 +84,32 @@ export const workbenchCalls = {
     'experiments:list',
     z.object({ datasetId: z.string().min(1).optional() }).strict(),
   ),
+  /** Imports a dataset file or folder; progress arrives as onImportProgress events. */
+  importDataset: defineCall<ImportOutcome>()('datasets:import', importDatasetArgumentsSchema),
+  /** One dataset with its manifest and health report. */
+  getDataset: defineCall<DatasetDetails>()('datasets:get', byId),
+  /** Validates an experiment spec, creates its runs (methods × seeds, plus the teacher) and queues them. */
+  createExperiment: defineCall<ExperimentDetails>()(
+    'experiments:create',
+    z.object({ spec: experimentSpecSchema }).strict(),
+  ),
+  /** One experiment with its spec and runs. */
+  getExperiment: defineCall<ExperimentDetails>()('experiments:get', byId),
+  /** Mean ± std over seeds per method, gains over the student alone, per-class deltas. */
+  getExperimentResults: defineCall<ExperimentResults>()('experiments:results', byId),
+  /** Runs, most recently queued first, optionally of one experiment. */
+  listRuns: defineCall<RunSummary[]>()(
+    'runs:list',
+    z.object({ experimentId: z.string().min(1).optional() }).strict(),
+  ),
+  /** One run with every recorded epoch. */
+  getRun: defineCall<RunDetails>()('runs:get', byId),
+  /** Pauses a running run after its current batch, or holds a queued one. */
+  pauseRun: defineCall<RunSummary>()('runs:pause', byId),
+  /** Queues a paused, interrupted or failed run again; it continues from its last checkpoint. */
+  resumeRun: defineCall<RunSummary>()('runs:resume', byId),
+  /** Cancels a run. */
+  cancelRun: defineCall<RunSummary>()('runs:cancel', byId),
 } as const;
 
 /** Every event the UI can receive. */
@@ -45,6 +118,14 @@ export const workbenchEvents = {
   onEngineStatus: defineEvent('engine:status-changed', engineStatusSchema),
   /** The compute worker changed state: started, crashed and restarted, stopped. */
   onWorkerState: defineEvent('worker:state-changed', workerStateSchema),
+  /** A run changed status (queued, running, paused, interrupted, failed, done, cancelled) or finished an epoch. */
+  onRunStatus: defineEvent('runs:status-changed', runSummarySchema),
+  /** Live training progress of the running run, a few times a second at most. */
+  onRunProgress: defineEvent('runs:progress', runProgressSchema),
+  /** A run finished an epoch; its metrics. */
+  onRunEpoch: defineEvent('runs:epoch', runEpochEventSchema),
+  /** Progress of the dataset import in flight. */
+  onImportProgress: defineEvent('datasets:import-progress', importProgressSchema),
 } as const;
 
 export type WorkbenchCalls = typeof workbenchCalls;

@@ -1,15 +1,120 @@
 import { z } from 'zod';
+import { distillationMethods } from '../domain/method-catalog.js';
 import { backendNameSchema, engineStatusSchema } from './engine-status.js';
+import { epochRecordSchema } from './run-types.js';
 
-/** Jobs the compute worker runs. Each has a type; later issues add more. */
+const learningRateScheduleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('constant') }),
+  z.object({ kind: z.literal('step'), milestones: z.array(z.number().int()), gamma: z.number() }),
+  z.object({ kind: z.literal('cosine'), minimum: z.number() }),
+]);
+
+/** Everything the worker needs to train one run; the main process resolves it from the experiment spec. */
+export const trainRunJobSchema = z.object({
+  type: z.literal('train-run'),
+  runId: z.string(),
+  forcedBackend: backendNameSchema.nullable(),
+  datasetDirectory: z.string(),
+  runDirectory: z.string(),
+  student: z.object({ backbone: z.string() }),
+  teacher: z
+    .discriminatedUnion('source', [
+      z.object({ source: z.literal('run'), backbone: z.string(), modelDirectory: z.string() }),
+      z.object({ source: z.literal('import'), modelDirectory: z.string() }),
+    ])
+    .nullable(),
+  method: z.enum(distillationMethods),
+  hyperparameters: z.record(z.string(), z.union([z.number(), z.string()])),
+  epochs: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  learningRate: z.number().positive(),
+  momentum: z.number(),
+  weightDecay: z.number(),
+  learningRateSchedule: learningRateScheduleSchema,
+  warmupEpochs: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  augmentation: z.object({ randomCrop: z.boolean(), padding: z.number().int(), horizontalFlip: z.boolean() }),
+  subset: z.object({
+    trainImages: z.number().int().positive().nullable(),
+    testImages: z.number().int().positive().nullable(),
+  }),
+});
+export type TrainRunJob = z.infer<typeof trainRunJobSchema>;
+
+/** An import of a dataset into the workbench home's cache. */
+export const importDatasetJobSchema = z.object({
+  type: z.literal('import-dataset'),
+  source: z.string(),
+  target: z.string(),
+  format: z.enum(['auto', 'cifar10', 'cifar100', 'svhn', 'cinic10', 'folder', 'idx']),
+  name: z.string().optional(),
+  size: z.number().int().positive().optional(),
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  validationFraction: z.number().min(0).lt(1).optional(),
+  seed: z.number().int().optional(),
+  cifar100Labels: z.enum(['fine', 'coarse']).optional(),
+});
+export type ImportDatasetJob = z.infer<typeof importDatasetJobSchema>;
+
+/** Jobs the compute worker runs. */
 export const workerJobSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('doctor'), forcedBackend: backendNameSchema.nullable() }),
+  trainRunJobSchema,
+  importDatasetJobSchema,
 ]);
 export type WorkerJob = z.infer<typeof workerJobSchema>;
+
+/** How a train-run job ended. */
+export const trainRunResultSchema = z.object({
+  status: z.enum(['completed', 'stopped']),
+  completedEpochs: z.number().int(),
+  resumedFromEpoch: z.number().int(),
+  backend: z.string(),
+  modelDirectory: z.string().nullable(),
+});
+
+/** What an import-dataset job produced: the cache folder (renamed into place) and its manifest, as JSON. */
+export const importDatasetResultSchema = z.object({
+  directory: z.string(),
+  format: z.string(),
+  manifestJson: z.string(),
+  healthJson: z.string(),
+  seconds: z.number(),
+});
+
+/** Progress the worker reports while a train-run job runs. */
+export const trainProgressSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('preparing'), message: z.string() }),
+  z.object({
+    kind: z.literal('batch'),
+    epoch: z.number().int(),
+    batch: z.number().int(),
+    batches: z.number().int(),
+    learningRate: z.number(),
+    loss: z.object({ total: z.number(), ce: z.number(), kd: z.number(), feature: z.number() }),
+    imagesPerSecond: z.number(),
+  }),
+  z.object({ kind: z.literal('epoch'), record: epochRecordSchema, checkpointPath: z.string().nullable() }),
+]);
+export type TrainProgress = z.infer<typeof trainProgressSchema>;
+
+/** Progress of an import-dataset job. */
+export const importProgressSchema = z.object({
+  phase: z.string(),
+  done: z.number(),
+  total: z.number(),
+  unit: z.string(),
+  perSecond: z.number(),
+  etaSeconds: z.number().nullable(),
+  elapsedSeconds: z.number(),
+});
+export type ImportProgressReport = z.infer<typeof importProgressSchema>;
 
 /** What each job type resolves to. */
 export interface WorkerJobResults {
   doctor: z.infer<typeof engineStatusSchema>;
+  'train-run': z.infer<typeof trainRunResultSchema>;
+  'import-dataset': z.infer<typeof importDatasetResultSchema>;
 }
 
 /** Messages from the main process to the worker. */
@@ -32,4 +137,6 @@ export type FromWorkerMessage = z.infer<typeof fromWorkerMessageSchema>;
 /** Result schemas, so the main process never trusts a worker payload unchecked. */
 export const workerJobResultSchemas = {
   doctor: engineStatusSchema,
+  'train-run': trainRunResultSchema,
+  'import-dataset': importDatasetResultSchema,
 } as const satisfies { [Type in WorkerJob['type']]: z.ZodType<WorkerJobResults[Type]> };

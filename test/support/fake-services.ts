@@ -3,6 +3,7 @@ import type { Mock } from 'vitest';
 import type { HomeData, WorkbenchHandlers } from '../../src-shared/contracts/api.js';
 import type { EngineStatus } from '../../src-shared/contracts/engine-status.js';
 import { EventBus } from '../../src-main/services/event-bus.js';
+import type { RunQueue } from '../../src-main/services/run-queue.js';
 import type { WorkbenchServices } from '../../src-main/services/workbench-services.js';
 
 export const sampleEngineStatus: EngineStatus = {
@@ -60,6 +61,31 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     getEngineStatus: vi.fn<WorkbenchHandlers['getEngineStatus']>(() => Promise.resolve(sampleEngineStatus)),
     listDatasets: vi.fn<WorkbenchHandlers['listDatasets']>(() => Promise.resolve([])),
     listExperiments: vi.fn<WorkbenchHandlers['listExperiments']>(() => Promise.resolve([])),
+    importDataset: vi.fn<WorkbenchHandlers['importDataset']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    getDataset: vi.fn<WorkbenchHandlers['getDataset']>(() => Promise.reject(new Error('not in this fake'))),
+    createExperiment: vi.fn<WorkbenchHandlers['createExperiment']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    getExperiment: vi.fn<WorkbenchHandlers['getExperiment']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    getExperimentResults: vi.fn<WorkbenchHandlers['getExperimentResults']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    listRuns: vi.fn<WorkbenchHandlers['listRuns']>(() => Promise.resolve([])),
+    getRun: vi.fn<WorkbenchHandlers['getRun']>(() => Promise.reject(new Error('not in this fake'))),
+    pauseRun: vi.fn<WorkbenchHandlers['pauseRun']>(() => Promise.reject(new Error('not in this fake'))),
+    resumeRun: vi.fn<WorkbenchHandlers['resumeRun']>(() => Promise.reject(new Error('not in this fake'))),
+    cancelRun: vi.fn<WorkbenchHandlers['cancelRun']>(() => Promise.reject(new Error('not in this fake'))),
   };
-  return { handlers, events: new EventBus(), warmUp: () => Promise.resolve() };
+  const fakeQueue = {} as RunQueue;
+  return {
+    handlers,
+    events: new EventBus(),
+    runQueue: fakeQueue,
+    startQueue: () => undefined,
+    warmUp: () => Promise.resolve(),
+  };
 }

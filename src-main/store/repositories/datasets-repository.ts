@@ -14,30 +14,87 @@ interface DatasetRow {
   created_at: string;
 }
 
+/** A dataset to record once its cache folder is complete. */
+export interface NewDataset extends Omit<DatasetSummary, 'createdAt'> {
+  readonly fingerprint: string;
+  readonly cachePath: string;
+  readonly manifestJson: string;
+}
+
+const columns = `id, name, format, image_height, image_width, channels, class_count, train_count, test_count, created_at`;
+
 /** Reads and writes the datasets table; every statement is prepared once. */
 export class DatasetsRepository {
   private readonly listStatement: Database.Statement<[], DatasetRow>;
+  private readonly getStatement: Database.Statement<
+    [string],
+    DatasetRow & { cache_path: string; manifest_json: string }
+  >;
+  private readonly byFingerprintStatement: Database.Statement<[string], DatasetRow>;
+  private readonly insertStatement: Database.Statement;
 
   constructor(connection: Database.Database) {
     this.listStatement = connection.prepare(
-      `SELECT id, name, format, image_height, image_width, channels, class_count, train_count, test_count, created_at
-       FROM datasets WHERE deleted_at IS NULL ORDER BY created_at DESC`,
+      `SELECT ${columns} FROM datasets WHERE deleted_at IS NULL ORDER BY created_at DESC`,
     );
+    this.getStatement = connection.prepare(
+      `SELECT ${columns}, cache_path, manifest_json FROM datasets WHERE id = ? AND deleted_at IS NULL`,
+    );
+    this.byFingerprintStatement = connection.prepare(
+      `SELECT ${columns} FROM datasets WHERE fingerprint = ? AND deleted_at IS NULL`,
+    );
+    this.insertStatement = connection.prepare(
+      `INSERT INTO datasets (id, name, format, fingerprint, image_height, image_width, channels, class_count,
+         train_count, test_count, cache_path, manifest_json, created_at)
+       VALUES (@id, @name, @format, @fingerprint, @imageHeight, @imageWidth, @channels, @classCount, @trainCount,
+         @testCount, @cachePath, @manifestJson, @createdAt)`,
+    );
+  }
+
+  /** Records a dataset whose cache folder is complete. */
+  insert(dataset: NewDataset): DatasetSummary {
+    const createdAt = new Date().toISOString();
+    this.insertStatement.run({ ...dataset, createdAt });
+    const {
+      fingerprint: _fingerprint,
+      cachePath: _cachePath,
+      manifestJson: _manifestJson,
+      ...summary
+    } = dataset;
+    return { ...summary, createdAt };
+  }
+
+  /** A dataset with its cache folder and manifest, or undefined. */
+  get(id: string): (DatasetSummary & { cachePath: string; manifestJson: string }) | undefined {
+    const row = this.getStatement.get(id);
+    return row === undefined
+      ? undefined
+      : { ...toSummary(row), cachePath: row.cache_path, manifestJson: row.manifest_json };
+  }
+
+  /** The dataset with this content fingerprint, if one was imported already. */
+  findByFingerprint(fingerprint: string): DatasetSummary | undefined {
+    const row = this.byFingerprintStatement.get(fingerprint);
+    return row === undefined ? undefined : toSummary(row);
   }
 
   /** The datasets that are not deleted, newest first. */
   list(): DatasetSummary[] {
-    return this.listStatement.all().map((row) => ({
-      id: row.id,
-      name: row.name,
-      format: row.format,
-      imageHeight: row.image_height,
-      imageWidth: row.image_width,
-      channels: row.channels,
-      classCount: row.class_count,
-      trainCount: row.train_count,
-      testCount: row.test_count,
-      createdAt: row.created_at,
-    }));
+    return this.listStatement.all().map(toSummary);
   }
+}
+
+function toSummary(row: DatasetRow): DatasetSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    format: row.format,
+    imageHeight: row.image_height,
+    imageWidth: row.image_width,
+    channels: row.channels,
+    classCount: row.class_count,
+    trainCount: row.train_count,
+    testCount: row.test_count,
+    createdAt: row.created_at,
+  };
 }

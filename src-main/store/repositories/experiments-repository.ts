@@ -25,7 +25,24 @@ export class ExperimentsRepository {
   private readonly listStatement: Database.Statement<[], ExperimentRow>;
   private readonly listByDatasetStatement: Database.Statement<[string], ExperimentRow>;
 
-  constructor(connection: Database.Database) {
+  private readonly insertStatement: Database.Statement;
+  private readonly getStatement: Database.Statement<[string], ExperimentRow & { spec_json: string }>;
+  private readonly setStatusStatement: Database.Statement;
+  private readonly runCountStatement: Database.Statement<[string], { count: number }>;
+
+  constructor(private readonly connection: Database.Database) {
+    this.insertStatement = connection.prepare(
+      `INSERT INTO experiments (id, name, dataset_id, spec_json, status, created_at, updated_at)
+       VALUES (@id, @name, @datasetId, @specJson, 'queued', @now, @now)`,
+    );
+    this.getStatement = connection.prepare(
+      `SELECT e.id, e.name, e.dataset_id, d.name AS dataset_name, e.status, e.created_at, e.updated_at, e.spec_json
+       FROM experiments e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ? AND e.deleted_at IS NULL`,
+    );
+    this.setStatusStatement = connection.prepare(
+      `UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?`,
+    );
+    this.runCountStatement = connection.prepare(`SELECT COUNT(*) AS count FROM runs WHERE experiment_id = ?`);
     const select = `SELECT e.id, e.name, e.dataset_id, d.name AS dataset_name, e.status, e.created_at, e.updated_at
        FROM experiments e JOIN datasets d ON d.id = e.dataset_id WHERE e.deleted_at IS NULL`;
     this.listStatement = connection.prepare(`${select} ORDER BY e.created_at DESC`);
@@ -34,19 +51,44 @@ export class ExperimentsRepository {
     );
   }
 
+  /** Records a new experiment (its runs are created by the caller in the same transaction). */
+  insert(experiment: { id: string; name: string; datasetId: string; specJson: string }): void {
+    this.insertStatement.run({ ...experiment, now: new Date().toISOString() });
+  }
+
+  /** Runs `work` in one transaction. */
+  transaction<Result>(work: () => Result): Result {
+    return this.connection.transaction(work)();
+  }
+
+  /** One experiment with its stored spec, or undefined. */
+  get(id: string): (ExperimentSummary & { specJson: string }) | undefined {
+    const row = this.getStatement.get(id);
+    return row === undefined ? undefined : { ...this.toSummary(row), specJson: row.spec_json };
+  }
+
+  /** Sets an experiment's overall status. */
+  setStatus(id: string, status: ExperimentSummary['status']): void {
+    this.setStatusStatement.run(status, new Date().toISOString(), id);
+  }
+
   /** The experiments that are not deleted, newest first, optionally of one dataset. */
   list(datasetId?: string): ExperimentSummary[] {
     const rows =
       datasetId === undefined ? this.listStatement.all() : this.listByDatasetStatement.all(datasetId);
-    return rows.map((row) => ({
+    return rows.map((row) => this.toSummary(row));
+  }
+
+  private toSummary(row: ExperimentRow): ExperimentSummary {
+    return {
       id: row.id,
       name: row.name,
       datasetId: row.dataset_id,
       datasetName: row.dataset_name,
       status: toStatus(row.status),
-      runCount: 0,
+      runCount: this.runCountStatement.get(row.id)?.count ?? 0,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
-    }));
+    };
   }
 }

@@ -20,6 +20,7 @@ vi.mock('../../../src-main/store/workbench-store.js', () => ({
       database: { schemaVersion: 1 },
       datasets: { list: () => [] },
       experiments: { list: () => [] },
+      runs: { interruptAbandoned: () => 0, listWithStatus: () => [] },
       close: () => store.close(),
     };
   },

@@ -19,6 +19,16 @@ describe('the API contract', () => {
       getEngineStatus: 'engine:status',
       listDatasets: 'datasets:list',
       listExperiments: 'experiments:list',
+      importDataset: 'datasets:import',
+      getDataset: 'datasets:get',
+      createExperiment: 'experiments:create',
+      getExperiment: 'experiments:get',
+      getExperimentResults: 'experiments:results',
+      listRuns: 'runs:list',
+      getRun: 'runs:get',
+      pauseRun: 'runs:pause',
+      resumeRun: 'runs:resume',
+      cancelRun: 'runs:cancel',
     });
     expectTypeOf<CallResult<'getHome'>>().toEqualTypeOf<HomeData>();
     expectTypeOf<CallResult<'getEngineStatus'>>().toEqualTypeOf<EngineStatus>();
@@ -34,6 +44,10 @@ describe('the API contract', () => {
     expect(Object.fromEntries(eventNames.map((name) => [name, workbenchEvents[name].channel]))).toEqual({
       onEngineStatus: 'engine:status-changed',
       onWorkerState: 'worker:state-changed',
+      onRunStatus: 'runs:status-changed',
+      onRunProgress: 'runs:progress',
+      onRunEpoch: 'runs:epoch',
+      onImportProgress: 'datasets:import-progress',
     });
   });
 
