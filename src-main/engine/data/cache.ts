@@ -1,0 +1,315 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as fsSync from 'node:fs';
+import * as path from 'node:path';
+import type { ChannelStatistics, ImageShape, ImageSplit } from './types.js';
+import type { DatasetFormat, DecodedSplit, SizeCount, SplitName, UnreadableFile } from './formats/types.js';
+import { datasetFormats, splitNames } from './formats/types.js';
+import { DatasetFormatError } from './formats/errors.js';
+
+/** Version of the cache layout; a cache of another version is refused rather than misread. */
+export const cacheVersion = 1;
+export const manifestFileName = 'manifest.json';
+export const healthFileName = 'health.json';
+
+/** One split as the manifest records it. */
+export interface CachedSplitEntry {
+  readonly name: SplitName;
+  readonly count: number;
+  readonly countsPerClass: readonly number[];
+  /** uint8 NHWC pixels, `count * height * width * channels` bytes. */
+  readonly imagesFile: string;
+  /** uint16 little-endian labels, `count * 2` bytes. */
+  readonly labelsFile: string;
+}
+
+/** The manifest of one imported dataset (`<cache>/manifest.json`). */
+export interface DatasetManifest {
+  readonly version: number;
+  readonly name: string;
+  readonly format: DatasetFormat;
+  readonly sources: readonly string[];
+  readonly importedAt: string;
+  readonly classNames: readonly string[];
+  readonly shape: ImageShape;
+  readonly splits: readonly CachedSplitEntry[];
+  /** Per-channel mean and std of the train split, on the 0..255 scale. */
+  readonly statistics: ChannelStatistics;
+  /** SHA-256 of the content (class names, shape, every split's pixels and labels); not of the paths. */
+  readonly fingerprint: string;
+  /** How the validation split was carved from train, or null when none was (or the source had one). */
+  readonly validation: { readonly fraction: number; readonly seed: number } | null;
+  /** How the test split was carved from train when the source had none, else null. */
+  readonly carvedTest: { readonly fraction: number; readonly seed: number } | null;
+  /** Thumbnail PNGs per class index, paths relative to the cache folder. */
+  readonly thumbnails: readonly (readonly string[])[];
+  readonly healthFile: string;
+}
+
+/** Exact-duplicate images inside one split. */
+export interface SplitDuplicates {
+  readonly split: SplitName;
+  /** Sets of two or more identical images. */
+  readonly groups: number;
+  /** Images beyond the first of each set (what removing duplicates would remove). */
+  readonly extraCopies: number;
+}
+
+/** Images of `split` that also appear, pixel for pixel, in `otherSplit` (an earlier split). */
+export interface CrossSplitDuplicates {
+  readonly split: SplitName;
+  readonly otherSplit: SplitName;
+  readonly images: number;
+}
+
+/** One set of identical images, as an example for the user. */
+export interface DuplicateExample {
+  readonly members: readonly { readonly split: SplitName; readonly index: number; readonly label: number }[];
+}
+
+/** The health report of one imported dataset (`<cache>/health.json`). */
+export interface HealthReport {
+  readonly version: number;
+  readonly classNames: readonly string[];
+  readonly countsPerClass: readonly { readonly split: SplitName; readonly counts: readonly number[] }[];
+  /** Largest over smallest class count in train; null when a class has no training image. */
+  readonly imbalanceRatio: number | null;
+  readonly duplicates: {
+    readonly withinSplits: readonly SplitDuplicates[];
+    readonly acrossSplits: readonly CrossSplitDuplicates[];
+    /** Sets of identical images that carry different labels. */
+    readonly conflictingLabels: number;
+    /** At most 20 sets, for the UI. */
+    readonly examples: readonly DuplicateExample[];
+  };
+  readonly unreadableFiles: readonly UnreadableFile[];
+  readonly ignoredFileCount: number;
+  /** Sizes of the source images before resizing, most common first. */
+  readonly sizeSpread: readonly SizeCount[];
+  readonly notes: readonly string[];
+}
+
+/** File names of a split's pixels and labels inside the cache folder. */
+export function splitFileNames(split: SplitName): { imagesFile: string; labelsFile: string } {
+  return { imagesFile: `${split}-images.u8`, labelsFile: `${split}-labels.u16le` };
+}
+
+function labelBytes(labels: Uint16Array): Uint8Array {
+  // Labels are stored little-endian whatever the host, so a cache moves between machines.
+  const bytes = new Uint8Array(labels.length * 2);
+  const view = new DataView(bytes.buffer);
+  for (let index = 0; index < labels.length; index += 1) view.setUint16(index * 2, labels[index] ?? 0, true);
+  return bytes;
+}
+
+/** SHA-256 over the class names, shape and every split's pixels and labels, in split order. */
+export function computeFingerprint(
+  classNames: readonly string[],
+  shape: ImageShape,
+  splits: readonly Pick<DecodedSplit, 'name' | 'count' | 'images' | 'labels'>[],
+): string {
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify({
+      version: cacheVersion,
+      classNames,
+      shape,
+      splits: splits.map((split) => ({ name: split.name, count: split.count })),
+    }),
+  );
+  for (const split of splits) {
+    hash.update(split.images);
+    hash.update(labelBytes(split.labels));
+  }
+  return hash.digest('hex');
+}
+
+async function writeDurably(file: string, data: Uint8Array | string): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes the pixels, labels, health report and manifest of a dataset into `directory` (which exists). */
+export async function writeCacheFiles(
+  directory: string,
+  manifest: DatasetManifest,
+  health: HealthReport,
+  splits: readonly DecodedSplit[],
+): Promise<void> {
+  for (const split of splits) {
+    const entry = manifest.splits.find((candidate) => candidate.name === split.name);
+    if (entry === undefined) throw new Error(`manifest has no entry for split ${split.name}`);
+    await writeDurably(path.join(directory, entry.imagesFile), split.images);
+    await writeDurably(path.join(directory, entry.labelsFile), labelBytes(split.labels));
+  }
+  await writeDurably(path.join(directory, manifest.healthFile), `${JSON.stringify(health, null, 2)}\n`);
+  await writeDurably(path.join(directory, manifestFileName), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DatasetFormatError(file, `${file} is not valid JSON: ${detail}.`);
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return fsSync.readFileSync(file, 'utf8');
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DatasetFormatError(file, `${file} cannot be read: ${detail}.`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCountArray(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((item) => Number.isInteger(item) && (item as number) >= 0);
+}
+
+/** Reads and checks a cache's manifest.json. */
+export function readManifest(directory: string): DatasetManifest {
+  const file = path.join(directory, manifestFileName);
+  const value = parseJson(file, readText(file));
+  const problem = (what: string): never => {
+    throw new DatasetFormatError(file, `${file} is not a dataset manifest: ${what}.`);
+  };
+  if (!isRecord(value)) return problem('expected a JSON object');
+  if (value.version !== cacheVersion)
+    return problem(`version ${String(value.version)}, expected ${cacheVersion}`);
+  if (!(datasetFormats as readonly unknown[]).includes(value.format))
+    return problem(`unknown format ${String(value.format)}`);
+  const classNames = value.classNames;
+  if (
+    !Array.isArray(classNames) ||
+    classNames.length === 0 ||
+    !classNames.every((name) => typeof name === 'string')
+  ) {
+    return problem('classNames must be a non-empty list of names');
+  }
+  const shape = value.shape;
+  if (!isCountArray(shape) || shape.length !== 3 || shape.some((size) => size === 0)) {
+    return problem('shape must be [height, width, channels] of positive integers');
+  }
+  const splits = value.splits;
+  if (!Array.isArray(splits) || splits.length === 0) return problem('splits must be a non-empty list');
+  for (const split of splits) {
+    if (
+      !isRecord(split) ||
+      !(splitNames as readonly unknown[]).includes(split.name) ||
+      !Number.isInteger(split.count) ||
+      !isCountArray(split.countsPerClass) ||
+      typeof split.imagesFile !== 'string' ||
+      typeof split.labelsFile !== 'string' ||
+      path.basename(split.imagesFile) !== split.imagesFile ||
+      path.basename(split.labelsFile) !== split.labelsFile
+    ) {
+      return problem('a split entry lacks name, count, countsPerClass, imagesFile or labelsFile');
+    }
+  }
+  if (typeof value.fingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(value.fingerprint)) {
+    return problem('fingerprint must be a SHA-256 hex digest');
+  }
+  const statistics = value.statistics;
+  if (!isRecord(statistics) || !Array.isArray(statistics.mean) || !Array.isArray(statistics.std)) {
+    return problem('statistics must hold mean and std');
+  }
+  return value as unknown as DatasetManifest;
+}
+
+/** Reads a cache's health.json. */
+export function readHealthReport(directory: string): HealthReport {
+  const manifest = readManifest(directory);
+  const file = path.join(directory, manifest.healthFile);
+  const value = parseJson(file, readText(file));
+  if (!isRecord(value) || value.version !== cacheVersion || !Array.isArray(value.countsPerClass)) {
+    throw new DatasetFormatError(file, `${file} is not a health report of cache version ${cacheVersion}.`);
+  }
+  return value as unknown as HealthReport;
+}
+
+function readExactly(file: string, expectedBytes: number): Uint8Array {
+  let descriptor: number;
+  try {
+    descriptor = fsSync.openSync(file, 'r');
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DatasetFormatError(file, `${file} cannot be opened: ${detail}.`);
+  }
+  try {
+    const size = fsSync.fstatSync(descriptor).size;
+    if (size !== expectedBytes) {
+      throw new DatasetFormatError(
+        file,
+        `${file} is ${size} bytes long; the manifest says ${expectedBytes}.`,
+      );
+    }
+    // An ArrayBuffer of our own keeps the data aligned for the Uint16Array view of the labels.
+    const bytes = new Uint8Array(new ArrayBuffer(expectedBytes));
+    let offset = 0;
+    while (offset < expectedBytes) {
+      const read = fsSync.readSync(descriptor, bytes, offset, expectedBytes - offset, offset);
+      if (read === 0)
+        throw new DatasetFormatError(file, `${file} ended after ${offset} of ${expectedBytes} bytes.`);
+      offset += read;
+    }
+    return bytes;
+  } finally {
+    fsSync.closeSync(descriptor);
+  }
+}
+
+function hostIsLittleEndian(): boolean {
+  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+}
+
+/** Loads one split of an imported dataset for the trainer: one read of the pixels, one of the labels. */
+export function loadCachedSplit(directory: string, split: SplitName): ImageSplit {
+  const manifest = readManifest(directory);
+  const entry = manifest.splits.find((candidate) => candidate.name === split);
+  if (entry === undefined) {
+    const available = manifest.splits.map((candidate) => candidate.name).join(', ');
+    throw new DatasetFormatError(
+      path.join(directory, manifestFileName),
+      `${path.join(directory, manifestFileName)} has no ${split} split; it has ${available}.`,
+    );
+  }
+  const [height, width, channels] = manifest.shape;
+  const images = readExactly(path.join(directory, entry.imagesFile), entry.count * height * width * channels);
+  const labelFile = path.join(directory, entry.labelsFile);
+  const rawLabels = readExactly(labelFile, entry.count * 2);
+  let labels = new Uint16Array(rawLabels.buffer, 0, entry.count);
+  if (!hostIsLittleEndian()) {
+    const view = new DataView(rawLabels.buffer);
+    labels = Uint16Array.from({ length: entry.count }, (_, index) => view.getUint16(index * 2, true));
+  }
+  for (let index = 0; index < entry.count; index += 1) {
+    if ((labels[index] ?? 0) >= manifest.classNames.length) {
+      throw new DatasetFormatError(
+        labelFile,
+        `${labelFile}: label ${labels[index]} of image ${index} is outside the ${manifest.classNames.length} classes.`,
+      );
+    }
+  }
+  return { images, labels, count: entry.count, shape: manifest.shape, classNames: manifest.classNames };
+}
+
+/** Recomputes a cache's fingerprint from its files; true when it matches the manifest. */
+export function verifyCache(directory: string): boolean {
+  const manifest = readManifest(directory);
+  const splits = manifest.splits.map((entry) => ({
+    name: entry.name,
+    ...loadCachedSplit(directory, entry.name),
+  }));
+  return computeFingerprint(manifest.classNames, manifest.shape, splits) === manifest.fingerprint;
+}
