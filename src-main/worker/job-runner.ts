@@ -1,17 +1,42 @@
+import type { BackendName, EngineStatus } from '../../src-shared/contracts/engine-status.js';
+import { trainProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
 import type { WorkerJob, WorkerJobResults } from '../../src-shared/contracts/worker-protocol.js';
 import { initializeBackend } from '../engine/backends/backend-ladder.js';
+import { runImportJob } from './import-job.js';
+import { runTrainJob } from './train-job.js';
 
 /** Reports progress of the job in flight to the main process. */
 export type ProgressReporter = (progress: unknown) => void;
 
+let engine: { forced: BackendName | null; status: Promise<EngineStatus> } | null = null;
+
+/** The engine's backend, initialised once per worker and again only when a job forces another one. */
+function ensureBackend(forced: BackendName | null, refresh: boolean): Promise<EngineStatus> {
+  if (engine === null || engine.forced !== forced || refresh) {
+    engine = { forced, status: initializeBackend({ forced }) };
+  }
+  return engine.status;
+}
+
 /** Runs one job inside the worker and resolves to its result. */
-export function runJob(
+export async function runJob(
   job: WorkerJob,
-  _reportProgress: ProgressReporter,
-  _signal: AbortSignal,
+  reportProgress: ProgressReporter,
+  signal: AbortSignal,
 ): Promise<WorkerJobResults[WorkerJob['type']]> {
   switch (job.type) {
     case 'doctor':
-      return initializeBackend({ forced: job.forcedBackend });
+      return ensureBackend(job.forcedBackend, true);
+    case 'train-run': {
+      const status = await ensureBackend(job.forcedBackend, false);
+      return runTrainJob(
+        job,
+        status.chosenBackend,
+        (progress) => reportProgress(trainProgressSchema.parse(progress)),
+        signal,
+      );
+    }
+    case 'import-dataset':
+      return runImportJob(job, reportProgress, signal);
   }
 }

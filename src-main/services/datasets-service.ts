@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DatasetSummary } from '../../src-shared/contracts/domain-types.js';
+import type { ImportDatasetJob, ImportProgressReport } from '../../src-shared/contracts/worker-protocol.js';
+import { importProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
+import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import type { WorkbenchStore } from '../store/workbench-store.js';
+
+/** What an import needs from the caller; the cache folder is chosen by the service. */
+export type ImportDatasetRequest = Omit<ImportDatasetJob, 'type' | 'target'>;
+
+/** The outcome of an import: the dataset, and whether identical content was already there. */
+export interface ImportedDataset {
+  readonly dataset: DatasetSummary;
+  readonly alreadyImported: boolean;
+  readonly seconds: number;
+}
+
+interface ManifestFields {
+  name: string;
+  format: string;
+  fingerprint: string;
+  shape: [number, number, number];
+  classNames: string[];
+  splits: { name: string; count: number }[];
+}
+
+/** Where a dataset's cache lives inside a workbench home. */
+export function datasetDirectory(homeDirectory: string, datasetId: string): string {
+  return join(homeDirectory, 'datasets', datasetId);
+}
+
+/**
+ * Imports a dataset through the compute worker into `<home>/datasets/<id>/` and records it in the store only
+ * once the cache folder is complete. Identical content (same fingerprint) is recognised: the new copy is
+ * removed and the existing dataset returned.
+ */
+export async function importDatasetIntoStore(
+  context: { store: WorkbenchStore; supervisor: WorkerSupervisor; homeDirectory: string },
+  request: ImportDatasetRequest,
+  onProgress: (progress: ImportProgressReport) => void,
+): Promise<ImportedDataset> {
+  const id = randomUUID();
+  const target = datasetDirectory(context.homeDirectory, id);
+  const result = await context.supervisor.run({ type: 'import-dataset', ...request, target }, (progress) => {
+    const parsed = importProgressSchema.safeParse(progress);
+    if (parsed.success) onProgress(parsed.data);
+  });
+  const manifest = JSON.parse(result.manifestJson) as ManifestFields;
+  const existing = context.store.datasets.findByFingerprint(manifest.fingerprint);
+  if (existing !== undefined) {
+    await rm(result.directory, { recursive: true, force: true });
+    return { dataset: existing, alreadyImported: true, seconds: result.seconds };
+  }
+  const count = (split: string): number => manifest.splits.find((entry) => entry.name === split)?.count ?? 0;
+  try {
+    const dataset = context.store.datasets.insert({
+      id,
+      name: manifest.name,
+      format: manifest.format,
+      fingerprint: manifest.fingerprint,
+      imageHeight: manifest.shape[0],
+      imageWidth: manifest.shape[1],
+      channels: manifest.shape[2],
+      classCount: manifest.classNames.length,
+      trainCount: count('train'),
+      testCount: count('test'),
+      cachePath: result.directory,
+      manifestJson: result.manifestJson,
+    });
+    return { dataset, alreadyImported: false, seconds: result.seconds };
+  } catch (error) {
+    await rm(result.directory, { recursive: true, force: true });
+    throw error;
+  }
+}

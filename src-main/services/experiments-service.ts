@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { ExperimentDetails } from '../../src-shared/contracts/api.js';
+import type {
+  ExperimentResults,
+  MeanAndSpread,
+  MethodResult,
+  RunSummary,
+} from '../../src-shared/contracts/run-types.js';
+import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
+import { describeSpecProblems, experimentSpecSchema } from '../../src-shared/domain/experiment-spec.js';
+import type { ExperimentSpec, ExperimentSpecInput } from '../../src-shared/domain/experiment-spec.js';
+import {
+  distillationMethods,
+  methodCatalog,
+  resolveHyperparameters,
+} from '../../src-shared/domain/method-catalog.js';
+import type { WorkbenchStore } from '../store/workbench-store.js';
+import type { NewRun } from '../store/repositories/runs-repository.js';
+
+/** Raised for an experiment that cannot be created; `problems` lists each with its JSON path. */
+export class ExperimentSpecError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`The experiment cannot be created:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ExperimentSpecError';
+  }
+}
+
+interface ImportedModelJson {
+  modelTopology?: {
+    config?: { layers?: { config?: { batch_input_shape?: (number | null)[]; units?: number } }[] };
+  };
+}
+
+function checkImportedTeacher(
+  path: string,
+  dataset: { imageHeight: number; imageWidth: number; channels: number; classCount: number },
+): string[] {
+  if (!existsSync(path)) return [`$.teacher.modelJsonPath: ${path} does not exist`];
+  let parsed: ImportedModelJson;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as ImportedModelJson;
+  } catch (error) {
+    return [
+      `$.teacher.modelJsonPath: ${path} is not JSON (${error instanceof Error ? error.message : String(error)})`,
+    ];
+  }
+  const layers = parsed.modelTopology?.config?.layers;
+  if (!Array.isArray(layers) || layers.length === 0) {
+    return [
+      `$.teacher.modelJsonPath: ${path} is not a TensorFlow.js layers model (no modelTopology.config.layers)`,
+    ];
+  }
+  const problems: string[] = [];
+  const inputShape = layers[0]?.config?.batch_input_shape?.slice(1);
+  const expected = [dataset.imageHeight, dataset.imageWidth, dataset.channels];
+  if (inputShape === undefined || inputShape.join('x') !== expected.join('x')) {
+    problems.push(
+      `$.teacher.modelJsonPath: the teacher takes ${inputShape?.join('x') ?? 'an unknown'} input but the dataset's images are ${expected.join('x')}`,
+    );
+  }
+  const units = layers.at(-1)?.config?.units;
+  if (units !== dataset.classCount) {
+    problems.push(
+      `$.teacher.modelJsonPath: the teacher predicts ${units ?? 'an unknown number of'} classes but the dataset has ${dataset.classCount}`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * Validates a spec against the schema and the store (dataset, teacher, backbones for the dataset's images),
+ * then records the experiment and its runs in one transaction: the teacher's run first when the teacher is
+ * trained here, then methods × seeds student runs. Throws ExperimentSpecError listing every problem.
+ */
+export function createExperiment(
+  store: WorkbenchStore,
+  input: ExperimentSpecInput | ExperimentSpec,
+): ExperimentDetails {
+  const parsed = experimentSpecSchema.safeParse(input);
+  if (!parsed.success) throw new ExperimentSpecError(describeSpecProblems(parsed.error));
+  const spec = parsed.data;
+  const dataset = store.datasets.get(spec.datasetId);
+  if (dataset === undefined)
+    throw new ExperimentSpecError([`$.datasetId: there is no dataset "${spec.datasetId}" in this workbench`]);
+  const problems: string[] = [];
+  const sizes = {
+    classes: dataset.classCount,
+    inputShape: [dataset.imageHeight, dataset.imageWidth, dataset.channels] as const,
+  };
+  let studentTaps = 0;
+  try {
+    studentTaps = describeBackbone(spec.student.backbone, sizes).taps.length;
+  } catch (error) {
+    problems.push(`$.student.backbone: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let teacherTaps = 0;
+  let teacherBackbone = 'imported';
+  if (spec.teacher.source === 'train') {
+    teacherBackbone = spec.teacher.backbone;
+    try {
+      teacherTaps = describeBackbone(spec.teacher.backbone, sizes).taps.length;
+    } catch (error) {
+      problems.push(`$.teacher.backbone: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } else if (spec.teacher.source === 'run') {
+    const teacherRun = store.runs.get(spec.teacher.runId);
+    if (teacherRun === undefined) {
+      problems.push(`$.teacher.runId: there is no run "${spec.teacher.runId}"`);
+    } else if (teacherRun.status !== 'done') {
+      problems.push(
+        `$.teacher.runId: run ${teacherRun.id} is ${teacherRun.status}; a teacher must be a finished run`,
+      );
+    } else {
+      const teacherExperiment = store.experiments.get(teacherRun.experimentId);
+      const teacherSpec =
+        teacherExperiment === undefined
+          ? undefined
+          : (JSON.parse(teacherExperiment.specJson) as ExperimentSpec);
+      const teacherDataset =
+        teacherSpec === undefined ? undefined : store.datasets.get(teacherSpec.datasetId);
+      if (
+        teacherDataset === undefined ||
+        teacherDataset.classCount !== dataset.classCount ||
+        teacherDataset.imageHeight !== dataset.imageHeight ||
+        teacherDataset.imageWidth !== dataset.imageWidth ||
+        teacherDataset.channels !== dataset.channels
+      ) {
+        problems.push(
+          `$.teacher.runId: run ${teacherRun.id} was trained on ${teacherDataset === undefined ? 'an unknown dataset' : `${teacherDataset.classCount} classes of ${teacherDataset.imageHeight}x${teacherDataset.imageWidth}x${teacherDataset.channels} images`}, but this dataset has ${dataset.classCount} classes of ${dataset.imageHeight}x${dataset.imageWidth}x${dataset.channels}`,
+        );
+      }
+      teacherBackbone = teacherRun.backbone;
+      teacherTaps = describeBackbone(teacherRun.backbone, sizes).taps.length;
+    }
+  } else {
+    problems.push(...checkImportedTeacher(spec.teacher.modelJsonPath, dataset));
+  }
+  for (const method of spec.methods) {
+    try {
+      resolveHyperparameters(method, spec.hyperparameters[method] ?? {}, {
+        teacher: Math.max(teacherTaps, 1),
+        student: Math.max(studentTaps, 1),
+      });
+    } catch (error) {
+      problems.push(`$.hyperparameters.${method}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (problems.length > 0) throw new ExperimentSpecError(problems);
+
+  const experimentId = randomUUID();
+  const runs: NewRun[] = [];
+  let teacherRunId: string | null = spec.teacher.source === 'run' ? spec.teacher.runId : null;
+  if (spec.teacher.source === 'train' && spec.methods.some((method) => methodCatalog[method].needsTeacher)) {
+    teacherRunId = randomUUID();
+    runs.push({
+      id: teacherRunId,
+      experimentId,
+      role: 'teacher',
+      method: 'none',
+      backbone: teacherBackbone,
+      seed: spec.seeds[0] ?? 0,
+      teacherRunId: null,
+      configJson: JSON.stringify({ role: 'teacher' }),
+      epochsTotal: spec.teacher.epochs ?? spec.schedule.epochs,
+    });
+  }
+  for (const method of distillationMethods.filter((known) => spec.methods.includes(known))) {
+    for (const seed of spec.seeds) {
+      runs.push({
+        id: randomUUID(),
+        experimentId,
+        role: 'student',
+        method,
+        backbone: spec.student.backbone,
+        seed,
+        teacherRunId:
+          methodCatalog[method].needsTeacher && spec.teacher.source !== 'import' ? teacherRunId : null,
+        configJson: JSON.stringify({ method, hyperparameters: spec.hyperparameters[method] ?? {} }),
+        epochsTotal: spec.schedule.epochs,
+      });
+    }
+  }
+  store.experiments.transaction(() => {
+    store.experiments.insert({
+      id: experimentId,
+      name: spec.name,
+      datasetId: spec.datasetId,
+      specJson: JSON.stringify(spec),
+    });
+    store.runs.createMany(runs);
+  });
+  return requireExperimentDetails(store, experimentId);
+}
+
+/** An experiment with its spec and runs; throws a readable error for an unknown id. */
+export function requireExperimentDetails(store: WorkbenchStore, experimentId: string): ExperimentDetails {
+  const experiment = store.experiments.get(experimentId);
+  if (experiment === undefined) throw new Error(`There is no experiment ${experimentId}.`);
+  const { specJson, ...summary } = experiment;
+  return {
+    experiment: summary,
+    spec: JSON.parse(specJson) as ExperimentSpec,
+    runs: store.runs.listOfExperiment(experimentId),
+  };
+}
+
+function meanAndSpread(values: readonly number[]): MeanAndSpread | null {
+  if (values.length === 0) return null;
+  const mean = values.reduce((total, value) => total + value, 0) / values.length;
+  const variance =
+    values.length > 1
+      ? values.reduce((total, value) => total + (value - mean) ** 2, 0) / (values.length - 1)
+      : 0;
+  return { mean, std: Math.sqrt(variance), count: values.length };
+}
+
+function lastPerClass(store: WorkbenchStore, run: RunSummary): (number | null)[] | null {
+  return store.runs.epochs(run.id).at(-1)?.perClass ?? null;
+}
+
+function meanPerClass(rows: readonly (readonly (number | null)[])[]): (number | null)[] | null {
+  if (rows.length === 0) return null;
+  const width = Math.max(...rows.map((row) => row.length));
+  return Array.from({ length: width }, (_, classIndex) => {
+    const values = rows
+      .map((row) => row[classIndex])
+      .filter((value): value is number => typeof value === 'number');
+    return values.length === 0 ? null : values.reduce((total, value) => total + value, 0) / values.length;
+  });
+}
+
+/** The results table of an experiment: per method mean ± std over seeds, gains over the student alone. */
+export function experimentResults(store: WorkbenchStore, experimentId: string): ExperimentResults {
+  const { spec, runs } = requireExperimentDetails(store, experimentId);
+  const dataset = store.datasets.get(spec.datasetId);
+  const classNames =
+    dataset === undefined
+      ? []
+      : ((JSON.parse(dataset.manifestJson) as { classNames?: string[] }).classNames ?? []);
+  const teacherRun =
+    runs.find((run) => run.role === 'teacher') ??
+    (spec.teacher.source === 'run' ? store.runs.get(spec.teacher.runId) : undefined);
+  const students = runs.filter((run) => run.role === 'student');
+  const perMethod = distillationMethods
+    .filter((method) => spec.methods.includes(method))
+    .map((method) => {
+      const methodRuns = students.filter((run) => run.method === method);
+      const finished = methodRuns.filter((run) => run.status === 'done');
+      return {
+        method,
+        runs: methodRuns,
+        best: meanAndSpread(finished.flatMap((run) => (run.bestTestTop1 === null ? [] : [run.bestTestTop1]))),
+        last: meanAndSpread(finished.flatMap((run) => (run.lastTestTop1 === null ? [] : [run.lastTestTop1]))),
+        perClass: meanPerClass(
+          finished.flatMap((run) => {
+            const row = lastPerClass(store, run);
+            return row === null ? [] : [row];
+          }),
+        ),
+        finished: finished.length,
+      };
+    });
+  const baseline = perMethod.find((entry) => entry.method === 'none');
+  const methods: MethodResult[] = perMethod.map((entry) => {
+    const isBaseline = entry.method === 'none';
+    const gain = (value: MeanAndSpread | null, reference: MeanAndSpread | null | undefined): number | null =>
+      isBaseline || value === null || reference === null || reference === undefined
+        ? null
+        : value.mean - reference.mean;
+    const baselineClasses = baseline?.perClass ?? null;
+    return {
+      method: entry.method,
+      runIds: entry.runs.map((run) => run.id),
+      seeds: entry.runs.map((run) => run.seed),
+      finishedRuns: entry.finished,
+      best: entry.best,
+      last: entry.last,
+      gainBest: gain(entry.best, baseline?.best),
+      gainLast: gain(entry.last, baseline?.last),
+      perClassDelta:
+        isBaseline || entry.perClass === null || baselineClasses === null
+          ? null
+          : entry.perClass.map((value, index) => {
+              const reference = baselineClasses[index];
+              return value === null || reference === null || reference === undefined
+                ? null
+                : value - reference;
+            }),
+    };
+  });
+  return {
+    experimentId,
+    classNames,
+    teacher:
+      teacherRun === undefined
+        ? spec.teacher.source === 'import'
+          ? {
+              runId: null,
+              backbone: `imported model (${basename(dirname(spec.teacher.modelJsonPath))})`,
+              bestTop1: null,
+              lastTop1: null,
+            }
+          : null
+        : {
+            runId: teacherRun.id,
+            backbone: teacherRun.backbone,
+            bestTop1: teacherRun.bestTestTop1,
+            lastTop1: teacherRun.lastTestTop1,
+          },
+    studentBackbone: spec.student.backbone,
+    methods,
+  };
+}

@@ -1,0 +1,345 @@
+import { dirname, join } from 'node:path';
+import type { RunStatus, RunSummary } from '../../src-shared/contracts/run-types.js';
+import { trainProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
+import type { TrainProgress, TrainRunJob } from '../../src-shared/contracts/worker-protocol.js';
+import type { BackendName } from '../../src-shared/contracts/engine-status.js';
+import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
+import { WorkerCrashedError } from '../jobs/worker-supervisor.js';
+import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import type { WorkbenchStore } from '../store/workbench-store.js';
+import type { EventBus } from './event-bus.js';
+
+/** Where a run keeps its checkpoints and trained model inside a workbench home. */
+export function runDirectory(homeDirectory: string, runId: string): string {
+  return join(homeDirectory, 'runs', runId);
+}
+
+/** The trained model of a finished run. */
+export function runModelDirectory(homeDirectory: string, runId: string): string {
+  return join(runDirectory(homeDirectory, runId), 'model');
+}
+
+const digitFormats = new Set(['svhn', 'idx']);
+const finishedStatuses: ReadonlySet<RunStatus> = new Set(['done', 'failed', 'cancelled']);
+
+/** A readable reason for a failed run, naming the usual causes in plain words. */
+export function describeRunFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code =
+    (error as NodeJS.ErrnoException | null)?.code ?? /\b(ENOSPC|EACCES|EROFS|EPERM)\b/.exec(message)?.[1];
+  switch (code) {
+    case 'ENOSPC':
+      return `The disk is full, so the run's checkpoint could not be written (${message}). Free some space and resume.`;
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return `The workbench home cannot be written to (${message}). Check the folder's permissions and resume.`;
+    default:
+      return message;
+  }
+}
+
+interface ActiveRun {
+  readonly runId: string;
+  stopAs: 'paused' | 'cancelled' | null;
+  imagesPerSecond: number | null;
+  lastProgressEvent: number;
+}
+
+/**
+ * Runs the queued runs one at a time on the compute worker, in queue order, recording every epoch in the
+ * store as it finishes. Survives worker crashes (the run becomes interrupted with the reason) and restarts
+ * (runs left running are marked interrupted at start-up), and resumes runs from their last checkpoint.
+ */
+export class RunQueue {
+  private active: ActiveRun | null = null;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: WorkbenchStore,
+    private readonly supervisor: WorkerSupervisor,
+    private readonly events: EventBus,
+    private readonly homeDirectory: string,
+    private readonly forcedBackend: BackendName | null,
+  ) {}
+
+  /** Marks runs that a dead process left running as interrupted; call once at start-up. */
+  recoverAbandonedRuns(): number {
+    return this.store.runs.interruptAbandoned(
+      'The workbench stopped while this run was training. Resume it to continue from its last checkpoint.',
+    );
+  }
+
+  /** The run being trained now, if any. */
+  get activeRunId(): string | null {
+    return this.active?.runId ?? null;
+  }
+
+  /** Starts the next eligible queued run if none is running. */
+  pump(): void {
+    if (this.active !== null) return;
+    const next = this.nextEligible();
+    if (next === undefined) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      return;
+    }
+    this.active = { runId: next.id, stopAs: null, imagesPerSecond: null, lastProgressEvent: 0 };
+    this.execute(next).finally(() => {
+      this.active = null;
+      this.pump();
+    });
+  }
+
+  /** Resolves when no run is running and none that can run is queued. */
+  whenIdle(): Promise<void> {
+    if (this.active === null && this.nextEligible() === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Pauses a run: a running one finishes its batch and stops; a queued one is held. */
+  pause(runId: string): RunSummary {
+    const run = this.requireRun(runId);
+    if (this.active?.runId === runId) {
+      this.active.stopAs = 'paused';
+      this.supervisor.stopAll();
+    } else if (run.status === 'queued') {
+      this.setStatus(run, 'paused');
+    } else {
+      throw new Error(`Run ${runId} is ${run.status}; only a queued or running run can be paused.`);
+    }
+    return this.requireRun(runId);
+  }
+
+  /** Cancels a queued, paused, interrupted or running run. */
+  cancel(runId: string): RunSummary {
+    const run = this.requireRun(runId);
+    if (this.active?.runId === runId) {
+      this.active.stopAs = 'cancelled';
+      this.supervisor.stopAll();
+    } else if (!finishedStatuses.has(run.status)) {
+      this.setStatus(run, 'cancelled');
+    } else {
+      throw new Error(`Run ${runId} is already ${run.status}; there is nothing to cancel.`);
+    }
+    return this.requireRun(runId);
+  }
+
+  /** Puts a paused, interrupted or failed run back in the queue; it continues from its last checkpoint. */
+  resume(runId: string): RunSummary {
+    const run = this.requireRun(runId);
+    if (run.status !== 'paused' && run.status !== 'interrupted' && run.status !== 'failed') {
+      throw new Error(
+        `Run ${runId} is ${run.status}; only a paused, interrupted or failed run can be resumed.`,
+      );
+    }
+    const checkpoint = this.store.runs.latestCheckpoint(runId);
+    this.store.runs.truncateAfter(runId, checkpoint?.epoch ?? 0);
+    this.store.runs.requeue(runId);
+    this.publishStatus(runId);
+    this.pump();
+    return this.requireRun(runId);
+  }
+
+  private requireRun(runId: string): RunSummary {
+    const run = this.store.runs.get(runId);
+    if (run === undefined) throw new Error(`There is no run ${runId}.`);
+    return run;
+  }
+
+  private nextEligible(): RunSummary | undefined {
+    for (const run of this.store.runs.listWithStatus('queued')) {
+      if (run.teacherRunId === null) return run;
+      const teacher = this.store.runs.get(run.teacherRunId);
+      if (teacher?.status === 'done') return run;
+      if (teacher === undefined || finishedStatuses.has(teacher.status)) {
+        this.setStatus(
+          run,
+          'failed',
+          `Its teacher run ${run.teacherRunId} ended ${teacher?.status ?? 'missing'}, so there is no teacher to learn from.`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  private setStatus(
+    run: RunSummary,
+    status: RunStatus,
+    error: string | null = null,
+    backend: string | null = null,
+  ): void {
+    this.store.runs.setStatus(run.id, status, error, backend);
+    this.publishStatus(run.id);
+  }
+
+  private publishStatus(runId: string): void {
+    const run = this.store.runs.get(runId);
+    if (run === undefined) return;
+    this.updateExperimentStatus(run.experimentId);
+    this.events.publish('onRunStatus', run);
+  }
+
+  private updateExperimentStatus(experimentId: string): void {
+    const runs = this.store.runs.listOfExperiment(experimentId);
+    const statuses = new Set(runs.map((run) => run.status));
+    const status = statuses.has('running')
+      ? 'running'
+      : statuses.has('queued')
+        ? 'queued'
+        : statuses.has('paused') || statuses.has('interrupted')
+          ? 'paused'
+          : statuses.has('failed')
+            ? 'failed'
+            : runs.every((run) => run.status === 'cancelled')
+              ? 'cancelled'
+              : 'done';
+    this.store.experiments.setStatus(experimentId, status);
+  }
+
+  private buildJob(run: RunSummary): TrainRunJob {
+    const experiment = this.store.experiments.get(run.experimentId);
+    if (experiment === undefined) throw new Error(`Run ${run.id} belongs to a missing experiment.`);
+    const spec = JSON.parse(experiment.specJson) as ExperimentSpec;
+    const dataset = this.store.datasets.get(spec.datasetId);
+    if (dataset === undefined) throw new Error(`The dataset of run ${run.id} is no longer in the workbench.`);
+    let teacher: TrainRunJob['teacher'] = null;
+    if (run.role === 'student' && run.method !== 'none') {
+      if (spec.teacher.source === 'import') {
+        teacher = { source: 'import', modelDirectory: dirname(spec.teacher.modelJsonPath) };
+      } else {
+        const teacherRunId = run.teacherRunId ?? (spec.teacher.source === 'run' ? spec.teacher.runId : null);
+        const teacherRun = teacherRunId === null ? undefined : this.store.runs.get(teacherRunId);
+        if (teacherRun === undefined) throw new Error(`Run ${run.id} has no trained teacher.`);
+        teacher = {
+          source: 'run',
+          backbone: teacherRun.backbone,
+          modelDirectory: runModelDirectory(this.homeDirectory, teacherRun.id),
+        };
+      }
+    }
+    const flip = spec.augmentation.horizontalFlip;
+    return {
+      type: 'train-run',
+      runId: run.id,
+      forcedBackend: this.forcedBackend,
+      datasetDirectory: dataset.cachePath,
+      runDirectory: runDirectory(this.homeDirectory, run.id),
+      student: { backbone: run.backbone },
+      teacher,
+      method: run.method,
+      hyperparameters: spec.hyperparameters[run.method] ?? {},
+      epochs: run.epochsTotal,
+      batchSize: spec.schedule.batchSize,
+      learningRate: spec.schedule.learningRate,
+      momentum: spec.schedule.momentum,
+      weightDecay: spec.schedule.weightDecay,
+      learningRateSchedule: spec.schedule.learningRateSchedule,
+      warmupEpochs: spec.schedule.warmupEpochs,
+      seed: run.seed,
+      augmentation: {
+        randomCrop: spec.augmentation.randomCrop,
+        padding: spec.augmentation.padding,
+        horizontalFlip: flip === 'auto' ? !digitFormats.has(dataset.format) : flip,
+      },
+      subset: { trainImages: spec.subset?.trainImages ?? null, testImages: spec.subset?.testImages ?? null },
+    };
+  }
+
+  private onProgress(run: RunSummary, active: ActiveRun, job: TrainRunJob, progress: TrainProgress): void {
+    if (progress.kind === 'epoch') {
+      this.store.runs.recordEpoch(run.id, progress.record, progress.checkpointPath);
+      this.events.publish('onRunEpoch', { runId: run.id, record: progress.record });
+      this.publishStatus(run.id);
+      return;
+    }
+    const now = performance.now();
+    // The UI needs no more than a few updates a second; the last batch of an epoch always goes out.
+    if (
+      progress.kind === 'batch' &&
+      now - active.lastProgressEvent < 200 &&
+      progress.batch !== progress.batches
+    )
+      return;
+    active.lastProgressEvent = now;
+    if (progress.kind === 'preparing') {
+      this.events.publish('onRunProgress', {
+        runId: run.id,
+        phase: 'preparing',
+        message: progress.message,
+        epoch: 0,
+        epochs: job.epochs,
+        batch: 0,
+        batches: 0,
+        loss: null,
+        imagesPerSecond: null,
+        etaSeconds: null,
+      });
+      return;
+    }
+    active.imagesPerSecond =
+      active.imagesPerSecond === null
+        ? progress.imagesPerSecond
+        : 0.8 * active.imagesPerSecond + 0.2 * progress.imagesPerSecond;
+    const remainingBatches =
+      (job.epochs - progress.epoch) * progress.batches + (progress.batches - progress.batch);
+    const etaSeconds = (remainingBatches * job.batchSize) / Math.max(active.imagesPerSecond, 1e-6);
+    this.events.publish('onRunProgress', {
+      runId: run.id,
+      phase: 'training',
+      message: null,
+      epoch: progress.epoch,
+      epochs: job.epochs,
+      batch: progress.batch,
+      batches: progress.batches,
+      loss: progress.loss,
+      imagesPerSecond: active.imagesPerSecond,
+      etaSeconds,
+    });
+  }
+
+  private async execute(run: RunSummary): Promise<void> {
+    const active = this.active;
+    if (active === null) return;
+    let job: TrainRunJob;
+    try {
+      job = this.buildJob(run);
+    } catch (error) {
+      this.setStatus(run, 'failed', describeRunFailure(error));
+      return;
+    }
+    this.setStatus(run, 'running');
+    let progressError: unknown = null;
+    try {
+      const result = await this.supervisor.run(job, (raw) => {
+        const parsed = trainProgressSchema.safeParse(raw);
+        if (!parsed.success || progressError !== null) return;
+        try {
+          this.onProgress(run, active, job, parsed.data);
+        } catch (error) {
+          progressError = error;
+          this.supervisor.stopAll();
+        }
+      });
+      if (progressError !== null) throw progressError;
+      if (result.status === 'completed') {
+        this.setStatus(run, 'done', null, result.backend);
+      } else {
+        this.setStatus(run, active.stopAs ?? 'paused', null, result.backend);
+      }
+    } catch (error) {
+      if (error instanceof WorkerCrashedError) {
+        this.setStatus(
+          run,
+          'interrupted',
+          `${error.reason} Resume the run to continue from its last checkpoint.`,
+        );
+      } else {
+        this.setStatus(
+          run,
+          active.stopAs === 'cancelled' ? 'cancelled' : 'failed',
+          describeRunFailure(error),
+        );
+      }
+    }
+  }
+}

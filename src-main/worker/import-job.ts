@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImportDatasetJob, WorkerJobResults } from '../../src-shared/contracts/worker-protocol.js';
+import { healthFileName, manifestFileName } from '../engine/data/cache.js';
+import { importDataset } from '../engine/data/import/index.js';
+
+/** Imports a dataset into its cache folder in the worker, reporting progress. */
+export async function runImportJob(
+  job: ImportDatasetJob,
+  reportProgress: (progress: unknown) => void,
+  signal: AbortSignal,
+): Promise<WorkerJobResults['import-dataset']> {
+  const result = await importDataset(
+    {
+      source: job.source,
+      target: job.target,
+      format: job.format,
+      name: job.name,
+      size: job.size,
+      channels: job.channels,
+      validationFraction: job.validationFraction,
+      seed: job.seed,
+      cifar100Labels: job.cifar100Labels,
+    },
+    { onProgress: (progress) => reportProgress({ ...progress }), signal },
+  );
+  return {
+    directory: result.directory,
+    format: result.manifest.format,
+    manifestJson: readFileSync(join(result.directory, manifestFileName), 'utf8'),
+    healthJson: readFileSync(join(result.directory, healthFileName), 'utf8'),
+    seconds: result.seconds,
+  };
+}

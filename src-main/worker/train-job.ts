@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import type {
+  TrainProgress,
+  TrainRunJob,
+  WorkerJobResults,
+} from '../../src-shared/contracts/worker-protocol.js';
+import { resolveHyperparameters } from '../../src-shared/domain/method-catalog.js';
+import { loadCachedSplit, readManifest } from '../engine/data/cache.js';
+import { takeSubset } from '../engine/data/subset.js';
+import { readLayersModel, writeLayersModel } from '../engine/export/layers-model-files.js';
+import { buildBackbone } from '../engine/models/index.js';
+import type { Backbone } from '../engine/models/types.js';
+import { trainRun } from '../engine/train/trainer.js';
+import type { EpochMetrics } from '../engine/train/trainer.js';
+
+/** Sub-folders of a run's folder. */
+export const runFolders = { checkpoint: 'checkpoint', model: 'model' } as const;
+
+const progressInterval = 200;
+
+async function loadTeacher(job: TrainRunJob, student: Backbone): Promise<Backbone | null> {
+  const teacher = job.teacher;
+  if (teacher === null || job.method === 'none') return null;
+  const stored = await readLayersModel(teacher.modelDirectory);
+  try {
+    const backboneName =
+      teacher.source === 'run'
+        ? teacher.backbone
+        : (stored.name.match(/^(resnet\d+(x4)?|wrn-\d+-\d+)$/)?.[0] ?? null);
+    if (backboneName === null) {
+      throw new Error(
+        `The teacher model in ${teacher.modelDirectory} is not an RTK Workbench backbone (its name is ` +
+          `"${stored.name}"), so its feature maps cannot be found. Export the teacher from a workbench run, or ` +
+          `train it in the workbench.`,
+      );
+    }
+    const built = buildBackbone(backboneName, {
+      inputShape: student.inputShape,
+      classes: student.classes,
+      seed: 0,
+    });
+    const weights = stored.getWeights();
+    if (weights.length !== built.model.weights.length) {
+      throw new Error(
+        `The teacher model in ${teacher.modelDirectory} has ${weights.length} weight tensors; a ${backboneName} ` +
+          `for ${student.classes} classes at ${student.inputShape.join('x')} has ${built.model.weights.length}.`,
+      );
+    }
+    built.model.setWeights(weights);
+    return built;
+  } finally {
+    stored.dispose();
+  }
+}
+
+function toRecord(metrics: EpochMetrics): Extract<TrainProgress, { kind: 'epoch' }>['record'] {
+  return {
+    epoch: metrics.epoch,
+    learningRate: metrics.learningRate,
+    trainLoss: metrics.train.total,
+    trainCe: metrics.train.ce,
+    trainKd: metrics.train.kd,
+    trainFeature: metrics.train.feature,
+    trainTop1: metrics.train.top1,
+    testLoss: metrics.test.loss,
+    testTop1: metrics.test.top1,
+    testTop5: metrics.test.top5,
+    seconds: metrics.seconds,
+    imagesPerSecond: metrics.imagesPerSecond,
+    perClass: [...metrics.test.perClass],
+    attention: metrics.attention === null ? null : metrics.attention.map((row) => [...row]),
+    selection: metrics.selection === null ? null : metrics.selection.map((row) => [...row]),
+  };
+}
+
+/**
+ * Trains one run in the worker: loads the cached dataset, builds the student (and the trained teacher),
+ * trains with a checkpoint after every epoch (resuming from the last one when there is one), and saves the
+ * trained student as a TFJS layers model in the run's folder.
+ */
+export async function runTrainJob(
+  job: TrainRunJob,
+  backend: string,
+  report: (progress: TrainProgress) => void,
+  signal: AbortSignal,
+): Promise<WorkerJobResults['train-run']> {
+  report({ kind: 'preparing', message: 'Loading the dataset' });
+  const manifest = readManifest(job.datasetDirectory);
+  const train = takeSubset(loadCachedSplit(job.datasetDirectory, 'train'), job.subset.trainImages, job.seed);
+  const test = takeSubset(loadCachedSplit(job.datasetDirectory, 'test'), job.subset.testImages, job.seed + 1);
+  report({ kind: 'preparing', message: 'Building the networks' });
+  const student = buildBackbone(job.student.backbone, {
+    inputShape: manifest.shape,
+    classes: manifest.classNames.length,
+    seed: job.seed,
+  });
+  const teacher = await loadTeacher(job, student);
+  try {
+    const hyperparameters = resolveHyperparameters(job.method, job.hyperparameters, {
+      teacher: teacher?.taps.length ?? 0,
+      student: student.taps.length,
+    });
+    let lastBatchReport = 0;
+    const checkpointDirectory = join(job.runDirectory, runFolders.checkpoint);
+    report({ kind: 'preparing', message: 'Preparing the compute kernels' });
+    const result = await trainRun(
+      {
+        hyperparameters,
+        epochs: job.epochs,
+        batchSize: job.batchSize,
+        learningRate: job.learningRate,
+        momentum: job.momentum,
+        weightDecay: job.weightDecay,
+        schedule: job.learningRateSchedule,
+        warmupEpochs: job.warmupEpochs,
+        seed: job.seed,
+        augmentation: job.augmentation,
+        evaluationBatchSize: 256,
+        checkpointDirectory,
+        resume: true,
+      },
+      { student, teacher },
+      { train, test, statistics: manifest.statistics },
+      {
+        signal,
+        onBatch: (progress) => {
+          const now = performance.now();
+          if (now - lastBatchReport < progressInterval && progress.batch !== progress.batches) return;
+          lastBatchReport = now;
+          report({ kind: 'batch', ...progress, loss: { ...progress.loss } });
+        },
+        onEpoch: (metrics) =>
+          report({ kind: 'epoch', record: toRecord(metrics), checkpointPath: checkpointDirectory }),
+      },
+    );
+    let modelDirectory: string | null = null;
+    if (result.status === 'completed') {
+      modelDirectory = join(job.runDirectory, runFolders.model);
+      await writeLayersModel(student.model, modelDirectory, {
+        precision: 'float32',
+        replace: true,
+        userDefinedMetadata: { rtkWorkbench: { backbone: student.name, runId: job.runId } },
+      });
+    }
+    return {
+      status: result.status,
+      completedEpochs: result.completedEpochs,
+      resumedFromEpoch: result.resumedFromEpoch,
+      backend,
+      modelDirectory,
+    };
+  } finally {
+    student.model.dispose();
+    teacher?.model.dispose();
+  }
+}

@@ -1,0 +1,177 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EpochRecord, RunSummary } from '../../../src-shared/contracts/run-types.js';
+import type { ExperimentSpecInput } from '../../../src-shared/domain/experiment-spec.js';
+import type { CallInput, CallName, CallResult } from '../../../src-shared/contracts/api.js';
+import { workbenchCalls } from '../../../src-shared/contracts/api.js';
+import { dispatchCall } from '../../../src-shared/contracts/dispatch.js';
+import { createExperiment, ExperimentSpecError } from '../../../src-main/services/experiments-service.js';
+import { openWorkbenchHost } from '../../../src-main/services/workbench-host.js';
+import type { WorkbenchHost } from '../../../src-main/services/workbench-host.js';
+import { writeCifar10 } from '../../fixtures/datasets/cifar.js';
+
+let host: WorkbenchHost;
+let datasetId: string;
+
+beforeAll(async () => {
+  const home = mkdtempSync(join(tmpdir(), 'rtk-experiments-'));
+  const fixture = writeCifar10(mkdtempSync(join(tmpdir(), 'rtk-cifar-')), {
+    perBatch: 24,
+    batches: 5,
+    testCount: 40,
+  });
+  host = openWorkbenchHost({ homeDirectory: home, mode: 'lab', forcedBackend: 'wasm' });
+  const imported = await call('importDataset', { source: fixture.folder });
+  datasetId = imported.dataset.id;
+  host.services.startQueue();
+});
+
+/** Calls the API the way both transports do: validated by the contract, then the handler. */
+async function call<Name extends CallName>(
+  name: Name,
+  argumentsValue: CallInput<Name>,
+): Promise<CallResult<Name>> {
+  const outcome = await dispatchCall(host.services.handlers, workbenchCalls[name].channel, argumentsValue);
+  if (!outcome.ok) throw new Error(outcome.error.message);
+  return outcome.result as CallResult<Name>;
+}
+
+afterAll(async () => {
+  await host.close();
+});
+
+function spec(name: string, methods: ExperimentSpecInput['methods']): ExperimentSpecInput {
+  return {
+    name,
+    datasetId,
+    teacher: { source: 'train', backbone: 'resnet8', epochs: 1 },
+    student: { backbone: 'resnet8' },
+    methods,
+    schedule: {
+      epochs: 3,
+      batchSize: 32,
+      learningRate: 0.05,
+      learningRateSchedule: { kind: 'cosine', minimum: 0 },
+    },
+    seeds: [7],
+  };
+}
+
+function withoutTimings(records: readonly EpochRecord[]) {
+  return records.map(({ seconds: _seconds, imagesPerSecond: _speed, ...rest }) => rest);
+}
+
+function runOf(runs: readonly RunSummary[], method: string, role = 'student'): RunSummary {
+  const run = runs.find((candidate) => candidate.method === method && candidate.role === role);
+  if (run === undefined) throw new Error(`no ${role} run for ${method}`);
+  return run;
+}
+
+describe('experiments and runs', () => {
+  let uninterrupted: readonly EpochRecord[] = [];
+
+  it('expands an experiment into teacher + methods × seeds runs, trains them in order and reports results', async () => {
+    const created = await call('createExperiment', { spec: spec('uninterrupted', ['rtk']) });
+    expect(created.runs.map((run) => [run.role, run.method])).toEqual([
+      ['teacher', 'none'],
+      ['student', 'none'],
+      ['student', 'rtk'],
+    ]);
+    await host.services.runQueue.whenIdle();
+    const details = await call('getExperiment', { id: created.experiment.id });
+    expect(details.runs.map((run) => run.status)).toEqual(['done', 'done', 'done']);
+    expect(details.experiment.status).toBe('done');
+    const rtk = await call('getRun', { id: runOf(details.runs, 'rtk').id });
+    expect(rtk.epochs.map((record) => record.epoch)).toEqual([1, 2, 3]);
+    expect(rtk.epochs[0]?.selection).toHaveLength(3);
+    uninterrupted = rtk.epochs;
+    const results = await call('getExperimentResults', { id: created.experiment.id });
+    expect(results.methods.map((method) => method.method)).toEqual(['none', 'rtk']);
+    const rtkResult = results.methods.find((method) => method.method === 'rtk');
+    expect(rtkResult?.best?.count).toBe(1);
+    expect(rtkResult?.best?.std).toBe(0);
+    expect(rtkResult?.gainBest).toBeCloseTo(
+      (rtkResult?.best?.mean ?? 0) - (results.methods[0]?.best?.mean ?? 0),
+      10,
+    );
+    expect(rtkResult?.perClassDelta).toHaveLength(10);
+    expect(results.teacher?.bestTop1).not.toBeNull();
+  });
+
+  it('survives kill -9 of the worker in epoch 2: the run is interrupted, resumes and ends exactly as uninterrupted', async () => {
+    const created = await call('createExperiment', { spec: spec('killed', ['rtk']) });
+    const rtkRunId = runOf(created.runs, 'rtk').id;
+    let killed = false;
+    const unsubscribe = host.services.events.subscribe((name, payload) => {
+      if (name !== 'onRunProgress' || killed) return;
+      const progress = payload as { runId: string; phase: string; epoch: number; batch: number };
+      if (
+        progress.runId === rtkRunId &&
+        progress.phase === 'training' &&
+        progress.epoch === 2 &&
+        progress.batch >= 2
+      ) {
+        killed = true;
+        process.kill(host.supervisor.state.pid ?? 0, 'SIGKILL');
+      }
+    });
+    await host.services.runQueue.whenIdle();
+    unsubscribe();
+    expect(killed).toBe(true);
+    const interrupted = host.store.runs.get(rtkRunId);
+    expect(interrupted?.status).toBe('interrupted');
+    expect(interrupted?.error).toMatch(/killed by SIGKILL/);
+    expect(interrupted?.epochsDone).toBe(1);
+    await call('resumeRun', { id: rtkRunId });
+    await host.services.runQueue.whenIdle();
+    const resumed = await call('getRun', { id: rtkRunId });
+    expect(resumed.run.status).toBe('done');
+    expect(withoutTimings(resumed.epochs)).toEqual(withoutTimings(uninterrupted));
+  });
+
+  it('pauses a running run, resumes it, cancels a queued one and refuses to resume a finished run', async () => {
+    const created = await call('createExperiment', { spec: spec('controls', ['kd', 'at']) });
+    const teacherId = runOf(created.runs, 'none', 'teacher').id;
+    const atId = runOf(created.runs, 'at').id;
+    await call('cancelRun', { id: atId });
+    expect(host.store.runs.get(atId)?.status).toBe('cancelled');
+    const paused = new Promise<void>((resolve) => {
+      const unsubscribe = host.services.events.subscribe((name, payload) => {
+        const progress = payload as { runId: string; phase: string; batch: number };
+        if (name === 'onRunProgress' && progress.runId === teacherId && progress.phase === 'training') {
+          unsubscribe();
+          void call('pauseRun', { id: teacherId }).then(() => resolve());
+        }
+      });
+    });
+    await paused;
+    await host.services.runQueue.whenIdle();
+    expect(host.store.runs.get(teacherId)?.status).toBe('paused');
+    await call('resumeRun', { id: teacherId });
+    await host.services.runQueue.whenIdle();
+    const details = await call('getExperiment', { id: created.experiment.id });
+    expect(Object.fromEntries(details.runs.map((run) => [`${run.role}:${run.method}`, run.status]))).toEqual({
+      'teacher:none': 'done',
+      'student:none': 'done',
+      'student:kd': 'done',
+      'student:at': 'cancelled',
+    });
+    await expect(call('resumeRun', { id: teacherId })).rejects.toThrow(
+      /is done; only a paused, interrupted or failed run can be resumed/,
+    );
+    await expect(call('resumeRun', { id: 'no-such-run' })).rejects.toThrow(/There is no run no-such-run/);
+  });
+
+  it('refuses an invalid spec, listing every problem with its JSON path', () => {
+    const invalid = { ...spec('bad', ['rtk']), student: { backbone: 'resnet9' }, seeds: [1, 1] };
+    expect(() => createExperiment(host.store, invalid)).toThrow(ExperimentSpecError);
+    expect(() => createExperiment(host.store, invalid)).toThrow(
+      /\$\.student\.backbone: .*resnet9[\s\S]*\n {2}- \$\.seeds: seeds must not repeat/,
+    );
+    expect(() =>
+      createExperiment(host.store, { ...spec('no dataset', ['rtk']), datasetId: 'missing' }),
+    ).toThrow(/\$\.datasetId: there is no dataset "missing"/);
+  });
+});
