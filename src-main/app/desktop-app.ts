@@ -125,6 +125,7 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
       const workbench = openWorkbench();
       running = workbench;
       openWindow(workbench);
+      workbench.services.startQueue();
       // Doctor runs after the window exists so the first paint never waits for the worker.
       return workbench.services.warmUp();
     })

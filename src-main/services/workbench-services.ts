@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { WorkbenchHandlers } from '../../src-shared/contracts/api.js';
 import type { AppInfo, AppMode } from '../../src-shared/contracts/domain-types.js';
 import type { BackendName, EngineStatus } from '../../src-shared/contracts/engine-status.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
+import { importDatasetIntoStore } from './datasets-service.js';
 import { EventBus } from './event-bus.js';
+import { createExperiment, experimentResults, requireExperimentDetails } from './experiments-service.js';
+import { RunQueue } from './run-queue.js';
 import { workbenchVersion } from './version.js';
 
 /** What the services need from the process that hosts them. */
@@ -19,6 +24,12 @@ export interface ServicesContext {
 export interface WorkbenchServices {
   readonly handlers: WorkbenchHandlers;
   readonly events: EventBus;
+  readonly runQueue: RunQueue;
+  /**
+   * Marks runs a dead process left running as interrupted and starts the queue. Only the process that owns
+   * the workbench (desktop app, lab server, a training CLI command) calls it.
+   */
+  startQueue(): void;
   /** Runs doctor once so the first screen has the engine status; failures are kept as the engine error. */
   warmUp(): Promise<void>;
 }
@@ -26,6 +37,18 @@ export interface WorkbenchServices {
 /** Builds the services over a store and a worker supervisor. */
 export function createWorkbenchServices(context: ServicesContext): WorkbenchServices {
   const events = new EventBus();
+  const runQueue = new RunQueue(
+    context.store,
+    context.supervisor,
+    events,
+    context.homeDirectory,
+    context.forcedBackend,
+  );
+  const requireRun = (id: string) => {
+    const run = context.store.runs.get(id);
+    if (run === undefined) throw new Error(`There is no run ${id}.`);
+    return run;
+  };
   let engineStatus: EngineStatus | null = null;
   let engineError: string | null = null;
   let doctorInFlight: Promise<EngineStatus> | null = null;
@@ -72,11 +95,46 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     getEngineStatus: async ({ refresh }) => (engineStatus !== null && !refresh ? engineStatus : runDoctor()),
     listDatasets: () => Promise.resolve(context.store.datasets.list()),
     listExperiments: ({ datasetId }) => Promise.resolve(context.store.experiments.list(datasetId)),
+    importDataset: (request) =>
+      importDatasetIntoStore(context, request, (progress) => events.publish('onImportProgress', progress)),
+    getDataset: ({ id }) => {
+      const dataset = context.store.datasets.get(id);
+      if (dataset === undefined) return Promise.reject(new Error(`There is no dataset ${id}.`));
+      const { cachePath, manifestJson, ...summary } = dataset;
+      const manifest = JSON.parse(manifestJson) as { healthFile?: string };
+      const health: unknown = JSON.parse(
+        readFileSync(join(cachePath, manifest.healthFile ?? 'health.json'), 'utf8'),
+      );
+      return Promise.resolve({ dataset: summary, manifest, health });
+    },
+    createExperiment: ({ spec }) => {
+      const details = createExperiment(context.store, spec);
+      for (const run of details.runs) events.publish('onRunStatus', run);
+      runQueue.pump();
+      return Promise.resolve(details);
+    },
+    getExperiment: ({ id }) => Promise.resolve(requireExperimentDetails(context.store, id)),
+    getExperimentResults: ({ id }) => Promise.resolve(experimentResults(context.store, id)),
+    listRuns: ({ experimentId }) =>
+      Promise.resolve(
+        experimentId === undefined
+          ? context.store.runs.list()
+          : context.store.runs.listOfExperiment(experimentId),
+      ),
+    getRun: ({ id }) => Promise.resolve({ run: requireRun(id), epochs: context.store.runs.epochs(id) }),
+    pauseRun: ({ id }) => Promise.resolve(runQueue.pause(id)),
+    resumeRun: ({ id }) => Promise.resolve(runQueue.resume(id)),
+    cancelRun: ({ id }) => Promise.resolve(runQueue.cancel(id)),
   };
 
   return {
     handlers,
     events,
+    runQueue,
+    startQueue: () => {
+      runQueue.recoverAbandonedRuns();
+      runQueue.pump();
+    },
     warmUp: async () => {
       try {
         await runDoctor();
