@@ -23,7 +23,9 @@ if (binary !== null) {
   const child = spawn(binary, [root, ...forwarded], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 1));
 } else {
-  console.log('Electron is not installed on this machine (its binary could not be downloaded), so the workbench starts in lab mode: open the URL below in your browser.');
+  console.log(
+    'Electron is not installed on this machine (its binary could not be downloaded), so the workbench starts in lab mode: open the URL below in your browser.',
+  );
   process.argv = [process.argv[0] ?? 'node', 'rtk-workbench', 'serve', ...forwarded];
   await import('./rtk-workbench.js');
 }

@@ -13,7 +13,9 @@ const forTests = process.argv.includes('--for-tests');
 const stampFile = `${root}node_modules/.rtk-workbench-install-stamp`;
 
 function lockHash() {
-  return createHash('sha256').update(readFileSync(`${root}package-lock.json`)).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(`${root}package-lock.json`))
+    .digest('hex');
 }
 
 function run(command, argumentList, environment = {}) {
@@ -23,7 +25,9 @@ function run(command, argumentList, environment = {}) {
     env: { ...process.env, ...environment },
   });
   if (result.status !== 0) {
-    console.error(`setup: \`${command} ${argumentList.join(' ')}\` failed (exit ${result.status ?? result.signal}).`);
+    console.error(
+      `setup: \`${command} ${argumentList.join(' ')}\` failed (exit ${result.status ?? result.signal}).`,
+    );
     process.exit(1);
   }
 }
