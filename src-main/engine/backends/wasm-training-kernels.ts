@@ -1,0 +1,606 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Pair = [number, number];
+type ExplicitPadding = [Pair, Pair, Pair, Pair];
+
+const wasm = 'wasm';
+
+/** Stock wasm kernels captured before ours replace any of them. */
+const stockKernels = new Map<string, tf.KernelFunc>();
+
+function stockKernel(name: string): tf.KernelFunc {
+  const known = stockKernels.get(name);
+  if (known !== undefined) return known;
+  const config = tf.getKernel(name, wasm);
+  if (config === undefined) {
+    throw new Error(`The wasm backend has no '${name}' kernel; @tensorflow/tfjs-backend-wasm is not loaded.`);
+  }
+  stockKernels.set(name, config.kernelFunc);
+  return config.kernelFunc;
+}
+
+function run(
+  backend: BackendWasm,
+  name: string,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap = {},
+): tf.TensorInfo {
+  const result = stockKernel(name)({ inputs, backend, attrs });
+  if (Array.isArray(result)) throw new Error(`wasm kernel '${name}' returned several outputs, expected one.`);
+  return result;
+}
+
+function release(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function geometry(
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: tf.NamedAttrMap,
+): ConvGeometry | null {
+  const dataFormat = attrs['dataFormat'];
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs['strides'] as number | [number, number],
+    1,
+    attrs['pad'] as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function conv(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  padding: ExplicitPadding,
+  dilations: Pair,
+): tf.TensorInfo {
+  return run(
+    backend,
+    tf.Conv2D,
+    { x, filter },
+    { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations, dimRoundingMode: 'floor' },
+  );
+}
+
+/**
+ * dW[kh,kw,ci,co] = sum over n,oh,ow of x[n, oh*s+kh-pad, ow*s+kw-pad, ci] * dy[n,oh,ow,co]: a forward
+ * convolution of x viewed as [Ci, H, W, N] with dy viewed as an [OH, OW, N, Co] filter dilated by the stride.
+ */
+function conv2dBackpropFilter(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const attrs = args.attrs ?? {};
+  const { x, dy } = args.inputs;
+  if (x === undefined || dy === undefined) throw new Error('Conv2DBackpropFilter needs inputs x and dy.');
+  const filterShape = attrs['filterShape'] as number[];
+  const g = geometry(x.shape, filterShape, attrs);
+  if (g === null) throw new Error('Conv2DBackpropFilter on wasm supports only NHWC data.');
+  const neededHeight = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
+  const neededWidth = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
+  const padBottom = Math.max(0, neededHeight - g.inHeight - g.padTop);
+  const padRight = Math.max(0, neededWidth - g.inWidth - g.padLeft);
+  const xT = run(backend, tf.Transpose, { x }, { perm: [3, 1, 2, 0] });
+  const dyT = run(backend, tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
+  const product = conv(
+    backend,
+    xT,
+    dyT,
+    [
+      [0, 0],
+      [g.padTop, padBottom],
+      [g.padLeft, padRight],
+      [0, 0],
+    ],
+    [g.strideHeight, g.strideWidth],
+  );
+  release(backend, xT, dyT);
+  let cropped = product;
+  if (product.shape[1] !== g.filterHeight || product.shape[2] !== g.filterWidth) {
+    cropped = run(
+      backend,
+      tf.Slice,
+      { x: product },
+      { begin: [0, 0, 0, 0], size: [g.inChannels, g.filterHeight, g.filterWidth, g.outChannels] },
+    );
+    release(backend, product);
+  }
+  const result = run(backend, tf.Transpose, { x: cropped }, { perm: [1, 2, 0, 3] });
+  release(backend, cropped);
+  return result;
+}
+
+/**
+ * Builds, from an HWIO filter, the stride-1 filter whose forward convolution over dy yields dx: for stride
+ * s each output channel block (rowPhase * s + columnPhase) holds the taps of one sub-pixel phase, flipped,
+ * with in/out channels swapped; depth-to-space then interleaves the phases. Stride 1 is the plain flip.
+ */
+function subPixelFilter(backend: BackendWasm, filter: tf.TensorInfo, stride: Pair): tf.TensorInfo {
+  const [height = 0, width = 0, inChannels = 0, outChannels = 0] = filter.shape;
+  const [strideHeight, strideWidth] = stride;
+  const tapsHigh = Math.ceil(height / strideHeight);
+  const tapsWide = Math.ceil(width / strideWidth);
+  const phases = strideHeight * strideWidth;
+  const result = backend.makeOutput([tapsHigh, tapsWide, outChannels, phases * inChannels], 'float32');
+  // Views are taken after allocating: growing the wasm heap detaches earlier ones.
+  const source = backend.typedArrayFromHeap(filter);
+  const target = backend.typedArrayFromHeap(result);
+  target.fill(0);
+  const targetRow = outChannels * phases * inChannels;
+  for (let tapRow = 0; tapRow < tapsHigh; tapRow++) {
+    for (let tapColumn = 0; tapColumn < tapsWide; tapColumn++) {
+      for (let rowPhase = 0; rowPhase < strideHeight; rowPhase++) {
+        const kernelRow = (tapsHigh - 1 - tapRow) * strideHeight + rowPhase;
+        if (kernelRow >= height) continue;
+        for (let columnPhase = 0; columnPhase < strideWidth; columnPhase++) {
+          const kernelColumn = (tapsWide - 1 - tapColumn) * strideWidth + columnPhase;
+          if (kernelColumn >= width) continue;
+          const phaseOffset = (rowPhase * strideWidth + columnPhase) * inChannels;
+          const sourceBase = (kernelRow * width + kernelColumn) * inChannels * outChannels;
+          const targetBase = (tapRow * tapsWide + tapColumn) * targetRow + phaseOffset;
+          for (let inChannel = 0; inChannel < inChannels; inChannel++) {
+            for (let outChannel = 0; outChannel < outChannels; outChannel++) {
+              target[targetBase + outChannel * phases * inChannels + inChannel] =
+                source[sourceBase + inChannel * outChannels + outChannel] ?? 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * dx as a stride-1 forward convolution of dy: with the flipped, in/out-swapped filter for stride 1, and for
+ * larger strides with one sub-pixel filter per phase followed by depth-to-space, which avoids convolving
+ * the zeros of an upsampled dy.
+ */
+function conv2dBackpropInput(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const attrs = args.attrs ?? {};
+  const { dy, filter } = args.inputs;
+  if (dy === undefined || filter === undefined) {
+    throw new Error('Conv2DBackpropInput needs inputs dy and filter.');
+  }
+  const inputShape = attrs['inputShape'] as number[];
+  const g = geometry(inputShape, filter.shape, attrs);
+  const supported =
+    g !== null &&
+    g.strideHeight === g.strideWidth &&
+    g.padTop <= g.filterHeight - 1 &&
+    g.padLeft <= g.filterWidth - 1 &&
+    dy.dtype === 'float32';
+  if (!supported) return run(backend, tf.Conv2DBackpropInput, { dy, filter }, attrs);
+  const subFilter = subPixelFilter(backend, filter, [g.strideHeight, g.strideWidth]);
+  const [tapsHigh = 0, tapsWide = 0] = subFilter.shape;
+  // Rows of the phase grid: dx row i comes from grid row floor((i + padTop) / stride).
+  const gridHeight = g.strideHeight === 1 ? g.inHeight : Math.ceil((g.inHeight + g.padTop) / g.strideHeight);
+  const gridWidth = g.strideWidth === 1 ? g.inWidth : Math.ceil((g.inWidth + g.padLeft) / g.strideWidth);
+  const padTop = g.strideHeight === 1 ? tapsHigh - 1 - g.padTop : tapsHigh - 1;
+  const padLeft = g.strideWidth === 1 ? tapsWide - 1 - g.padLeft : tapsWide - 1;
+  const padBottom = Math.max(0, gridHeight + tapsHigh - 1 - padTop - g.outHeight);
+  const padRight = Math.max(0, gridWidth + tapsWide - 1 - padLeft - g.outWidth);
+  const grid = conv(
+    backend,
+    dy,
+    subFilter,
+    [
+      [0, 0],
+      [padTop, padBottom],
+      [padLeft, padRight],
+      [0, 0],
+    ],
+    [1, 1],
+  );
+  release(backend, subFilter);
+  let spread = grid;
+  if (g.strideHeight > 1) {
+    // Depth-to-space as reshape-transpose-reshape: the stock DepthToSpace kernel is far slower.
+    const stride = g.strideHeight;
+    const phased = run(
+      backend,
+      tf.Reshape,
+      { x: grid },
+      { shape: [g.batch, gridHeight, gridWidth, stride, stride, g.inChannels] },
+    );
+    const interleaved = run(backend, tf.Transpose, { x: phased }, { perm: [0, 1, 3, 2, 4, 5] });
+    spread = run(
+      backend,
+      tf.Reshape,
+      { x: interleaved },
+      { shape: [g.batch, gridHeight * stride, gridWidth * stride, g.inChannels] },
+    );
+    release(backend, grid, phased, interleaved);
+  }
+  const offsetTop = g.strideHeight === 1 ? 0 : g.padTop;
+  const offsetLeft = g.strideWidth === 1 ? 0 : g.padLeft;
+  if (
+    offsetTop === 0 &&
+    offsetLeft === 0 &&
+    spread.shape[1] === g.inHeight &&
+    spread.shape[2] === g.inWidth
+  ) {
+    return spread;
+  }
+  const cropped = run(
+    backend,
+    tf.Slice,
+    { x: spread },
+    { begin: [0, offsetTop, offsetLeft, 0], size: [g.batch, g.inHeight, g.inWidth, g.inChannels] },
+  );
+  release(backend, spread);
+  return cropped;
+}
+
+/**
+ * Identity sharing the input's data, as the cpu backend does; the stock wasm one copies, and the engine
+ * clones every tensor it saves for the backward pass. Safe because no wasm kernel writes in place.
+ */
+function identity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs;
+  if (x === undefined) throw new Error('Identity needs input x.');
+  if (x.dtype === 'string') return run(backend, tf.Identity, { x });
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** A cast to the dtype a tensor already has shares its data instead of copying it. */
+function cast(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const { x } = args.inputs;
+  if (x === undefined) throw new Error('Cast needs input x.');
+  if (x.dtype === args.attrs?.['dtype'] && x.dtype !== 'string') return identity(args);
+  return run(args.backend as BackendWasm, tf.Cast, { x }, args.attrs ?? {});
+}
+
+/** How many leading axes `axes` reduces when they are exactly 0..k-1, else 0. */
+function leadingAxesCount(axisAttr: unknown, rank: number): number {
+  const axes = tf.util.parseAxisParam(axisAttr as number | number[], new Array<number>(rank).fill(1));
+  const sorted = [...axes].sort((a, b) => a - b);
+  if (sorted.length === 0 || sorted.length === rank) return 0;
+  return sorted.every((axis, index) => axis === index) ? sorted.length : 0;
+}
+
+/**
+ * Sum or mean over the leading axes of a float32 tensor as one XNNPACK average pooling over a [1, R, 1, C]
+ * view: the stock kernels first transpose the reduced axes to the end, which costs several times more.
+ */
+function reduceLeading(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+  kernelName: typeof tf.Sum | typeof tf.Mean,
+): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const attrs = args.attrs ?? {};
+  const { x } = args.inputs;
+  if (x === undefined) throw new Error(`${kernelName} needs input x.`);
+  const count = x.dtype === 'float32' ? leadingAxesCount(attrs['axis'], x.shape.length) : 0;
+  const outerSize = x.shape.slice(0, count).reduce((a, b) => a * b, 1);
+  if (count === 0 || outerSize === 0) return run(backend, kernelName, { x }, attrs);
+  const innerShape = x.shape.slice(count);
+  const innerSize = innerShape.reduce((a, b) => a * b, 1);
+  const column = run(backend, tf.Reshape, { x }, { shape: [1, outerSize, 1, innerSize] });
+  let reduced = run(
+    backend,
+    tf.AvgPool,
+    { x: column },
+    { filterSize: [outerSize, 1], strides: [1, 1], pad: 'valid' },
+  );
+  release(backend, column);
+  if (kernelName === tf.Sum) {
+    const factor = run(backend, tf.Fill, {}, { shape: [], value: outerSize, dtype: 'float32' });
+    const mean = reduced;
+    reduced = run(backend, tf.Multiply, { a: mean, b: factor });
+    release(backend, mean, factor);
+  }
+  const outShape =
+    attrs['keepDims'] === true ? [...new Array<number>(count).fill(1), ...innerShape] : innerShape;
+  const result = run(backend, tf.Reshape, { x: reduced }, { shape: outShape });
+  release(backend, reduced);
+  return result;
+}
+
+/**
+ * FusedBatchNorm gradient for per-channel (rank-1) statistics written with broadcasting and per-channel
+ * sums: the stock one tiles 1/sqrt(variance) to the full input shape, which dominates a wasm training step.
+ * Any other shape falls back to the stock gradient.
+ */
+function batchNormGradient(stock: tf.GradConfig): tf.GradConfig {
+  return {
+    kernelName: tf.FusedBatchNorm,
+    inputsToSave: ['x', 'mean', 'variance', 'scale'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const [x, mean, variance, scale] = saved;
+      const gradient = Array.isArray(dy) ? dy[0] : dy;
+      const perChannel =
+        x !== undefined &&
+        mean !== undefined &&
+        variance !== undefined &&
+        gradient !== undefined &&
+        mean.rank === 1 &&
+        variance.rank === 1 &&
+        (scale === undefined || scale === null || scale.rank === 1);
+      if (!perChannel) return stock.gradFunc(dy, saved, attrs);
+      const epsilon = attrs['varianceEpsilon'] as number;
+      const reductionAxes = x.shape.slice(0, -1).map((_, index) => index);
+      // The tape runs each input's closure in its own tidy, so what they share is computed here, once;
+      // the full-size temporaries die inside this tidy and only per-channel vectors outlive it.
+      const shared = tf.tidy(() => {
+        const reciprocalStd = tf.rsqrt(tf.add(variance, epsilon));
+        return {
+          reciprocalStd,
+          scaled: scale === undefined || scale === null ? reciprocalStd : tf.mul(reciprocalStd, scale),
+          sumDy: tf.sum(gradient, reductionAxes),
+          sumDyCentered: tf.sum(tf.mul(gradient, tf.sub(x, mean)), reductionAxes),
+        };
+      });
+      const { reciprocalStd, scaled, sumDy, sumDyCentered } = shared;
+      return {
+        x: () => tf.mul(gradient, scaled),
+        mean: () => tf.neg(tf.mul(sumDy, scaled)),
+        variance: () => tf.mul(tf.mul(sumDyCentered, scaled), tf.mul(tf.square(reciprocalStd), -0.5)),
+        scale: () => tf.mul(sumDyCentered, reciprocalStd),
+        offset: () => tf.clone(sumDy),
+      };
+    },
+  };
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((product, size) => product * size, 1);
+}
+
+/**
+ * The channel count when `small` broadcasts against `large` along the last axis only (a per-channel
+ * vector), else 0.
+ */
+function channelBroadcast(large: tf.TensorInfo, small: tf.TensorInfo): number {
+  const channels = large.shape[large.shape.length - 1] ?? 0;
+  const perChannel =
+    large.dtype === 'float32' &&
+    small.dtype === 'float32' &&
+    large.shape.length >= 2 &&
+    channels > 0 &&
+    small.shape.length <= large.shape.length &&
+    small.shape[small.shape.length - 1] === channels &&
+    sizeOf(small.shape) === channels &&
+    sizeOf(large.shape) > channels;
+  return perChannel ? channels : 0;
+}
+
+function filled(backend: BackendWasm, shape: number[], value: number): tf.TensorInfo {
+  return run(backend, tf.Fill, {}, { shape, value, dtype: 'float32' });
+}
+
+/** Per-channel vector made in JavaScript from small per-channel inputs. */
+function vectorFrom(backend: BackendWasm, values: Float32Array): tf.TensorInfo {
+  const out = backend.makeOutput([values.length], 'float32');
+  backend.typedArrayFromHeap(out).set(values);
+  return out;
+}
+
+/** A rank-1 copy: FusedDepthwiseConv2D checks the bias's stored shape, which a reshape does not change. */
+function flatCopy(backend: BackendWasm, vector: tf.TensorInfo): tf.TensorInfo {
+  const out = backend.makeOutput([sizeOf(vector.shape)], 'float32');
+  backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(vector));
+  return out;
+}
+
+/**
+ * large * factor + bias with per-channel factor and bias (null: 1 and 0), as an XNNPACK 1x1 depthwise
+ * convolution: several times faster than the stock broadcasting binary kernels, and exact for a product.
+ */
+function channelAffine(
+  backend: BackendWasm,
+  large: tf.TensorInfo,
+  factor: tf.TensorInfo | null,
+  bias: tf.TensorInfo | null,
+): tf.TensorInfo {
+  const channels = large.shape[large.shape.length - 1] ?? 1;
+  const view = run(
+    backend,
+    tf.Reshape,
+    { x: large },
+    { shape: [1, 1, sizeOf(large.shape) / channels, channels] },
+  );
+  const filter =
+    factor === null
+      ? filled(backend, [1, 1, channels, 1], 1)
+      : run(backend, tf.Reshape, { x: factor }, { shape: [1, 1, channels, 1] });
+  const vector = bias === null ? null : flatCopy(backend, bias);
+  const inputs: tf.NamedTensorInfoMap =
+    vector === null ? { x: view, filter } : { x: view, filter, bias: vector };
+  const product = run(backend, tf.FusedDepthwiseConv2D, inputs, {
+    strides: [1, 1],
+    pad: 'valid',
+    dilations: [1, 1],
+    dataFormat: 'NHWC',
+    activation: 'linear',
+    leakyreluAlpha: 0,
+  });
+  release(backend, view, filter, ...(vector === null ? [] : [vector]));
+  const result = run(backend, tf.Reshape, { x: product }, { shape: [...large.shape] });
+  release(backend, product);
+  return result;
+}
+
+type BinaryName = typeof tf.Multiply | typeof tf.Add | typeof tf.Sub;
+
+/** Multiply, Add and Sub of a tensor with a per-channel vector go through `channelAffine`. */
+function channelBinary(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+  kernelName: BinaryName,
+): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { a, b } = args.inputs;
+  if (a === undefined || b === undefined) throw new Error(`${kernelName} needs inputs a and b.`);
+  const smallIsB = channelBroadcast(a, b) > 0;
+  const smallIsA = !smallIsB && channelBroadcast(b, a) > 0;
+  if (!smallIsB && !smallIsA) return run(backend, kernelName, { a, b });
+  const large = smallIsB ? a : b;
+  const small = smallIsB ? b : a;
+  if (kernelName === tf.Multiply) return channelAffine(backend, large, small, null);
+  if (kernelName === tf.Add) return channelAffine(backend, large, null, small);
+  if (smallIsB) {
+    const negated = run(backend, tf.Neg, { x: small });
+    const result = channelAffine(backend, large, null, negated);
+    release(backend, negated);
+    return result;
+  }
+  const minusOne = filled(backend, [small.shape[small.shape.length - 1] ?? 1], -1);
+  const result = channelAffine(backend, large, minusOne, small);
+  release(backend, minusOne);
+  return result;
+}
+
+/** FusedBatchNorm with per-channel statistics as two fast passes: (x - mean), then * scale/std + offset. */
+function batchNorm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const attrs = args.attrs ?? {};
+  const { x, mean, variance, offset, scale } = args.inputs;
+  if (x === undefined || mean === undefined || variance === undefined) {
+    throw new Error('FusedBatchNorm needs inputs x, mean and variance.');
+  }
+  const perChannel = [mean, variance, offset, scale].every(
+    (input) => input === undefined || channelBroadcast(x, input) > 0,
+  );
+  if (!perChannel) return run(backend, tf.FusedBatchNorm, args.inputs, attrs);
+  const epsilon = (attrs['varianceEpsilon'] as number | undefined) ?? 0.001;
+  const variances = backend.typedArrayFromHeap(variance);
+  const scales = scale === undefined ? null : backend.typedArrayFromHeap(scale);
+  const factors = new Float32Array(variances.length);
+  for (let channel = 0; channel < factors.length; channel++) {
+    factors[channel] = (scales?.[channel] ?? 1) / Math.sqrt((variances[channel] ?? 0) + epsilon);
+  }
+  const factor = vectorFrom(backend, factors);
+  const negatedMean = run(backend, tf.Neg, { x: mean });
+  const centered = channelAffine(backend, x, null, negatedMean);
+  const result = channelAffine(backend, centered, factor, offset ?? null);
+  release(backend, factor, negatedMean, centered);
+  return result;
+}
+
+/**
+ * Sum and Mean gradients that broadcast dy with a Fill kernel: the stock ones build a full-size array of
+ * ones in JavaScript and upload it on every call, about a tenth of a wasm training step.
+ */
+function reductionGradient(kernelName: typeof tf.Sum | typeof tf.Mean): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const [x] = saved;
+      const gradient = Array.isArray(dy) ? dy[0] : dy;
+      if (x === undefined || gradient === undefined)
+        throw new Error(`${kernelName} gradient needs x and dy.`);
+      const axes = tf.util.parseAxisParam(attrs['axis'] as number | number[], x.shape);
+      const expandedShape = x.shape.map((size, axis) => (axes.includes(axis) ? 1 : size));
+      const reduceSize = axes.reduce((product, axis) => product * (x.shape[axis] ?? 1), 1);
+      const weight = kernelName === tf.Mean ? 1 / reduceSize : 1;
+      return { x: () => tf.mul(tf.fill(x.shape, weight, 'float32'), tf.reshape(gradient, expandedShape)) };
+    },
+  };
+}
+
+/** Stock wasm kernels that ours call. */
+const usedStockKernels = [
+  tf.AvgPool,
+  tf.Cast,
+  tf.Conv2D,
+  tf.Conv2DBackpropInput,
+  tf.Fill,
+  tf.FusedBatchNorm,
+  tf.FusedDepthwiseConv2D,
+  tf.Identity,
+  tf.Mean,
+  tf.Multiply,
+  tf.Add,
+  tf.Sub,
+  tf.Neg,
+  tf.Reshape,
+  tf.Slice,
+  tf.Sum,
+  tf.Transpose,
+];
+
+function replaceKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  if (tf.getKernel(kernelName, wasm) !== undefined) tf.unregisterKernel(kernelName, wasm);
+  tf.registerKernel({ kernelName, backendName: wasm, kernelFunc });
+}
+
+let registered = false;
+
+/**
+ * Registers the training kernels on the wasm backend (idempotent; call after the wasm backend is loaded).
+ * The FusedBatchNorm gradient it installs is global but falls back to the stock one outside the
+ * per-channel case, and is exact on every backend.
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  for (const kernelName of usedStockKernels) stockKernel(kernelName);
+  replaceKernel(tf.Conv2DBackpropFilter, conv2dBackpropFilter);
+  replaceKernel(tf.Conv2DBackpropInput, conv2dBackpropInput);
+  replaceKernel(tf.FusedBatchNorm, batchNorm);
+  replaceKernel(tf.Identity, identity);
+  replaceKernel(tf.Cast, cast);
+  for (const kernelName of [tf.Sum, tf.Mean] as const) {
+    replaceKernel(kernelName, (args) => reduceLeading(args, kernelName));
+  }
+  for (const kernelName of [tf.Multiply, tf.Add, tf.Sub] as const) {
+    replaceKernel(kernelName, (args) => channelBinary(args, kernelName));
+  }
+  tf.registerGradient(batchNormGradient(tf.getGradient(tf.FusedBatchNorm)));
+  tf.registerGradient(reductionGradient(tf.Sum));
+  tf.registerGradient(reductionGradient(tf.Mean));
+  registered = true;
+}

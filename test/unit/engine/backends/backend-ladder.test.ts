@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  backendEnvironmentVariable,
+  describeNativeLoadError,
+  initializeBackend,
+  nativePackageProblem,
+  parseBackendName,
+  probeBackends,
+} from '../../../../src-main/engine/backends/backend-ladder.js';
+import { engineStatusSchema } from '../../../../src-shared/contracts/engine-status.js';
+
+const notDownloaded = 'not installed: libtensorflow could not be downloaded when the workbench was installed';
+
+afterEach(() => {
+  delete process.env[backendEnvironmentVariable];
+});
+
+describe('initializeBackend', () => {
+  it('picks wasm on this machine and says why each TensorFlow rung was not used', async () => {
+    const status = await initializeBackend({ forced: null });
+    expect(engineStatusSchema.parse(status)).toEqual(status);
+    expect(status.chosenBackend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(status.forcedBackend).toBeNull();
+    const byName = new Map(status.attempts.map((attempt) => [attempt.name, attempt]));
+    expect([...byName.keys()]).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    for (const name of ['tensorflow-gpu', 'tensorflow'] as const) {
+      expect(byName.get(name)?.loaded).toBe(false);
+      expect(byName.get(name)?.reason).toContain(notDownloaded);
+    }
+    expect(byName.get('wasm')).toMatchObject({ loaded: true, chosen: true });
+    expect(byName.get('cpu')?.reason).toBe('skipped: a higher backend (wasm) was chosen');
+    expect(status.wasmSimd).toBe(true);
+    expect(status.wasmThreads).toBe(false);
+    expect(status.cpuCores).toBe(Math.max(os.availableParallelism(), os.cpus().length));
+    expect(status.tfjsVersion).toBe('4.22.0');
+    expect(status.nodeVersion).toBe(process.versions.node);
+  });
+
+  it('uses cpu when forced and marks every other rung as skipped', async () => {
+    const status = await initializeBackend({ forced: 'cpu' });
+    expect(status.chosenBackend).toBe('cpu');
+    expect(status.forcedBackend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    for (const attempt of status.attempts.filter((candidate) => candidate.name !== 'cpu')) {
+      expect(attempt.reason).toBe('skipped: forced to cpu');
+      expect(attempt.chosen).toBe(false);
+    }
+  });
+
+  it('reads RTK_BACKEND when no backend is forced by the caller', async () => {
+    process.env[backendEnvironmentVariable] = 'cpu';
+    const status = await initializeBackend({ forced: null });
+    expect(status.chosenBackend).toBe('cpu');
+    expect(status.forcedBackend).toBe('cpu');
+  });
+
+  it('rejects a bad RTK_BACKEND with the list of valid names', async () => {
+    process.env[backendEnvironmentVariable] = 'cuda';
+    await expect(initializeBackend({ forced: null })).rejects.toThrow(
+      "The RTK_BACKEND variable is 'cuda', which is not a backend name; valid names are: tensorflow-gpu, tensorflow, wasm, cpu.",
+    );
+  });
+
+  it('rejects a forced backend that cannot load, with its reason', async () => {
+    await expect(initializeBackend({ forced: 'tensorflow' })).rejects.toThrow(
+      /The tensorflow backend was forced but cannot be used .*tensorflow: not installed/,
+    );
+  });
+});
+
+describe('parseBackendName', () => {
+  it('accepts the four names, ignores blanks and refuses anything else', () => {
+    expect(parseBackendName(' wasm ', 'x')).toBe('wasm');
+    expect(parseBackendName('', 'x')).toBeNull();
+    expect(parseBackendName(undefined, 'x')).toBeNull();
+    expect(() => parseBackendName('gpu', 'The option')).toThrow(
+      "The option is 'gpu', which is not a backend name; valid names are: tensorflow-gpu, tensorflow, wasm, cpu.",
+    );
+  });
+});
+
+describe('describeNativeLoadError', () => {
+  it('names the shared library the dynamic loader could not find', () => {
+    const cudnn = new Error('libcudnn.so.8: cannot open shared object file: No such file or directory');
+    expect(describeNativeLoadError(cudnn)).toBe('libcudnn.so.8 not found');
+    const tensorflow = new Error(
+      '/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node: libtensorflow.so.2: cannot open shared object file: No such file or directory',
+    );
+    expect(describeNativeLoadError(tensorflow)).toBe('libtensorflow.so.2 not found');
+    const mac = new Error(
+      'dlopen(tfjs_binding.node, 0x0001): Library not loaded: @rpath/libtensorflow.2.dylib\n  Referenced from: x',
+    );
+    expect(describeNativeLoadError(mac)).toBe('libtensorflow.2.dylib not found');
+    expect(describeNativeLoadError(new Error('something odd\nsecond line'))).toBe(
+      'failed to load: something odd',
+    );
+  });
+});
+
+describe('nativePackageProblem', () => {
+  it('explains an absent package, an absent addon and an addon that does not load', () => {
+    expect(nativePackageProblem('@tensorflow/tfjs-node', null)).toBe(
+      `${notDownloaded} (the optional package @tensorflow/tfjs-node is absent)`,
+    );
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'rtk-native-'));
+    try {
+      writeFileSync(
+        path.join(directory, 'package.json'),
+        JSON.stringify({ name: 'fake', binary: { napi_versions: [3, 4, 5, 6, 7, 8] } }),
+      );
+      const addon = path.join(directory, 'lib', 'napi-v8', 'tfjs_binding.node');
+      expect(nativePackageProblem('@tensorflow/tfjs-node', directory)).toBe(
+        `${notDownloaded} (no native addon at ${addon})`,
+      );
+      mkdirSync(path.dirname(addon), { recursive: true });
+      writeFileSync(addon, 'not a shared object');
+      expect(nativePackageProblem('@tensorflow/tfjs-node', directory)).toMatch(/^failed to load: /);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('probeBackends', () => {
+  it('reports wasm and cpu as available here without changing the active backend', async () => {
+    await tf.setBackend('cpu');
+    const probes = probeBackends();
+    expect(probes.map((probe) => [probe.name, probe.available])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+      ['cpu', true],
+    ]);
+    expect(tf.getBackend()).toBe('cpu');
+  });
+});
