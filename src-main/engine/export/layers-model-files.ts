@@ -26,7 +26,8 @@ function float16Bits(value: number): number {
     return sign | ((shifted + 0x1000) >> 13);
   }
   if (exponent >= 0x1f) return sign | 0x7c00;
-  return sign | (exponent << 10) | ((mantissa + 0x1000) >> 13);
+  // Addition, not OR: a mantissa that rounds up to 0x400 must carry into the exponent.
+  return sign + (exponent << 10) + ((mantissa + 0x1000) >> 13);
 }
 
 function encodeWeight(
@@ -136,6 +137,7 @@ export async function readLayersModel(directory: string): Promise<tf.LayersModel
   } catch (error) {
     throw new Error(
       `Cannot read the model ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
   if (typeof parsed.modelTopology !== 'object' || !Array.isArray(parsed.weightsManifest)) {

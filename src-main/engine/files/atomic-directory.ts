@@ -30,10 +30,20 @@ export async function writeDirectoryAtomically(
     await fill(temporary);
     if (options.replace) {
       const previous = `${temporary}.previous`;
-      await rename(target, previous).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
-      await rename(temporary, target);
+      const moved = await rename(target, previous).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          return false;
+        },
+      );
+      try {
+        await rename(temporary, target);
+      } catch (error) {
+        // Put the previous content back, so a failed replace changes nothing.
+        if (moved) await rename(previous, target);
+        throw error;
+      }
       await rm(previous, { recursive: true, force: true });
     } else {
       await rename(temporary, target);

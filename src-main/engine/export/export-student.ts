@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
+import { loadCachedSplit, readManifest } from '../data/cache.js';
+import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
+import { demoFiles, demoModelScript, demoPageHtml } from './demo-page.js';
+import { findEdgePreset, type EdgePreset, type ExportFormat } from './edge-presets.js';
+import {
+  modelJsonFile,
+  readLayersModel,
+  weightsFile,
+  writeLayersModel,
+  type WeightPrecision,
+} from './layers-model-files.js';
+import { modelCardMarkdown, preprocessingText, type ModelCard, type TrainingFacts } from './model-card.js';
+import { onnxLogitsName, onnxProbabilitiesName, writeOnnxModel, type InputLayout } from './onnx-writer.js';
+import {
+  compareLogits,
+  float32ParityHolds,
+  float32Tolerance,
+  maximumVerificationImages,
+  prepareVerificationImages,
+  runOnnxLogits,
+  type ParityFigures,
+} from './parity.js';
+import {
+  measureOnnxLatency,
+  measureTfjsLatency,
+  minimumLatencyRuns,
+  peakActivationBytes,
+  type LatencyFigures,
+} from './profile.js';
+import { logitsModel, predictLogits, readStoredStudent } from './student-model.js';
+
+/** What to export and where. */
+export interface ExportRequest {
+  /** The run's model folder (`<home>/runs/<id>/model`). */
+  readonly modelDirectory: string;
+  /** The dataset cache the run trained on: class names, statistics and the test images for verification. */
+  readonly datasetDirectory: string;
+  readonly outDirectory: string;
+  /** Format and precision; either may come from `preset` instead. */
+  readonly format?: ExportFormat;
+  readonly precision?: WeightPrecision;
+  readonly preset?: string;
+  /** ONNX input layout, NCHW unless asked. */
+  readonly layout?: InputLayout;
+  /** Adds a softmax `probabilities` output to the ONNX model. */
+  readonly probabilities?: boolean;
+  /** Replaces a non-empty `outDirectory`. */
+  readonly force?: boolean;
+  readonly training: TrainingFacts;
+  readonly workbenchVersion: string;
+  readonly verificationImages?: number;
+  readonly latencyRuns?: number;
+  readonly onProgress?: (message: string) => void;
+}
+
+/** The outcome of a verified export: the folder and its model card. */
+export interface ExportReport {
+  readonly directory: string;
+  readonly card: ModelCard;
+}
+
+/** Sub-folder of every export with the TFJS model (the demo page runs it). */
+export const tfjsFolder = 'tfjs';
+export const onnxFile = 'model.onnx';
+export const modelCardJsonFile = 'model-card.json';
+export const modelCardMarkdownFile = 'MODEL_CARD.md';
+
+function resolveTarget(request: ExportRequest): {
+  format: ExportFormat;
+  precision: WeightPrecision;
+  preset: EdgePreset | null;
+} {
+  const preset = request.preset === undefined ? null : findEdgePreset(request.preset);
+  const format = request.format ?? preset?.format;
+  if (format === undefined) throw new Error('Choose an export format (tfjs or onnx) or an edge preset.');
+  const precision =
+    request.precision ?? (preset !== null && preset.format === format ? preset.precision : 'float32');
+  if (format === 'onnx' && precision !== 'float32') {
+    throw new Error(
+      `ONNX exports are float32 only, ${precision} was asked; use the tfjs format for float16 or uint8 weights.`,
+    );
+  }
+  return { format, precision, preset };
+}
+
+async function nearestExistingFolder(path: string): Promise<string> {
+  let current = resolve(path);
+  for (;;) {
+    const found = await stat(current).catch(() => null);
+    if (found !== null) return current;
+    const parent = dirname(current);
+    if (parent === current) return current;
+    current = parent;
+  }
+}
+
+/** Refuses a non-empty folder without force, a file in the way and a place the user cannot write to. */
+async function checkDestination(outDirectory: string, force: boolean): Promise<void> {
+  const target = resolve(outDirectory);
+  const found = await stat(target).catch(() => null);
+  if (found !== null && !found.isDirectory()) {
+    throw new Error(`Cannot export to ${target}: a file of that name exists.`);
+  }
+  if (found !== null && !force && (await readdir(target)).length > 0) {
+    throw new Error(
+      `${target} is not empty; choose an empty or new folder, or replace it with force (--force).`,
+    );
+  }
+  const writable = await nearestExistingFolder(dirname(target));
+  // A probe file, not access(W_OK): root passes access() on folders it still cannot write (sysfs, read-only mounts).
+  const probe = join(writable, `.rtk-write-probe-${randomBytes(6).toString('hex')}`);
+  try {
+    await writeFile(probe, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new Error(`Cannot export to ${target}: no permission to write in ${writable} (${code}).`, {
+      cause: error,
+    });
+  }
+  await rm(probe, { force: true });
+}
+
+function tfjsScriptPath(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@tensorflow/tfjs')), demoFiles.tfjs);
+}
+
+async function listFiles(root: string, folder = root): Promise<{ path: string; bytes: number }[]> {
+  const entries = await readdir(folder, { withFileTypes: true });
+  const files: { path: string; bytes: number }[] = [];
+  for (const entry of entries.sort((left, right) => left.name.localeCompare(right.name))) {
+    const full = join(folder, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(root, full)));
+    else files.push({ path: relative(root, full), bytes: (await stat(full)).size });
+  }
+  return files;
+}
+
+function parityFailure(name: string, figures: ParityFigures): Error {
+  return new Error(
+    `The ${name} export does not match the in-app model: max |logit difference| ` +
+      `${figures.maxAbsLogitDifference.toExponential(3)} (allowed ${float32Tolerance}), top-1 agreement ` +
+      `${(100 * figures.top1Agreement).toFixed(2)} % (needed 100 %) on ${figures.images} test images. Nothing was written.`,
+  );
+}
+
+/**
+ * Exports a trained student as TFJS (float32/float16/uint8) or ONNX (float32), verifies the written files
+ * against the in-app model on up to 1,000 test images, measures latency, and writes the model card and an
+ * offline demo page. Everything is written to a temporary folder renamed into place at the end, so a failed
+ * export leaves nothing.
+ */
+export async function exportStudent(request: ExportRequest): Promise<ExportReport> {
+  const progress = request.onProgress ?? ((): void => undefined);
+  const { format, precision, preset } = resolveTarget(request);
+  const layout = request.layout ?? 'NCHW';
+  const force = request.force ?? false;
+  await checkDestination(request.outDirectory, force);
+  progress('Reading the trained student');
+  const student = await readStoredStudent(request.modelDirectory);
+  const classifier = logitsModel(student.model);
+  try {
+    const manifest = readManifest(request.datasetDirectory);
+    if (manifest.classNames.length !== student.classes) {
+      throw new Error(
+        `The model in ${request.modelDirectory} has ${student.classes} classes; the dataset ${manifest.name} has ` +
+          `${manifest.classNames.length}.`,
+      );
+    }
+    const verification = prepareVerificationImages(
+      loadCachedSplit(request.datasetDirectory, 'test'),
+      manifest.statistics,
+      Math.min(request.verificationImages ?? maximumVerificationImages, maximumVerificationImages),
+    );
+    progress(`Running the in-app model on ${verification.count} test images`);
+    const inApp = predictLogits(student.model, verification.images, verification.count);
+    const description = describeBackbone(student.backbone, {
+      classes: student.classes,
+      inputShape: student.inputShape,
+    });
+    const { mean, std } = manifest.statistics;
+    const preprocessing = preprocessingText(mean, std);
+    const latencyRuns = Math.max(minimumLatencyRuns, request.latencyRuns ?? minimumLatencyRuns);
+    const tfjsPrecision = format === 'tfjs' ? precision : 'float32';
+    const directory = resolve(request.outDirectory);
+    let card: ModelCard | null = null;
+
+    await writeDirectoryAtomically(
+      directory,
+      async (temporary) => {
+        const parity: Record<string, ParityFigures> = {};
+        const latency: Record<string, LatencyFigures> = {};
+        const outputs = [onnxLogitsName];
+        progress(`Writing the TFJS model (${tfjsPrecision})`);
+        const tfjsDirectory = join(temporary, tfjsFolder);
+        await writeLayersModel(classifier, tfjsDirectory, {
+          precision: tfjsPrecision,
+          replace: false,
+          userDefinedMetadata: {
+            rtkWorkbench: {
+              backbone: student.backbone,
+              classNames: manifest.classNames,
+              normalization: { mean, std },
+              preprocessing,
+              workbenchVersion: request.workbenchVersion,
+            },
+          },
+        });
+        const reloaded = await readLayersModel(tfjsDirectory);
+        try {
+          progress('Verifying the TFJS export');
+          parity.tfjs = compareLogits(
+            inApp,
+            predictLogits(reloaded, verification.images, verification.count),
+            verification.labels,
+            student.classes,
+          );
+          if (tfjsPrecision === 'float32' && !float32ParityHolds(parity.tfjs))
+            throw parityFailure('TFJS', parity.tfjs);
+          if (format === 'tfjs') {
+            progress('Measuring TFJS latency');
+            latency.tfjs = await measureTfjsLatency(reloaded, latencyRuns);
+          }
+        } finally {
+          reloaded.dispose();
+        }
+        if (format === 'onnx') {
+          progress('Writing the ONNX model');
+          const onnxModel = writeOnnxModel(student.model, {
+            layout,
+            probabilities: request.probabilities ?? false,
+            producerVersion: request.workbenchVersion,
+            metadata: {
+              classNames: JSON.stringify(manifest.classNames),
+              normalizationMean: JSON.stringify(mean),
+              normalizationStd: JSON.stringify(std),
+              preprocessing,
+              inputLayout: layout,
+              backbone: student.backbone,
+              workbenchVersion: request.workbenchVersion,
+              datasetFingerprint: manifest.fingerprint,
+            },
+          });
+          if (request.probabilities === true) outputs.push(onnxProbabilitiesName);
+          await writeFileDurably(join(temporary, onnxFile), onnxModel.bytes);
+          progress('Verifying the ONNX export in ONNX Runtime');
+          parity.onnx = compareLogits(
+            inApp,
+            await runOnnxLogits(onnxModel.bytes, verification, layout),
+            verification.labels,
+            student.classes,
+          );
+          if (!float32ParityHolds(parity.onnx)) throw parityFailure('ONNX', parity.onnx);
+          progress('Measuring ONNX Runtime latency');
+          latency.onnxRuntime = await measureOnnxLatency(
+            onnxModel.bytes,
+            student.inputShape,
+            layout,
+            latencyRuns,
+          );
+        }
+
+        progress('Writing the demo page and the model card');
+        await copyFile(tfjsScriptPath(), join(temporary, demoFiles.tfjs));
+        await writeFileDurably(
+          join(temporary, demoFiles.model),
+          demoModelScript(
+            await readFile(join(tfjsDirectory, modelJsonFile), 'utf8'),
+            await readFile(join(tfjsDirectory, weightsFile)),
+          ),
+        );
+        await writeFileDurably(
+          join(temporary, demoFiles.page),
+          demoPageHtml({
+            title: `${student.backbone} on ${manifest.name}`,
+            classNames: manifest.classNames,
+            inputShape: student.inputShape,
+            mean,
+            std,
+          }),
+        );
+        const files = (await listFiles(temporary)).filter((file) => !file.path.endsWith('.partial'));
+        const modelFiles =
+          format === 'onnx'
+            ? files.filter((file) => file.path === onnxFile)
+            : files.filter((file) => file.path.startsWith(`${tfjsFolder}/`));
+        const modelBytes = modelFiles.reduce((total, file) => total + file.bytes, 0);
+        card = {
+          workbenchVersion: request.workbenchVersion,
+          createdAt: new Date().toISOString(),
+          backbone: student.backbone,
+          format,
+          precision,
+          classNames: manifest.classNames,
+          input: {
+            height: student.inputShape[0],
+            width: student.inputShape[1],
+            channels: student.inputShape[2],
+            onnxLayout: format === 'onnx' ? layout : null,
+            preprocessing,
+            mean,
+            std,
+          },
+          outputs,
+          datasetFingerprint: manifest.fingerprint,
+          training: request.training,
+          parameterCount: description.parameterCount,
+          macsPerImage: description.macsPerImage,
+          peakActivationBytes: peakActivationBytes(student.model),
+          files,
+          modelBytes,
+          preset:
+            preset === null
+              ? null
+              : {
+                  name: preset.name,
+                  label: preset.label,
+                  sizeBudgetBytes: preset.sizeBudgetBytes,
+                  withinBudget: modelBytes <= preset.sizeBudgetBytes,
+                },
+          latency,
+          parity,
+        };
+        await writeFileDurably(join(temporary, modelCardJsonFile), `${JSON.stringify(card, null, 2)}\n`);
+        await writeFileDurably(join(temporary, modelCardMarkdownFile), modelCardMarkdown(card));
+      },
+      { replace: force },
+    );
+    if (card === null) throw new Error('The export finished without a model card.');
+    return { directory, card };
+  } finally {
+    // The classifier shares the student's layers, so disposing the student frees both.
+    student.model.dispose();
+  }
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import type { CallArguments, ExportRecord, ModelProfile } from '../../src-shared/contracts/api.js';
+import type { BackendName } from '../../src-shared/contracts/engine-status.js';
+import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
+import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import type { WorkbenchStore } from '../store/workbench-store.js';
+import { runModelDirectory } from './run-queue.js';
+import { workbenchVersion } from './version.js';
+
+/** What the export use cases need. */
+export interface ExportsContext {
+  readonly store: WorkbenchStore;
+  readonly supervisor: WorkerSupervisor;
+  readonly homeDirectory: string;
+  readonly forcedBackend: BackendName | null;
+}
+
+interface ExportRow {
+  id: string;
+  run_id: string;
+  format: 'tfjs' | 'onnx';
+  precision: 'float32' | 'float16' | 'uint8';
+  path: string;
+  report_json: string;
+  created_at: string;
+}
+
+function toRecord(row: ExportRow): ExportRecord {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    format: row.format,
+    precision: row.precision,
+    directory: row.path,
+    createdAt: row.created_at,
+    card: JSON.parse(row.report_json) as Record<string, unknown>,
+  };
+}
+
+/** Exports a finished run's student in the worker, then records the export in the store. */
+export async function exportRun(
+  context: ExportsContext,
+  request: CallArguments<'exportRun'>,
+  onProgress: (message: string) => void = () => undefined,
+): Promise<ExportRecord> {
+  const run = context.store.runs.get(request.runId);
+  if (run === undefined) throw new Error(`There is no run ${request.runId}.`);
+  if (run.status !== 'done') {
+    throw new Error(
+      `Run ${run.id} is ${run.status}; only a run that finished training has a model to export.`,
+    );
+  }
+  const experiment = context.store.experiments.get(run.experimentId);
+  if (experiment === undefined) throw new Error(`Run ${run.id} belongs to a missing experiment.`);
+  const spec = JSON.parse(experiment.specJson) as ExperimentSpec;
+  const dataset = context.store.datasets.get(spec.datasetId);
+  if (dataset === undefined) throw new Error(`The dataset of run ${run.id} is no longer in the workbench.`);
+  const teacherRun = run.teacherRunId === null ? undefined : context.store.runs.get(run.teacherRunId);
+  const teacher =
+    run.role === 'teacher' || run.method === 'none'
+      ? null
+      : spec.teacher.source === 'import'
+        ? spec.teacher.modelJsonPath
+        : (teacherRun?.backbone ?? null);
+  const outDirectory = isAbsolute(request.outDirectory)
+    ? request.outDirectory
+    : resolve(request.outDirectory);
+  const result = await context.supervisor.run(
+    {
+      type: 'export-run',
+      forcedBackend: context.forcedBackend,
+      modelDirectory: runModelDirectory(context.homeDirectory, run.id),
+      datasetDirectory: dataset.cachePath,
+      outDirectory,
+      ...(request.format === undefined ? {} : { format: request.format }),
+      ...(request.precision === undefined ? {} : { precision: request.precision }),
+      ...(request.preset === undefined ? {} : { preset: request.preset }),
+      layout: request.layout,
+      probabilities: request.probabilities,
+      force: request.force,
+      training: {
+        runId: run.id,
+        datasetName: dataset.name,
+        teacher,
+        method: run.method,
+        hyperparameters: spec.hyperparameters[run.method] ?? {},
+        seed: run.seed,
+        epochs: run.epochsDone,
+        testTop1: run.lastTestTop1,
+      },
+      workbenchVersion,
+    },
+    (progress) => {
+      if (typeof progress === 'object' && progress !== null && 'message' in progress) {
+        onProgress(String(progress.message));
+      }
+    },
+  );
+  const card = JSON.parse(result.cardJson) as {
+    format: ExportRow['format'];
+    precision: ExportRow['precision'];
+  };
+  const row: ExportRow = {
+    id: randomUUID(),
+    run_id: run.id,
+    format: card.format,
+    precision: card.precision,
+    path: result.directory,
+    report_json: result.cardJson,
+    created_at: new Date().toISOString(),
+  };
+  context.store.database.connection
+    .prepare(
+      'INSERT INTO exports (id, run_id, format, precision, path, report_json, created_at) ' +
+        'VALUES (@id, @run_id, @format, @precision, @path, @report_json, @created_at)',
+    )
+    .run(row);
+  return toRecord(row);
+}
+
+/** The recorded exports, newest first, optionally of one run. */
+export function listExports(context: ExportsContext, runId: string | undefined): ExportRecord[] {
+  const connection = context.store.database.connection;
+  const rows =
+    runId === undefined
+      ? connection.prepare('SELECT * FROM exports ORDER BY created_at DESC').all()
+      : connection.prepare('SELECT * FROM exports WHERE run_id = ? ORDER BY created_at DESC').all(runId);
+  return (rows as ExportRow[]).map(toRecord);
+}
+
+/** Profiles a run's trained student or an untrained backbone in the worker. */
+export async function profileModel(
+  context: ExportsContext,
+  request: CallArguments<'profileModel'>,
+): Promise<ModelProfile> {
+  let source:
+    | { kind: 'model'; modelDirectory: string }
+    | {
+        kind: 'backbone';
+        backbone: string;
+        classes: number;
+        inputShape: [number, number, number];
+      };
+  if ('runId' in request) {
+    const run = context.store.runs.get(request.runId);
+    if (run === undefined) throw new Error(`There is no run ${request.runId}.`);
+    if (run.status !== 'done') {
+      throw new Error(
+        `Run ${run.id} is ${run.status}; profile its backbone (${run.backbone}) before training instead.`,
+      );
+    }
+    source = { kind: 'model', modelDirectory: runModelDirectory(context.homeDirectory, run.id) };
+  } else {
+    source = {
+      kind: 'backbone',
+      backbone: request.backbone,
+      classes: request.classes,
+      inputShape: request.inputShape,
+    };
+  }
+  const result = await context.supervisor.run({
+    type: 'profile',
+    forcedBackend: context.forcedBackend,
+    source,
+    workbenchVersion,
+  });
+  return JSON.parse(result.profileJson) as ModelProfile;
+}
