@@ -1,0 +1,535 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import * as tf from '@tensorflow/tfjs';
+import type { MethodHyperparameters } from '../../../src-shared/domain/method-catalog.js';
+import { BatchAssembler, type AugmentationOptions } from '../data/augment.js';
+import type { ChannelStatistics, ImageSplit } from '../data/types.js';
+import { createDistiller, type Distiller } from '../distill/distiller.js';
+import { runBackbone } from '../models/index.js';
+import type { Backbone, BackboneOutputs } from '../models/types.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointTensor } from './checkpoint.js';
+import { evaluate, type EvaluationMetrics } from './evaluate.js';
+import { SgdMomentum } from './optimizer.js';
+import { Random, type RandomState } from './random.js';
+import { learningRateAt, type LearningRateSchedule } from './schedule.js';
+
+/** Everything that defines a training run; a plain object that can be stored and compared. */
+export interface TrainConfig {
+  /** Method and fully resolved hyperparameters (see resolveHyperparameters in the method catalog). */
+  readonly hyperparameters: MethodHyperparameters;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly schedule: LearningRateSchedule;
+  readonly warmupEpochs: number;
+  /** Seeds shuffling, augmentation and the distillation module's initial weights. */
+  readonly seed: number;
+  readonly augmentation: AugmentationOptions;
+  /** Batch size of the per-epoch evaluation. */
+  readonly evaluationBatchSize: number;
+  /** Where a checkpoint is written after every epoch; null for none. */
+  readonly checkpointDirectory: string | null;
+  /** Continue from the checkpoint in checkpointDirectory when there is one. */
+  readonly resume: boolean;
+}
+
+/** Reference recipe of method.md §3 (the caller adds the method, epochs it wants, seed and directory). */
+export const referenceRecipe = {
+  epochs: 240,
+  batchSize: 64,
+  learningRate: 0.05,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  schedule: { kind: 'step', milestones: [150, 180, 210], gamma: 0.1 },
+  warmupEpochs: 0,
+  evaluationBatchSize: 256,
+} as const satisfies Partial<TrainConfig>;
+
+/** The networks of a run: the student to train and, for every method but none, the frozen teacher. */
+export interface TrainModels {
+  readonly student: Backbone;
+  readonly teacher: Backbone | null;
+}
+
+/** The images of a run; the statistics normalise both splits. */
+export interface TrainData {
+  readonly train: ImageSplit;
+  readonly test: ImageSplit;
+  readonly statistics: ChannelStatistics;
+}
+
+/** Loss parts of a batch or an epoch mean; kd and feature are already weighted, total = ce + kd + feature. */
+export interface LossParts {
+  readonly total: number;
+  readonly ce: number;
+  readonly kd: number;
+  readonly feature: number;
+}
+
+/** Reported after every training batch. */
+export interface BatchProgress {
+  /** 1-based. */
+  readonly epoch: number;
+  /** 1-based, out of `batches`. */
+  readonly batch: number;
+  readonly batches: number;
+  readonly learningRate: number;
+  readonly loss: LossParts;
+  /** Training throughput of this batch alone. */
+  readonly imagesPerSecond: number;
+}
+
+/** Reported after every epoch and kept in the run's history. */
+export interface EpochMetrics {
+  /** 1-based. */
+  readonly epoch: number;
+  /** Learning rate of the epoch's first batch. */
+  readonly learningRate: number;
+  /** Sample-weighted means over the epoch's batches, and top-1 on the augmented training batches. */
+  readonly train: LossParts & { readonly top1: number };
+  readonly test: EvaluationMetrics;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+  /**
+   * afd/rtk: mean attention weight, rows = student taps, columns = teacher taps. For afd each column sums to
+   * 1 (a teacher tap's weights over student taps), for rtk each row does.
+   */
+  readonly attention: readonly (readonly number[])[] | null;
+  /** rtk: fraction of samples in which each teacher tap (column) was kept for each student tap (row). */
+  readonly selection: readonly (readonly number[])[] | null;
+}
+
+/** Optional observers and the stop signal of a run. */
+export interface TrainHooks {
+  readonly onBatch?: (progress: BatchProgress) => void;
+  /** Called after the epoch's checkpoint has been written; awaited. */
+  readonly onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  /** Checked between batches: once aborted the run stops before the next batch and returns. */
+  readonly signal?: AbortSignal;
+}
+
+/** How a run ended. */
+export interface TrainResult {
+  /** 'stopped' when the signal ended it early; the unfinished epoch is not checkpointed. */
+  readonly status: 'completed' | 'stopped';
+  /** Completed epochs, counting those restored from a checkpoint. */
+  readonly completedEpochs: number;
+  /** Epoch the run started at: 0 for a fresh run, the checkpoint's epoch when resumed. */
+  readonly resumedFromEpoch: number;
+  readonly history: readonly EpochMetrics[];
+}
+
+interface CheckpointState {
+  readonly completedEpochs: number;
+  readonly random: RandomState;
+  readonly history: readonly EpochMetrics[];
+  readonly config: Omit<TrainConfig, 'epochs' | 'resume' | 'checkpointDirectory'>;
+}
+
+function validateConfig(config: TrainConfig, models: TrainModels, data: TrainData): void {
+  const positiveIntegers: [string, number][] = [
+    ['epochs', config.epochs],
+    ['batchSize', config.batchSize],
+    ['evaluationBatchSize', config.evaluationBatchSize],
+  ];
+  for (const [name, value] of positiveIntegers) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`Training setting ${name} must be a positive integer; got ${value}.`);
+  }
+  if (!(config.learningRate > 0))
+    throw new Error(`The learning rate must be positive; got ${config.learningRate}.`);
+  if (!(config.momentum >= 0 && config.momentum < 1))
+    throw new Error(`Momentum must be in [0, 1); got ${config.momentum}.`);
+  if (!(config.weightDecay >= 0))
+    throw new Error(`Weight decay must be zero or positive; got ${config.weightDecay}.`);
+  if (!(config.warmupEpochs >= 0))
+    throw new Error(`Warm-up epochs must be zero or positive; got ${config.warmupEpochs}.`);
+  const schedule = config.schedule;
+  if (schedule.kind === 'step' && !(schedule.gamma > 0 && schedule.milestones.every(Number.isInteger))) {
+    throw new Error('A step schedule needs whole-epoch milestones and a positive gamma.');
+  }
+  if (schedule.kind === 'cosine' && !(schedule.minimum >= 0 && schedule.minimum <= config.learningRate)) {
+    throw new Error(
+      `The cosine schedule's minimum must lie between 0 and the learning rate; got ${schedule.minimum}.`,
+    );
+  }
+  if (config.resume && config.checkpointDirectory === null) {
+    throw new Error('Resuming needs a checkpoint directory.');
+  }
+  const teacher = models.teacher;
+  if (config.hyperparameters.method !== 'none') {
+    if (teacher === null) throw new Error(`Method ${config.hyperparameters.method} needs a teacher network.`);
+    if (teacher.classes !== models.student.classes) {
+      throw new Error(
+        `The teacher has ${teacher.classes} classes but the student has ${models.student.classes}.`,
+      );
+    }
+    if (teacher.inputShape.join('x') !== models.student.inputShape.join('x')) {
+      throw new Error(
+        `The teacher expects ${teacher.inputShape.join('x')} images but the student ${models.student.inputShape.join('x')}.`,
+      );
+    }
+  }
+  for (const [name, split] of [
+    ['training', data.train],
+    ['test', data.test],
+  ] as const) {
+    if (split.shape.join('x') !== models.student.inputShape.join('x')) {
+      throw new Error(
+        `The ${name} images are ${split.shape.join('x')} but the student expects ${models.student.inputShape.join('x')}.`,
+      );
+    }
+    const largest = split.labels.reduce((maximum, label) => Math.max(maximum, label), 0);
+    if (largest >= models.student.classes) {
+      throw new Error(
+        `The ${name} split has label ${largest} but the student has ${models.student.classes} classes.`,
+      );
+    }
+  }
+  if (data.train.count < 2)
+    throw new Error(`Training needs at least 2 images; the split has ${data.train.count}.`);
+}
+
+/** The settings a resumed run must share with the checkpoint (only the epoch count may grow). */
+function comparableConfig(config: TrainConfig): CheckpointState['config'] {
+  return {
+    hyperparameters: config.hyperparameters,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    momentum: config.momentum,
+    weightDecay: config.weightDecay,
+    schedule: config.schedule,
+    warmupEpochs: config.warmupEpochs,
+    seed: config.seed,
+    augmentation: config.augmentation,
+    evaluationBatchSize: config.evaluationBatchSize,
+  };
+}
+
+function toMatrix(values: Float64Array, rows: number, columns: number, divisor: number): number[][] {
+  return Array.from({ length: rows }, (_, row) =>
+    Array.from(values.subarray(row * columns, (row + 1) * columns), (value) => value / divisor),
+  );
+}
+
+async function readVariables(
+  entries: readonly { name: string; variable: tf.Variable }[],
+): Promise<CheckpointTensor[]> {
+  return Promise.all(
+    entries.map(async ({ name, variable }) => ({
+      name,
+      shape: variable.shape,
+      values: (await variable.data()) as Float32Array,
+    })),
+  );
+}
+
+function restoreVariables(
+  group: string,
+  entries: readonly { name: string; variable: tf.Variable }[],
+  stored: readonly CheckpointTensor[] | undefined,
+): void {
+  if (stored === undefined || stored.length !== entries.length) {
+    throw new Error(
+      `The checkpoint holds ${stored?.length ?? 0} ${group} tensors but this run has ${entries.length}; it was ` +
+        `written for a different network or method.`,
+    );
+  }
+  entries.forEach(({ name, variable }, index) => {
+    const tensor = stored[index];
+    if (tensor === undefined || tensor.shape.join('x') !== variable.shape.join('x')) {
+      throw new Error(
+        `Checkpoint ${group} tensor ${index} (${tensor?.name ?? 'missing'}) has shape ` +
+          `${tensor?.shape.join('x') ?? '-'}, but ${name} is ${variable.shape.join('x')}.`,
+      );
+    }
+    tf.tidy(() => variable.assign(tf.tensor(tensor.values, [...tensor.shape])));
+  });
+}
+
+function isVariable(tensor: tf.Tensor): tensor is tf.Variable {
+  return tensor instanceof tf.Variable;
+}
+
+function variableOf(weight: { read(): tf.Tensor; originalName: string }): tf.Variable {
+  const value = weight.read();
+  if (!isVariable(value)) throw new Error(`Weight ${weight.originalName} is not a variable.`);
+  return value;
+}
+
+/** The mutable state of one run: the student, the distillation module, the optimiser and the generator. */
+export class RunState {
+  readonly studentVariables: { name: string; variable: tf.Variable }[];
+  readonly distiller: Distiller;
+  readonly optimizer: SgdMomentum;
+  random: Random;
+
+  constructor(config: TrainConfig, models: TrainModels) {
+    this.studentVariables = models.student.model.weights.map((weight) => ({
+      name: weight.originalName,
+      variable: variableOf(weight),
+    }));
+    this.distiller = createDistiller({
+      hyperparameters: config.hyperparameters,
+      teacherTaps: models.teacher?.taps ?? [],
+      studentTaps: models.student.taps,
+      seed: config.seed + 1,
+    });
+    const trainable = [
+      ...models.student.model.trainableWeights.map(variableOf),
+      ...this.distiller.trainableVariables,
+    ];
+    this.optimizer = new SgdMomentum(trainable, config.momentum, config.weightDecay);
+    this.random = new Random(config.seed);
+  }
+
+  get optimizerVariables(): { name: string; variable: tf.Variable }[] {
+    return this.optimizer.buffers.map((variable, index) => ({ name: `momentum-${index}`, variable }));
+  }
+
+  async save(directory: string, state: CheckpointState): Promise<void> {
+    await writeCheckpoint(directory, `epoch-${String(state.completedEpochs).padStart(4, '0')}`, {
+      state,
+      groups: {
+        student: await readVariables(this.studentVariables),
+        module: await readVariables(this.distiller.variables),
+        optimizer: await readVariables(this.optimizerVariables),
+      },
+    });
+  }
+
+  async restore(directory: string, config: TrainConfig): Promise<CheckpointState | null> {
+    const checkpoint = await readCheckpoint<CheckpointState>(directory);
+    if (checkpoint === null) return null;
+    const expected = JSON.stringify(comparableConfig(config));
+    if (JSON.stringify(checkpoint.state.config) !== expected) {
+      throw new Error(
+        `The checkpoint in ${directory} was written with different settings; resume needs the same ` +
+          `method, hyperparameters, recipe and seed (only the number of epochs may change).`,
+      );
+    }
+    restoreVariables('student', this.studentVariables, checkpoint.groups['student']);
+    restoreVariables('module', this.distiller.variables, checkpoint.groups['module']);
+    restoreVariables('optimizer', this.optimizerVariables, checkpoint.groups['optimizer']);
+    this.random = Random.fromState(checkpoint.state.random);
+    return checkpoint.state;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.distiller.dispose();
+  }
+}
+
+interface StepOutcome {
+  /** total, ce, kd, feature, correct predictions. */
+  readonly values: Float32Array;
+  readonly attentionSum: Float32Array | null;
+  readonly selectionCounts: Float64Array | null;
+}
+
+/** One distillation step: teacher forward outside the tape, loss and gradients, optimiser update. */
+export function trainStep(
+  models: TrainModels,
+  run: RunState,
+  input: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  learningRate: number,
+): { summary: tf.Tensor1D; attentionSum: tf.Tensor2D | null; selectionCounts: Float64Array | null } {
+  const teacher = models.teacher;
+  let teacherOutputs: BackboneOutputs | null = null;
+  if (teacher !== null && run.distiller.needsTeacher) {
+    const tensors = tf.tidy(() => {
+      const outputs = runBackbone(teacher, input, false);
+      return [...outputs.taps, outputs.logits];
+    });
+    teacherOutputs = {
+      taps: tensors.slice(0, -1) as tf.Tensor4D[],
+      logits: tensors[tensors.length - 1] as tf.Tensor2D,
+    };
+  }
+  let summary: tf.Tensor1D | null = null;
+  let attentionSum: tf.Tensor2D | null = null;
+  let selectionCounts: Float64Array | null = null;
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const student = runBackbone(models.student, input, true);
+      const loss = run.distiller.loss({ student, teacher: teacherOutputs, labels, training: true });
+      const correct = tf.sum(tf.cast(tf.equal(tf.argMax(student.logits, 1), labels), 'float32'));
+      summary = tf.keep(tf.stack([loss.total, loss.ce, loss.kd, loss.feature, correct]) as tf.Tensor1D);
+      attentionSum = loss.attentionSum === null ? null : tf.keep(loss.attentionSum);
+      selectionCounts = loss.selectionCounts;
+      return loss.total;
+    }, [...run.optimizer.variables]);
+    value.dispose();
+    run.optimizer.apply(grads, learningRate);
+  } finally {
+    if (teacherOutputs !== null) tf.dispose([...teacherOutputs.taps, teacherOutputs.logits]);
+  }
+  if (summary === null) throw new Error('The training step produced no loss.');
+  return { summary, attentionSum, selectionCounts };
+}
+
+async function readStep(step: ReturnType<typeof trainStep>): Promise<StepOutcome> {
+  const values = (await step.summary.data()) as Float32Array;
+  const attentionSum = step.attentionSum === null ? null : ((await step.attentionSum.data()) as Float32Array);
+  tf.dispose([step.summary, ...(step.attentionSum === null ? [] : [step.attentionSum])]);
+  return { values, attentionSum, selectionCounts: step.selectionCounts };
+}
+
+/**
+ * Loads the student weights (BatchNorm running statistics included) of the checkpoint in `directory` into
+ * `student`, e.g. to export a run's last completed epoch; returns that epoch, or null when there is none.
+ */
+export async function restoreStudent(directory: string, student: Backbone): Promise<number | null> {
+  const checkpoint = await readCheckpoint<CheckpointState>(directory);
+  if (checkpoint === null) return null;
+  const variables = student.model.weights.map((weight) => ({
+    name: weight.originalName,
+    variable: variableOf(weight),
+  }));
+  restoreVariables('student', variables, checkpoint.groups['student']);
+  return checkpoint.state.completedEpochs;
+}
+
+/**
+ * Trains `models.student` (with `models.teacher` frozen) on `data` as `config` says: seeded shuffles and
+ * augmentation, SGD with momentum, evaluation and a checkpoint after every epoch, per-batch and per-epoch
+ * reports through `hooks`, and a cooperative stop between batches. With `config.resume` it continues from
+ * the checkpoint in `config.checkpointDirectory` and then matches an uninterrupted run exactly (same
+ * backend). The student's weights are trained in place.
+ */
+export async function trainRun(
+  config: TrainConfig,
+  models: TrainModels,
+  data: TrainData,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  validateConfig(config, models, data);
+  const run = new RunState(config, models);
+  try {
+    let history: EpochMetrics[] = [];
+    let startEpoch = 0;
+    if (config.resume && config.checkpointDirectory !== null) {
+      const restored = await run.restore(config.checkpointDirectory, config);
+      if (restored !== null) {
+        history = [...restored.history];
+        startEpoch = restored.completedEpochs;
+      }
+    }
+    const trainAssembler = new BatchAssembler(data.train, data.statistics);
+    const testAssembler = new BatchAssembler(data.test, data.statistics);
+    const [height, width, channels] = data.train.shape;
+    const batchSize = config.batchSize;
+    // A last batch of one image would break batch statistics, so it is dropped (as drop_last for it).
+    const batches =
+      data.train.count % batchSize === 1
+        ? Math.floor(data.train.count / batchSize)
+        : Math.ceil(data.train.count / batchSize);
+    const images = new Float32Array(batchSize * trainAssembler.imageSize);
+    const labels = new Int32Array(batchSize);
+    const order = new Uint32Array(data.train.count);
+    const [students, teachers] = run.distiller.matrixShape;
+    const matrixCells = students * teachers;
+
+    for (let epoch = startEpoch; epoch < config.epochs; epoch += 1) {
+      const epochStart = performance.now();
+      order.forEach((_, index) => (order[index] = index));
+      run.random.shuffle(order);
+      const sums = new Float64Array(5);
+      const attentionSum = new Float64Array(matrixCells);
+      const selectionSum = new Float64Array(matrixCells);
+      let seen = 0;
+      for (let batch = 0; batch < batches; batch += 1) {
+        if (hooks.signal?.aborted === true) {
+          return { status: 'stopped', completedEpochs: epoch, resumedFromEpoch: startEpoch, history };
+        }
+        const batchStart = performance.now();
+        const start = batch * batchSize;
+        const size = Math.min(batchSize, data.train.count - start);
+        trainAssembler.assemble(
+          order.subarray(start, start + size),
+          images,
+          labels,
+          config.augmentation,
+          run.random,
+        );
+        const learningRate = learningRateAt(config, epoch, batch, batches);
+        const input = tf.tensor4d(images.subarray(0, size * trainAssembler.imageSize), [
+          size,
+          height,
+          width,
+          channels,
+        ]);
+        const target = tf.tensor1d(labels.subarray(0, size), 'int32');
+        let outcome: StepOutcome;
+        try {
+          outcome = await readStep(trainStep(models, run, input, target, learningRate));
+        } finally {
+          tf.dispose([input, target]);
+        }
+        const [total = 0, ce = 0, kd = 0, feature = 0, correct = 0] = outcome.values;
+        if (!Number.isFinite(total)) {
+          throw new Error(
+            `Training diverged in epoch ${epoch + 1}, batch ${batch + 1}: the loss is ${total}. ` +
+              `Try a lower learning rate or feature weight β.`,
+          );
+        }
+        sums[0] = (sums[0] ?? 0) + total * size;
+        sums[1] = (sums[1] ?? 0) + ce * size;
+        sums[2] = (sums[2] ?? 0) + kd * size;
+        sums[3] = (sums[3] ?? 0) + feature * size;
+        sums[4] = (sums[4] ?? 0) + correct;
+        outcome.attentionSum?.forEach(
+          (value, index) => (attentionSum[index] = (attentionSum[index] ?? 0) + value),
+        );
+        outcome.selectionCounts?.forEach(
+          (value, index) => (selectionSum[index] = (selectionSum[index] ?? 0) + value),
+        );
+        seen += size;
+        hooks.onBatch?.({
+          epoch: epoch + 1,
+          batch: batch + 1,
+          batches,
+          learningRate,
+          loss: { total, ce, kd, feature },
+          imagesPerSecond: size / ((performance.now() - batchStart) / 1000),
+        });
+        await yieldToEventLoop();
+      }
+      const trainSeconds = (performance.now() - epochStart) / 1000;
+      const test = await evaluate(models.student, testAssembler, config.evaluationBatchSize);
+      const hyperparameters = config.hyperparameters;
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        learningRate: learningRateAt(config, epoch, 0, batches),
+        train: {
+          total: (sums[0] ?? 0) / seen,
+          ce: (sums[1] ?? 0) / seen,
+          kd: (sums[2] ?? 0) / seen,
+          feature: (sums[3] ?? 0) / seen,
+          top1: (sums[4] ?? 0) / seen,
+        },
+        test,
+        seconds: (performance.now() - epochStart) / 1000,
+        imagesPerSecond: seen / trainSeconds,
+        attention: matrixCells === 0 ? null : toMatrix(attentionSum, students, teachers, seen),
+        selection: hyperparameters.method === 'rtk' ? toMatrix(selectionSum, students, teachers, seen) : null,
+      };
+      history = [...history, metrics];
+      if (config.checkpointDirectory !== null) {
+        await run.save(config.checkpointDirectory, {
+          completedEpochs: epoch + 1,
+          random: run.random.state,
+          history,
+          config: comparableConfig(config),
+        });
+      }
+      await hooks.onEpoch?.(metrics);
+    }
+    return { status: 'completed', completedEpochs: config.epochs, resumedFromEpoch: startEpoch, history };
+  } finally {
+    run.dispose();
+  }
+}

@@ -1,0 +1,355 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MethodHyperparameters } from '../../../../src-shared/domain/method-catalog.js';
+import { AttentionModule, afdFeatureLoss } from '../../../../src-main/engine/distill/attention-module.js';
+import { createDistiller, type Distiller } from '../../../../src-main/engine/distill/distiller.js';
+import type { BackboneOutputs, FeatureTap } from '../../../../src-main/engine/models/types.js';
+import { Random } from '../../../../src-main/engine/train/random.js';
+
+type Image = number[][][];
+
+const batch = 2;
+const qkDim = 2;
+const teacherTaps: FeatureTap[] = [
+  { index: 0, name: 't0', stage: 0, shape: [2, 2, 1] },
+  { index: 1, name: 't1', stage: 1, shape: [1, 2, 2] },
+];
+const studentTaps: FeatureTap[] = [
+  { index: 0, name: 's0', stage: 0, shape: [2, 2, 2] },
+  { index: 1, name: 's1', stage: 1, shape: [1, 1, 1] },
+];
+
+function images(tap: FeatureTap, random: Random): Image[] {
+  const [height, width, channels] = tap.shape;
+  return Array.from({ length: batch }, () =>
+    Array.from({ length: height }, () =>
+      Array.from({ length: width }, () => Array.from({ length: channels }, () => random.nextNormal())),
+    ),
+  );
+}
+
+const random = new Random(42);
+const teacherValues = teacherTaps.map((tap) => images(tap, random));
+const studentValues = studentTaps.map((tap) => images(tap, random));
+const teacherLogits = [
+  [1, 0, -1],
+  [0.5, 2, 0],
+];
+const studentLogits = [
+  [0, 1, 0.5],
+  [-1, 0, 1],
+];
+const labels = [2, 1];
+
+function batchOf(): { student: BackboneOutputs; teacher: BackboneOutputs; labels: tf.Tensor1D } {
+  return {
+    student: { taps: studentValues.map((values) => tf.tensor4d(values)), logits: tf.tensor2d(studentLogits) },
+    teacher: { taps: teacherValues.map((values) => tf.tensor4d(values)), logits: tf.tensor2d(teacherLogits) },
+    labels: tf.tensor1d(labels, 'int32'),
+  };
+}
+
+/** Gives every module variable fixed, distinct values (running statistics too) and returns them by name. */
+function fixWeights(distiller: Distiller): Map<string, number[]> {
+  const fixed = new Map<string, number[]>();
+  distiller.variables.forEach(({ name, variable }, variableIndex) => {
+    const values = Array.from({ length: variable.size }, (_, index) => {
+      if (name.endsWith('moving_variance')) return 1 + 0.1 * ((index + variableIndex) % 3);
+      return Math.sin(1.3 * index + 0.7 * variableIndex) * 0.8;
+    });
+    variable.assign(tf.tensor(values, variable.shape));
+    fixed.set(name, values);
+  });
+  return fixed;
+}
+
+// Plain-arithmetic reference of method.md §2, written independently of the tensor code.
+const epsilon = 1e-5;
+const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
+const mean = (values: number[]): number => sum(values) / values.length;
+const normalize = (values: number[]): number[] => {
+  const length = Math.max(Math.sqrt(sum(values.map((value) => value * value))), 1e-12);
+  return values.map((value) => value / length);
+};
+const softmax = (values: number[]): number[] => {
+  const exponentials = values.map((value) => Math.exp(value - Math.max(...values)));
+  return exponentials.map((value) => value / sum(exponentials));
+};
+const globalMean = (image: Image): number[] =>
+  (image[0]?.[0] ?? []).map((_, channel) =>
+    mean(image.flatMap((row) => row.map((pixel) => pixel[channel] ?? 0))),
+  );
+const energy = (image: Image): number[] =>
+  image.flatMap((row) => row.map((pixel) => mean(pixel.map((value) => value * value))));
+const attention = (image: Image): number[] => normalize(energy(image));
+
+function pool(map: number[], from: readonly [number, number], to: readonly [number, number]): number[] {
+  const window = (index: number, size: number, target: number): number[] => {
+    const start = Math.floor((index * size) / target);
+    const end = Math.ceil(((index + 1) * size) / target);
+    return Array.from({ length: end - start }, (_, offset) => start + offset);
+  };
+  const output: number[] = [];
+  for (let row = 0; row < to[0]; row += 1) {
+    for (let column = 0; column < to[1]; column += 1) {
+      const cells = window(row, from[0], to[0]).flatMap((inputRow) =>
+        window(column, from[1], to[1]).map((inputColumn) => map[inputRow * from[1] + inputColumn] ?? 0),
+      );
+      output.push(mean(cells));
+    }
+  }
+  return output;
+}
+
+function reference(weights: Map<string, number[]>): {
+  logits: number[][][];
+  distances: number[][][];
+  afd: number;
+  afdAttention: number[][];
+} {
+  const weight = (name: string): number[] => {
+    const values = weights.get(name);
+    if (values === undefined) throw new Error(`no weight ${name}`);
+    return values;
+  };
+  const dense = (input: number[], name: string): number[] => {
+    const kernel = weight(`${name}/kernel`);
+    const bias = weight(`${name}/bias`);
+    return bias.map(
+      (offset, output) =>
+        offset + sum(input.map((value, row) => value * (kernel[row * bias.length + output] ?? 0))),
+    );
+  };
+  const batchNorm = (input: number[], name: string): number[] =>
+    input.map(
+      (value, index) =>
+        ((value - (weight(`${name}/moving_mean`)[index] ?? 0)) /
+          Math.sqrt((weight(`${name}/moving_variance`)[index] ?? 0) + epsilon)) *
+          (weight(`${name}/gamma`)[index] ?? 0) +
+        (weight(`${name}/beta`)[index] ?? 0),
+    );
+  const logits: number[][][] = [];
+  const distances: number[][][] = [];
+  const afdAttention = studentTaps.map(() => teacherTaps.map(() => 0));
+  let afd = 0;
+  for (let sample = 0; sample < batch; sample += 1) {
+    const teacherVectors = teacherTaps.map((_, t) =>
+      batchNorm(
+        dense(globalMean(teacherValues[t]?.[sample] ?? []), `teacher-projection-${t}/dense`),
+        `teacher-projection-${t}/batch-norm`,
+      ),
+    );
+    const studentVectors = studentTaps.map((_, s) =>
+      batchNorm(
+        dense(globalMean(studentValues[s]?.[sample] ?? []), `student-projection-${s}/dense`),
+        `student-projection-${s}/batch-norm`,
+      ).map((value) => Math.max(value, 0)),
+    );
+    const bilinear = studentVectors.map((vector) =>
+      batchNorm(dense(vector, 'bilinear/dense'), 'bilinear/batch-norm'),
+    );
+    const teacherEmbedding = weight('teacher-embedding');
+    const studentEmbedding = weight('student-embedding');
+    const sampleLogits = studentTaps.map((_, s) =>
+      teacherTaps.map((__, t) => {
+        let product = 0;
+        for (let q = 0; q < qkDim; q += 1) {
+          product += (bilinear[s]?.[t * qkDim + q] ?? 0) * (teacherVectors[t]?.[q] ?? 0);
+          product += (studentEmbedding[s * qkDim + q] ?? 0) * (teacherEmbedding[t * qkDim + q] ?? 0);
+        }
+        return product / Math.sqrt(qkDim);
+      }),
+    );
+    const sampleDistances = studentTaps.map((studentTap, s) =>
+      teacherTaps.map((teacherTap, t) => {
+        const teacherMap = attention(teacherValues[t]?.[sample] ?? []);
+        const studentMap = normalize(
+          pool(
+            energy(studentValues[s]?.[sample] ?? []),
+            [studentTap.shape[0], studentTap.shape[1]],
+            [teacherTap.shape[0], teacherTap.shape[1]],
+          ),
+        );
+        return mean(studentMap.map((value, index) => (value - (teacherMap[index] ?? 0)) ** 2));
+      }),
+    );
+    teacherTaps.forEach((_, t) => {
+      const weights = softmax(studentTaps.map((__, s) => sampleLogits[s]?.[t] ?? 0));
+      weights.forEach((alpha, s) => {
+        afd += (alpha * (sampleDistances[s]?.[t] ?? 0)) / batch;
+        const row = afdAttention[s];
+        if (row !== undefined) row[t] = (row[t] ?? 0) + alpha;
+      });
+    });
+    logits.push(sampleLogits);
+    distances.push(sampleDistances);
+  }
+  return { logits, distances, afd, afdAttention };
+}
+
+const created: Distiller[] = [];
+function distillerFor(hyperparameters: MethodHyperparameters, seed = 5): Distiller {
+  const distiller = createDistiller({ hyperparameters, teacherTaps, studentTaps, seed });
+  created.push(distiller);
+  return distiller;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+afterEach(() => {
+  for (const distiller of created.splice(0)) distiller.dispose();
+});
+
+const afd: MethodHyperparameters = { method: 'afd', beta: 200, qkDim, temperature: 4, kdWeight: 0.9 };
+const rtk = (
+  overrides: Partial<Extract<MethodHyperparameters, { method: 'rtk' }>>,
+): MethodHyperparameters => ({
+  method: 'rtk',
+  beta: 200,
+  qkDim,
+  temperature: 4,
+  kdWeight: 0.9,
+  rtkSelection: 'topk',
+  rtkK: 1,
+  rtkTau: 0.5,
+  rtkDistance: 'normalized',
+  ...overrides,
+});
+
+describe('AFD', () => {
+  it('equals the hand-computed loss on a 2-teacher/2-student example with fixed weights', () => {
+    const distiller = distillerFor(afd);
+    const weights = fixWeights(distiller);
+    const expected = reference(weights);
+    const loss = distiller.loss({ ...batchOf(), training: false });
+    expect(expected.afd).toBeGreaterThan(1e-3);
+    expect(loss.feature.dataSync()[0]).toBeCloseTo(200 * expected.afd, 4);
+    const attentionSum = loss.attentionSum?.arraySync() ?? [];
+    expected.afdAttention.forEach((row, s) =>
+      row.forEach((value, t) => expect(attentionSum[s]?.[t]).toBeCloseTo(value, 5)),
+    );
+    const ce = loss.ce.dataSync()[0] ?? 0;
+    const kd = loss.kd.dataSync()[0] ?? 0;
+    expect(kd).toBeGreaterThan(0);
+    expect(loss.total.dataSync()[0]).toBeCloseTo(ce + kd + 200 * expected.afd, 4);
+  });
+
+  it('normalises the batch with batch statistics when training', () => {
+    const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(1));
+    const { student, teacher } = batchOf();
+    const training = module.logits(student.taps, teacher.taps, true).arraySync();
+    const inference = module.logits(student.taps, teacher.taps, false).arraySync();
+    expect(training).not.toEqual(inference);
+  });
+});
+
+describe('RTK', () => {
+  it('with k = T and the mean distance equals AFD with the roles of teacher and student swapped', () => {
+    const distiller = distillerFor(rtk({ rtkK: teacherTaps.length, rtkDistance: 'mean' }), 9);
+    const { student, teacher, labels: target } = batchOf();
+    const rtkFeature =
+      distiller.loss({ student, teacher, labels: target, training: false }).feature.dataSync()[0] ?? 0;
+    const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(9));
+    const logits = module.logits(student.taps, teacher.taps, false);
+    const distances = module.distances(student.taps, teacher.taps, 'mean');
+    const swapped =
+      afdFeatureLoss(
+        tf.transpose<tf.Tensor3D>(logits, [0, 2, 1]),
+        tf.transpose<tf.Tensor3D>(distances, [0, 2, 1]),
+      ).loss.dataSync()[0] ?? 0;
+    const unswapped = afdFeatureLoss(logits, distances).loss.dataSync()[0] ?? 0;
+    expect(rtkFeature).toBeCloseTo(200 * swapped, 4);
+    expect(Math.abs(swapped - unswapped)).toBeGreaterThan(1e-4);
+  });
+
+  it('matches the hand-computed logits and distances with its selection applied', () => {
+    const distiller = distillerFor(rtk({ rtkK: 1, rtkDistance: 'mean' }));
+    const expected = reference(fixWeights(distiller));
+    const loss = distiller.loss({ ...batchOf(), training: false });
+    let value = 0;
+    const counts = studentTaps.map(() => teacherTaps.map(() => 0));
+    expected.logits.forEach((sampleLogits, sample) =>
+      sampleLogits.forEach((row, s) => {
+        const best = row.indexOf(Math.max(...row));
+        value += (expected.distances[sample]?.[s]?.[best] ?? 0) / batch;
+        const countRow = counts[s];
+        if (countRow !== undefined) countRow[best] = (countRow[best] ?? 0) + 1;
+      }),
+    );
+    expect(loss.feature.dataSync()[0]).toBeCloseTo(200 * value, 4);
+    expect(Array.from(loss.selectionCounts ?? [])).toEqual(counts.flat());
+  });
+
+  it('keeps exactly k keys per query and its weights over them sum to one', () => {
+    const distiller = distillerFor(rtk({ rtkK: 1 }));
+    const loss = distiller.loss({ ...batchOf(), training: true });
+    const counts = Array.from(loss.selectionCounts ?? []);
+    expect(counts.length).toBe(studentTaps.length * teacherTaps.length);
+    expect((counts[0] ?? 0) + (counts[1] ?? 0)).toBe(batch);
+    expect((counts[2] ?? 0) + (counts[3] ?? 0)).toBe(batch);
+    const attention = loss.attentionSum?.arraySync() ?? [];
+    for (const row of attention) expect(sum(row)).toBeCloseTo(batch, 5);
+  });
+
+  it('normalized distance is the squared distance divided by the mean teacher map size', () => {
+    const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(1));
+    const { student, teacher } = batchOf();
+    const meanDistance = module.distances(student.taps, teacher.taps, 'mean').arraySync();
+    const normalized = module.distances(student.taps, teacher.taps, 'normalized').arraySync();
+    const meanArea = (4 + 2) / 2;
+    expect(module.meanTeacherArea).toBe(meanArea);
+    meanDistance.forEach((sample, b) =>
+      sample.forEach((row, s) =>
+        row.forEach((value, t) => {
+          const area = (teacherTaps[t]?.shape[0] ?? 0) * (teacherTaps[t]?.shape[1] ?? 0);
+          expect(normalized[b]?.[s]?.[t]).toBeCloseTo((value * area) / meanArea, 6);
+        }),
+      ),
+    );
+  });
+});
+
+describe('AT', () => {
+  it('sums the per-link mean squared attention difference of the last tap of each stage', () => {
+    const distiller = distillerFor({ method: 'at', beta: 1000 });
+    const loss = distiller.loss({ ...batchOf(), training: true });
+    let expected = 0;
+    for (let sample = 0; sample < batch; sample += 1) {
+      const studentMap = attention(studentValues[0]?.[sample] ?? []);
+      const teacherMap = attention(teacherValues[0]?.[sample] ?? []);
+      expected += mean(studentMap.map((value, index) => (value - (teacherMap[index] ?? 0)) ** 2)) / batch;
+    }
+    // The second link compares 1x1 maps (the teacher's 1x2 tap is pooled first): both are [1], distance 0.
+    expect(expected).toBeGreaterThan(1e-4);
+    expect(loss.feature.dataSync()[0]).toBeCloseTo(1000 * expected, 3);
+    expect(loss.kd.dataSync()[0]).toBe(0);
+  });
+
+  it('refuses networks with different numbers of stages', () => {
+    expect(() =>
+      createDistiller({
+        hyperparameters: { method: 'at', beta: 1000 },
+        teacherTaps,
+        studentTaps: [{ index: 0, name: 's0', stage: 0, shape: [2, 2, 2] }],
+        seed: 1,
+      }),
+    ).toThrow(/same number of stages/);
+  });
+});
+
+describe('none and KD', () => {
+  it('none is the cross-entropy alone and KD adds the weighted KL term', () => {
+    const none = distillerFor({ method: 'none' }).loss({ ...batchOf(), training: true });
+    const kd = distillerFor({ method: 'kd', temperature: 4, kdWeight: 0.9 }).loss({
+      ...batchOf(),
+      training: true,
+    });
+    const ce = none.ce.dataSync()[0] ?? 0;
+    expect(none.total.dataSync()[0]).toBeCloseTo(ce, 6);
+    expect(kd.ce.dataSync()[0]).toBeCloseTo(ce, 6);
+    expect(kd.kd.dataSync()[0]).toBeGreaterThan(0.01);
+    expect(kd.total.dataSync()[0]).toBeCloseTo(ce + (kd.kd.dataSync()[0] ?? 0), 5);
+  });
+});
