@@ -84,7 +84,7 @@ export class RunQueue {
       return;
     }
     this.active = { runId: next.id, stopAs: null, imagesPerSecond: null, lastProgressEvent: 0 };
-    this.execute(next).finally(() => {
+    void this.execute(next).finally(() => {
       this.active = null;
       this.pump();
     });
@@ -308,19 +308,19 @@ export class RunQueue {
       return;
     }
     this.setStatus(run, 'running');
-    let progressError: unknown = null;
+    const progressFailure: { error: Error | null } = { error: null };
     try {
       const result = await this.supervisor.run(job, (raw) => {
         const parsed = trainProgressSchema.safeParse(raw);
-        if (!parsed.success || progressError !== null) return;
+        if (!parsed.success || progressFailure.error !== null) return;
         try {
           this.onProgress(run, active, job, parsed.data);
         } catch (error) {
-          progressError = error;
+          progressFailure.error = error instanceof Error ? error : new Error(String(error));
           this.supervisor.stopAll();
         }
       });
-      if (progressError !== null) throw progressError;
+      if (progressFailure.error !== null) throw progressFailure.error;
       if (result.status === 'completed') {
         this.setStatus(run, 'done', null, result.backend);
       } else {

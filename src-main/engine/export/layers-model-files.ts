@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
 
 /** Precision of the stored weights; float16 and uint8 are TFJS's own weight quantisation. */
@@ -120,30 +121,46 @@ export async function writeLayersModel(
   return { modelJsonBytes: Buffer.byteLength(modelJson), weightBytes };
 }
 
-interface StoredModelJson {
-  readonly modelTopology: object;
-  readonly weightsManifest: readonly {
-    readonly paths: readonly string[];
-    readonly weights: tf.io.WeightsManifestEntry[];
-  }[];
-}
+const storedModelJsonSchema = z.object({
+  modelTopology: z.looseObject({}),
+  weightsManifest: z.array(
+    z.object({
+      paths: z.array(z.string().min(1)),
+      weights: z.array(
+        z.looseObject({
+          name: z.string(),
+          shape: z.array(z.number().int().nonnegative()),
+          dtype: z.string(),
+        }),
+      ),
+    }),
+  ),
+});
 
 /** Reads model.json + weights written by writeLayersModel (or any single-folder TFJS layers model). */
 export async function readLayersModel(directory: string): Promise<tf.LayersModel> {
   const file = join(directory, modelJsonFile);
-  let parsed: StoredModelJson;
+  let raw: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8')) as StoredModelJson;
+    raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new Error(
       `Cannot read the model ${file}: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   }
-  if (typeof parsed.modelTopology !== 'object' || !Array.isArray(parsed.weightsManifest)) {
-    throw new Error(`${file} is not a TensorFlow.js layers model (no modelTopology or weightsManifest).`);
+  const checked = storedModelJsonSchema.safeParse(raw);
+  if (!checked.success) {
+    throw new Error(
+      `${file} is not a TensorFlow.js layers model: ${checked.error.issues
+        .map((issue) => `${issue.path.join('.') || 'model.json'}: ${issue.message}`)
+        .join('; ')}.`,
+    );
   }
-  const weightSpecs = parsed.weightsManifest.flatMap((group) => group.weights);
+  const parsed = checked.data;
+  const weightSpecs = parsed.weightsManifest.flatMap(
+    (group) => group.weights,
+  ) as tf.io.WeightsManifestEntry[];
   const buffers = await Promise.all(
     parsed.weightsManifest
       .flatMap((group) => group.paths)

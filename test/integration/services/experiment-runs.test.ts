@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ async function call<Name extends CallName>(
 ): Promise<CallResult<Name>> {
   const outcome = await dispatchCall(host.services.handlers, workbenchCalls[name].channel, argumentsValue);
   if (!outcome.ok) throw new Error(outcome.error.message);
-  return outcome.result as CallResult<Name>;
+  return outcome.result;
 }
 
 afterAll(async () => {
@@ -71,6 +71,7 @@ function runOf(runs: readonly RunSummary[], method: string, role = 'student'): R
 
 describe('experiments and runs', () => {
   let uninterrupted: readonly EpochRecord[] = [];
+  let rtkRunId = '';
 
   it('expands an experiment into teacher + methods × seeds runs, trains them in order and reports results', async () => {
     const created = await call('createExperiment', { spec: spec('uninterrupted', ['rtk']) });
@@ -98,17 +99,48 @@ describe('experiments and runs', () => {
     );
     expect(rtkResult?.perClassDelta).toHaveLength(10);
     expect(results.teacher?.bestTop1).not.toBeNull();
+    rtkRunId = runOf(details.runs, 'rtk').id;
+  });
+
+  it('exports the trained RTK student to ONNX and TFJS, each verified against the in-app model', async () => {
+    const outputs = mkdtempSync(join(tmpdir(), 'rtk-exports-'));
+    for (const format of ['onnx', 'tfjs'] as const) {
+      const exported = await call('exportRun', {
+        runId: rtkRunId,
+        outDirectory: join(outputs, format),
+        format,
+      });
+      const parity = exported.card['parity'] as Record<
+        string,
+        { maxAbsLogitDifference: number; top1Agreement: number }
+      >;
+      expect(Object.keys(parity).length).toBeGreaterThan(0);
+      for (const figures of Object.values(parity)) {
+        expect(figures.maxAbsLogitDifference).toBeLessThanOrEqual(1e-4);
+        expect(figures.top1Agreement).toBe(1);
+      }
+      expect(readdirSync(exported.directory)).toEqual(
+        expect.arrayContaining(['model-card.json', 'MODEL_CARD.md', 'index.html']),
+      );
+    }
+    expect((await call('listExports', { runId: rtkRunId })).map((record) => record.format).sort()).toEqual([
+      'onnx',
+      'tfjs',
+    ]);
+    await expect(
+      call('exportRun', { runId: rtkRunId, outDirectory: join(outputs, 'onnx'), format: 'onnx' }),
+    ).rejects.toThrow(/not empty/);
   });
 
   it('survives kill -9 of the worker in epoch 2: the run is interrupted, resumes and ends exactly as uninterrupted', async () => {
     const created = await call('createExperiment', { spec: spec('killed', ['rtk']) });
-    const rtkRunId = runOf(created.runs, 'rtk').id;
+    const killedRunId = runOf(created.runs, 'rtk').id;
     let killed = false;
     const unsubscribe = host.services.events.subscribe((name, payload) => {
       if (name !== 'onRunProgress' || killed) return;
       const progress = payload as { runId: string; phase: string; epoch: number; batch: number };
       if (
-        progress.runId === rtkRunId &&
+        progress.runId === killedRunId &&
         progress.phase === 'training' &&
         progress.epoch === 2 &&
         progress.batch >= 2
@@ -120,13 +152,13 @@ describe('experiments and runs', () => {
     await host.services.runQueue.whenIdle();
     unsubscribe();
     expect(killed).toBe(true);
-    const interrupted = host.store.runs.get(rtkRunId);
+    const interrupted = host.store.runs.get(killedRunId);
     expect(interrupted?.status).toBe('interrupted');
     expect(interrupted?.error).toMatch(/killed by SIGKILL/);
     expect(interrupted?.epochsDone).toBe(1);
-    await call('resumeRun', { id: rtkRunId });
+    await call('resumeRun', { id: killedRunId });
     await host.services.runQueue.whenIdle();
-    const resumed = await call('getRun', { id: rtkRunId });
+    const resumed = await call('getRun', { id: killedRunId });
     expect(resumed.run.status).toBe('done');
     expect(withoutTimings(resumed.epochs)).toEqual(withoutTimings(uninterrupted));
   });
