@@ -167,6 +167,24 @@ describe('wasm reductions and identity match the cpu backend', () => {
     }, 0);
   });
 
+  it('multiplies matrices with either operand transposed, batched and not', async () => {
+    const left = randomValues(3 * 7 * 5, 11);
+    const right = randomValues(3 * 5 * 4, 12);
+    await expectParity(() => {
+      const a = tf.tensor3d(left, [3, 7, 5]);
+      const b = tf.tensor3d(right, [3, 5, 4]);
+      const aTransposed = tf.transpose(a, [0, 2, 1]);
+      const bTransposed = tf.transpose(b, [0, 2, 1]);
+      return [
+        tf.matMul(a, b),
+        tf.matMul(aTransposed, b, true, false),
+        tf.matMul(a, bTransposed, false, true),
+        tf.matMul(aTransposed, bTransposed, true, true),
+        tf.matMul(tf.reshape(a, [21, 5]), tf.reshape(a, [21, 5]), true, false),
+      ];
+    }, 1e-5);
+  });
+
   it('clones without copying yet keeps the clone alive after its source is disposed', async () => {
     await tf.setBackend('wasm');
     const source = tf.tensor1d([1, 2, 3]);
