@@ -586,7 +586,7 @@ function swapLastAxes(backend: BackendWasm, x: tf.TensorInfo): tf.TensorInfo {
  */
 function batchMatMul(args: {
   inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
+  backend: unknown;
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
   const backend = args.backend as BackendWasm;

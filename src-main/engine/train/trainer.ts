@@ -228,11 +228,13 @@ async function readVariables(
 function restoreVariables(
   group: string,
   entries: readonly { name: string; variable: tf.Variable }[],
-  stored: readonly CheckpointTensor[] | undefined,
+  storedGroup: readonly CheckpointTensor[] | undefined,
 ): void {
-  if (stored === undefined || stored.length !== entries.length) {
+  // A group with no tensors (no distillation module) is not written at all.
+  const stored = storedGroup ?? [];
+  if (stored.length !== entries.length) {
     throw new Error(
-      `The checkpoint holds ${stored?.length ?? 0} ${group} tensors but this run has ${entries.length}; it was ` +
+      `The checkpoint holds ${stored.length} ${group} tensors but this run has ${entries.length}; it was ` +
         `written for a different network or method.`,
     );
   }

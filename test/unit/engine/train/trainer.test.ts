@@ -117,6 +117,28 @@ describe('trainRun', () => {
     expect(metrics).toEqual(uninterrupted.history[2]?.test);
   });
 
+  it('resumes a run without a distillation module (student alone) from its checkpoint', async () => {
+    const alone = { hyperparameters: { method: 'none' as const } };
+    const uninterrupted = await trainRun(
+      config({ ...alone, epochs: 2 }),
+      { student: models().student, teacher: null },
+      data,
+    );
+    const checkpoints = join(directory, 'resume-none');
+    await trainRun(
+      config({ ...alone, epochs: 1, checkpointDirectory: checkpoints }),
+      { student: models().student, teacher: null },
+      data,
+    );
+    const resumed = await trainRun(
+      config({ ...alone, epochs: 2, checkpointDirectory: checkpoints, resume: true }),
+      { student: models().student, teacher: null },
+      data,
+    );
+    expect(resumed.resumedFromEpoch).toBe(1);
+    expect(withoutTiming(resumed.history)).toEqual(withoutTiming(uninterrupted.history));
+  });
+
   it('refuses to resume a checkpoint written with other settings', async () => {
     const checkpoints = join(directory, 'mismatch');
     await trainRun(config({ epochs: 1, checkpointDirectory: checkpoints }), models(), data);
