@@ -42,6 +42,7 @@ export async function serveCommand(argumentList: string[]): Promise<number> {
   });
   console.log(`RTK Workbench lab mode: ${server.urlWithToken}`);
   console.log(`Workbench home: ${homeDirectory}. Press Ctrl+C to stop.`);
+  host.services.startQueue();
   void host.services.warmUp();
   await new Promise<void>((resolveStop) => {
     process.once('SIGINT', () => resolveStop());

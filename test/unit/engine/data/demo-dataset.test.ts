@@ -78,11 +78,15 @@ describe('the demo dataset', () => {
     const first = generateDemoDataset(small);
     const more = generateDemoDataset({ ...small, trainCount: 80 });
     expect(sameBytes(more.splits[1]?.images, first.splits[1]?.images)).toBe(true);
-    expect(sameBytes(more.splits[0]?.images.subarray(0, 100), first.splits[0]?.images.subarray(0, 100))).toBe(true);
+    expect(sameBytes(more.splits[0]?.images.subarray(0, 100), first.splits[0]?.images.subarray(0, 100))).toBe(
+      true,
+    );
   });
 
   it('refuses a count below one image per class', () => {
-    expect(() => generateDemoDataset({ ...small, testCount: 5 })).toThrow(/testCount must be a whole number from 10/);
+    expect(() => generateDemoDataset({ ...small, testCount: 5 })).toThrow(
+      /testCount must be a whole number from 10/,
+    );
   });
 
   it('writes a cache that reads back like an import, records it once, and reuses it', async () => {

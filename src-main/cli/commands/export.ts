@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import type { ExportRecord } from '../../../src-shared/contracts/api.js';
+import { exportRun } from '../../services/exports-service.js';
+import {
+  parseBackendFlag,
+  parseChoiceFlag,
+  requirePositional,
+  resolveIdPrefix,
+  UsageError,
+} from '../cli-arguments.js';
+import { hostOptions, withCliHost } from '../cli-host.js';
+import { formatBytes, formatPercent } from '../output/text-format.js';
+
+const usage =
+  'rtk-workbench export RUN --format tfjs|onnx [--precision float32|float16|uint8] [--preset NAME] --out DIR ' +
+  '[--layout NCHW|NHWC] [--probabilities] [--force] [--json]';
+const presets = ['browser', 'node', 'onnx-desktop', 'onnx-mobile', 'microcontroller'] as const;
+
+interface CardSummary {
+  readonly modelBytes?: number;
+  readonly preset?: {
+    readonly label: string;
+    readonly sizeBudgetBytes: number;
+    readonly withinBudget: boolean;
+  } | null;
+  readonly parity?: Record<
+    string,
+    {
+      images: number;
+      maxAbsLogitDifference: number;
+      top1Agreement: number;
+      exportedAccuracy: number;
+      accuracyChange: number;
+    }
+  >;
+  readonly latency?: Record<string, { medianMilliseconds: number; engine: string }>;
+}
+
+/** A few lines a person reads after an export: where, how large, how faithful, how fast. */
+export function formatExportSummary(record: ExportRecord): string {
+  const card = record.card as CardSummary;
+  const lines = [`Exported ${record.format} (${record.precision}) to ${record.directory}`];
+  if (card.modelBytes !== undefined) lines.push(`  model files: ${formatBytes(card.modelBytes)}`);
+  if (card.preset) {
+    lines.push(
+      `  preset ${card.preset.label}: budget ${formatBytes(card.preset.sizeBudgetBytes)} ` +
+        (card.preset.withinBudget ? 'met' : 'NOT met'),
+    );
+  }
+  for (const [name, figures] of Object.entries(card.parity ?? {})) {
+    lines.push(
+      `  ${name}: max |Δlogit| ${figures.maxAbsLogitDifference.toExponential(2)}, top-1 agreement ` +
+        `${formatPercent(figures.top1Agreement)}, accuracy ${formatPercent(figures.exportedAccuracy)} ` +
+        `(${(100 * figures.accuracyChange).toFixed(2)} points) on ${figures.images} test images`,
+    );
+  }
+  for (const [name, figures] of Object.entries(card.latency ?? {})) {
+    lines.push(
+      `  latency ${name}: ${figures.medianMilliseconds.toFixed(2)} ms median (batch 1, ${figures.engine})`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `rtk-workbench export RUN ...`: exports a finished run's student, verified, with model card and demo page. */
+export async function exportCommand(argumentList: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argumentList,
+    options: {
+      format: { type: 'string' },
+      precision: { type: 'string' },
+      preset: { type: 'string' },
+      out: { type: 'string' },
+      layout: { type: 'string' },
+      probabilities: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      ...hostOptions,
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const typed = requirePositional(positionals, 'the run id', usage);
+  if (values.out === undefined) throw new UsageError(`Missing --out DIR. Usage: ${usage}`);
+  const format = parseChoiceFlag('format', values.format, ['tfjs', 'onnx'] as const);
+  const preset = parseChoiceFlag('preset', values.preset, presets);
+  if (format === undefined && preset === undefined) {
+    throw new UsageError(`Give --format tfjs|onnx or --preset NAME. Usage: ${usage}`);
+  }
+  const precision = parseChoiceFlag('precision', values.precision, ['float32', 'float16', 'uint8'] as const);
+  const layout = parseChoiceFlag('layout', values.layout, ['NCHW', 'NHWC'] as const) ?? 'NCHW';
+  const outDirectory = values.out;
+  return withCliHost(values, async (host, homeDirectory) => {
+    const runId = resolveIdPrefix(
+      typed,
+      host.store.runs.list().map((run) => run.id),
+      'run',
+    );
+    const record = await exportRun(
+      {
+        store: host.store,
+        supervisor: host.supervisor,
+        homeDirectory,
+        forcedBackend: parseBackendFlag(values.backend),
+      },
+      {
+        runId,
+        outDirectory,
+        layout,
+        probabilities: values.probabilities,
+        force: values.force,
+        ...(format === undefined ? {} : { format }),
+        ...(precision === undefined ? {} : { precision }),
+        ...(preset === undefined ? {} : { preset }),
+      },
+      (message) => {
+        if (!values.json) console.error(message);
+      },
+    );
+    console.log(values.json ? JSON.stringify(record, null, 2) : formatExportSummary(record));
+    return 0;
+  });
+}

@@ -1,0 +1,175 @@
+import { parseArgs } from 'node:util';
+import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
+import { methodCatalog } from '../../../src-shared/domain/method-catalog.js';
+import type { WorkbenchHost } from '../../services/workbench-host.js';
+import { requirePositional, resolveIdPrefix } from '../cli-arguments.js';
+import { hostOptions, withCliHost } from '../cli-host.js';
+import { ProgressPrinter } from '../output/progress-printer.js';
+import { formatRunStatusLine, runLabel } from '../output/progress-format.js';
+import { formatPercent, formatTable, shortId } from '../output/text-format.js';
+import { followRuns } from '../run-follower.js';
+import { describeUnfinished, trainingExitCode } from './train.js';
+
+/** The runs as a table, most recently queued first. */
+export function formatRunsTable(
+  runs: readonly RunSummary[],
+  experimentNames: ReadonlyMap<string, string>,
+): string {
+  return formatTable(
+    ['Run', 'Experiment', 'Role', 'Method', 'Backbone', 'Seed', 'Status', 'Epochs', 'Best', 'Last'],
+    runs.map((run) => [
+      shortId(run.id),
+      experimentNames.get(run.experimentId) ?? shortId(run.experimentId),
+      run.role,
+      run.role === 'teacher' ? '—' : methodCatalog[run.method].label,
+      run.backbone,
+      String(run.seed),
+      run.status,
+      `${run.epochsDone}/${run.epochsTotal}`,
+      formatPercent(run.bestTestTop1),
+      formatPercent(run.lastTestTop1),
+    ]),
+    new Set([5, 7, 8, 9]),
+  );
+}
+
+function resolveRun(host: WorkbenchHost, typed: string): RunSummary {
+  const id = resolveIdPrefix(
+    typed,
+    host.store.runs.list().map((run) => run.id),
+    'run',
+  );
+  const run = host.store.runs.get(id);
+  if (run === undefined) throw new Error(`There is no run ${typed} in this workbench.`);
+  return run;
+}
+
+/** `rtk-workbench runs [--json]`: every run in the workbench. */
+export async function runsCommand(argumentList: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argumentList,
+    options: { json: { type: 'boolean', default: false }, ...hostOptions },
+    strict: true,
+  });
+  return withCliHost(values, async (host) => {
+    const runs = await host.services.handlers.listRuns({});
+    if (values.json) {
+      console.log(JSON.stringify(runs, null, 2));
+    } else if (runs.length === 0) {
+      console.log('No runs yet. Start some with `rtk-workbench train SPEC.json` or `rtk-workbench demo`.');
+    } else {
+      const names = new Map(
+        host.store.experiments.list().map((experiment) => [experiment.id, experiment.name]),
+      );
+      console.log(formatRunsTable(runs, names));
+      for (const run of runs.filter((candidate) => candidate.error !== null)) {
+        console.log(`${shortId(run.id)}: ${run.error ?? ''}`);
+      }
+    }
+    return 0;
+  });
+}
+
+const resumableStatuses: ReadonlySet<RunSummary['status']> = new Set(['paused', 'interrupted', 'failed']);
+
+/** The runs `resume` acts on: one run, or the unfinished runs of an experiment (teacher first). */
+function resumeTargets(host: WorkbenchHost, typed: string): RunSummary[] {
+  const runIds = host.store.runs.list().map((run) => run.id);
+  const experimentIds = host.store.experiments.list().map((experiment) => experiment.id);
+  if (
+    typed !== '' &&
+    !runIds.some((id) => id.startsWith(typed)) &&
+    experimentIds.some((id) => id.startsWith(typed))
+  ) {
+    const experimentId = resolveIdPrefix(typed, experimentIds, 'experiment');
+    const runs = host.store.runs
+      .listOfExperiment(experimentId)
+      .filter(
+        (run) => resumableStatuses.has(run.status) || run.status === 'running' || run.status === 'queued',
+      )
+      .sort((left, right) => (left.role === right.role ? 0 : left.role === 'teacher' ? -1 : 1));
+    if (runs.length === 0) {
+      throw new Error(
+        `Experiment ${experimentId} has no paused, interrupted or failed runs to resume. Nothing was changed.`,
+      );
+    }
+    return runs;
+  }
+  const run = resolveRun(host, typed);
+  if (run.status === 'done' || run.status === 'cancelled') {
+    throw new Error(
+      `Run ${run.id} is ${run.status}; only a paused, interrupted or failed run can be resumed. Nothing was changed.`,
+    );
+  }
+  return [run];
+}
+
+/**
+ * `rtk-workbench resume RUN|EXPERIMENT`: queues a paused, interrupted or failed run (or every such run of an
+ * experiment) again and trains the queue until it is idle, with progress. A done, cancelled or unknown run
+ * is refused and nothing changes.
+ */
+export async function resumeCommand(argumentList: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argumentList,
+    options: { json: { type: 'boolean', default: false }, ...hostOptions },
+    allowPositionals: true,
+    strict: true,
+  });
+  const typed = requirePositional(
+    positionals,
+    'the run or experiment id',
+    'rtk-workbench resume RUN|EXPERIMENT',
+  );
+  return withCliHost(values, async (host) => {
+    const targets = resumeTargets(host, typed);
+    // startQueue marks runs a dead process left "running" as interrupted, which makes them resumable.
+    host.services.startQueue();
+    const printer = new ProgressPrinter(process.stderr);
+    for (const target of targets) {
+      const current = host.store.runs.get(target.id) ?? target;
+      if (resumableStatuses.has(current.status)) await host.services.handlers.resumeRun({ id: target.id });
+      printer.log(
+        `Resuming ${runLabel(current)} (${current.id}) from epoch ${current.epochsDone}/${current.epochsTotal}.`,
+      );
+    }
+    const followed = new Set(targets.map((target) => target.id));
+    const outcome = await followRuns(
+      host,
+      () => {
+        for (const run of host.store.runs.listWithStatus('queued')) followed.add(run.id);
+        return [...followed];
+      },
+      printer,
+    );
+    if (values.json) {
+      console.log(JSON.stringify({ runs: outcome.runs, interrupted: outcome.interrupted }, null, 2));
+    } else {
+      for (const run of outcome.runs) console.log(formatRunStatusLine(run));
+      for (const line of describeUnfinished(outcome)) console.error(line);
+    }
+    return trainingExitCode(outcome);
+  });
+}
+
+/** `rtk-workbench cancel RUN`: cancels a queued, paused or interrupted run. */
+export async function cancelCommand(argumentList: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argumentList,
+    options: { json: { type: 'boolean', default: false }, ...hostOptions },
+    allowPositionals: true,
+    strict: true,
+  });
+  const typed = requirePositional(positionals, 'the run id', 'rtk-workbench cancel RUN [--home DIR]');
+  return withCliHost(values, async (host) => {
+    const run = resolveRun(host, typed);
+    if (run.status === 'running') {
+      throw new Error(
+        `Run ${run.id} is being trained by another workbench process; stop it there (Ctrl+C pauses a CLI run), then cancel it.`,
+      );
+    }
+    const cancelled = await host.services.handlers.cancelRun({ id: run.id });
+    console.log(values.json ? JSON.stringify(cancelled, null, 2) : `Cancelled run ${cancelled.id}.`);
+    return 0;
+  });
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../../../src-shared/contracts/run-types.js';
+import { describeUnfinished, trainingExitCode } from '../../../../src-main/cli/commands/train.js';
+
+function run(id: string, status: RunSummary['status'], role: RunSummary['role'] = 'student'): RunSummary {
+  return {
+    id,
+    experimentId: 'experiment-1',
+    role,
+    method: role === 'teacher' ? 'none' : 'kd',
+    backbone: 'resnet8',
+    seed: 1,
+    status,
+    queuePosition: 0,
+    teacherRunId: null,
+    epochsTotal: 2,
+    epochsDone: 1,
+    bestTestTop1: null,
+    lastTestTop1: null,
+    backend: null,
+    error: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
+describe('the end of a training command', () => {
+  it('exits 0 when every run is done, 1 when one failed or the queue stalled, 130 after Ctrl+C', () => {
+    const done = [run('a', 'done'), run('b', 'done')];
+    expect(trainingExitCode({ runs: done, interrupted: false, stalled: false })).toBe(0);
+    expect(
+      trainingExitCode({ runs: [...done, run('c', 'failed')], interrupted: false, stalled: false }),
+    ).toBe(1);
+    expect(trainingExitCode({ runs: [run('c', 'paused')], interrupted: true, stalled: false })).toBe(130);
+    expect(trainingExitCode({ runs: [run('c', 'queued')], interrupted: false, stalled: true })).toBe(1);
+  });
+
+  it('says how to continue the unfinished runs, by experiment and one by one', () => {
+    const lines = describeUnfinished({
+      runs: [run('t', 'paused', 'teacher'), run('s', 'paused'), run('d', 'done')],
+      interrupted: true,
+      stalled: false,
+    });
+    expect(lines).toEqual([
+      'Paused. Continue later with:',
+      '  rtk-workbench resume experiment-1   # every unfinished run of the experiment',
+      'or one run at a time:',
+      '  rtk-workbench resume t   # teacher resnet8 seed 1, paused',
+      '  rtk-workbench resume s   # KD resnet8 seed 1, paused',
+    ]);
+    expect(describeUnfinished({ runs: [run('d', 'done')], interrupted: false, stalled: false })).toEqual([]);
+  });
+});
