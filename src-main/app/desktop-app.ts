@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, session } from 'electron';
+import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { bindIpc } from '../ipc/bind-ipc.js';
 import { utilityProcessWorkerLauncher } from '../jobs/utility-process-launcher.js';
 import { WorkerSupervisor } from '../jobs/worker-supervisor.js';
@@ -80,6 +80,10 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
       homeDirectory,
       mode: 'desktop',
       forcedBackend: null,
+      openFolder: async (path) => {
+        const failure = await shell.openPath(path);
+        if (failure !== '') throw new Error(`The folder ${path} could not be opened: ${failure}`);
+      },
     });
     return { store, supervisor, services };
   };

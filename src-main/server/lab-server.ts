@@ -80,7 +80,8 @@ function statusForOutcome(outcome: CallOutcome<unknown>): number {
     case 'forbidden':
       return 403;
     case 'failed':
-      return 500;
+      // The call reached its service and the envelope says how it ended; a 5xx would also make browsers log it.
+      return 200;
   }
 }
 

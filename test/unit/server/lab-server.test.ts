@@ -117,6 +117,17 @@ describe('the lab server', () => {
     expect(services.handlers.getEngineStatus).not.toHaveBeenCalled();
   });
 
+  it("returns a service's failure in the envelope without an HTTP error status", async () => {
+    const { server, services } = await start();
+    services.handlers.listDatasets.mockRejectedValueOnce(new Error('disk unplugged'));
+    const response = await post(`${server.url}api/datasets:list`, {}, { 'x-workbench-token': server.token });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      ok: false,
+      error: { code: 'failed', message: 'disk unplugged' },
+    });
+  });
+
   it('answers 404 for a channel outside the contract', async () => {
     const { server } = await start();
     expect(
