@@ -5,9 +5,13 @@ import type { AppInfo, AppMode } from '../../src-shared/contracts/domain-types.j
 import type { BackendName, EngineStatus } from '../../src-shared/contracts/engine-status.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
+import { ensureDemoDataset } from '../engine/data/demo-dataset.js';
+import { readDatasetThumbnails } from './dataset-thumbnails.js';
 import { importDatasetIntoStore } from './datasets-service.js';
 import { EventBus } from './event-bus.js';
+import { exportRun, listExports, profileModel } from './exports-service.js';
 import { createExperiment, experimentResults, requireExperimentDetails } from './experiments-service.js';
+import { estimateExperiment } from './experiment-estimate.js';
 import { RunQueue } from './run-queue.js';
 import { workbenchVersion } from './version.js';
 
@@ -18,6 +22,8 @@ export interface ServicesContext {
   readonly homeDirectory: string;
   readonly mode: AppMode;
   readonly forcedBackend: BackendName | null;
+  /** Opens a folder in the system file manager (Electron's shell.openPath); absent outside the desktop app. */
+  readonly openFolder?: (path: string) => Promise<void>;
 }
 
 /** The use cases behind every call of the contract, and the event stream they publish to. */
@@ -49,6 +55,7 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     if (run === undefined) throw new Error(`There is no run ${id}.`);
     return run;
   };
+  let importsInFlight = 0;
   let engineStatus: EngineStatus | null = null;
   let engineError: string | null = null;
   let doctorInFlight: Promise<EngineStatus> | null = null;
@@ -95,8 +102,28 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     getEngineStatus: async ({ refresh }) => (engineStatus !== null && !refresh ? engineStatus : runDoctor()),
     listDatasets: () => Promise.resolve(context.store.datasets.list()),
     listExperiments: ({ datasetId }) => Promise.resolve(context.store.experiments.list(datasetId)),
-    importDataset: (request) =>
-      importDatasetIntoStore(context, request, (progress) => events.publish('onImportProgress', progress)),
+    importDataset: async (request) => {
+      importsInFlight += 1;
+      try {
+        return await importDatasetIntoStore(context, request, (progress) =>
+          events.publish('onImportProgress', progress),
+        );
+      } finally {
+        importsInFlight -= 1;
+      }
+    },
+    cancelImport: () => {
+      if (importsInFlight === 0) return Promise.resolve({ stopped: false });
+      if (runQueue.activeRunId !== null) {
+        return Promise.reject(
+          new Error(
+            'The import cannot be stopped while a run is training: stopping it would pause the run too. Wait for the import to finish.',
+          ),
+        );
+      }
+      context.supervisor.stopAll();
+      return Promise.resolve({ stopped: true });
+    },
     getDataset: ({ id }) => {
       const dataset = context.store.datasets.get(id);
       if (dataset === undefined) return Promise.reject(new Error(`There is no dataset ${id}.`));
@@ -107,6 +134,9 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
       );
       return Promise.resolve({ dataset: summary, manifest, health });
     },
+    getDatasetThumbnails: ({ id }) => readDatasetThumbnails(context.store, id),
+    createDemoDataset: async () => (await ensureDemoDataset(context.store, context.homeDirectory)).dataset,
+    estimateExperiment: ({ spec }) => Promise.resolve(estimateExperiment(context.store, spec)),
     createExperiment: ({ spec }) => {
       const details = createExperiment(context.store, spec);
       for (const run of details.runs) events.publish('onRunStatus', run);
@@ -125,6 +155,19 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     pauseRun: ({ id }) => Promise.resolve(runQueue.pause(id)),
     resumeRun: ({ id }) => Promise.resolve(runQueue.resume(id)),
     cancelRun: ({ id }) => Promise.resolve(runQueue.cancel(id)),
+    exportRun: (request) => exportRun(context, request),
+    listExports: ({ runId }) => Promise.resolve(listExports(context, runId)),
+    openExportFolder: async ({ id }) => {
+      if (context.openFolder === undefined) {
+        throw new Error('Only the desktop app can open a folder; copy the path instead.');
+      }
+      // Only folders the workbench wrote are opened, never a path the page chose.
+      const record = listExports(context, undefined).find((candidate) => candidate.id === id);
+      if (record === undefined) throw new Error(`There is no export ${id}.`);
+      await context.openFolder(record.directory);
+      return { opened: true };
+    },
+    profileModel: (request) => profileModel(context, request),
   };
 
   return {

@@ -2,6 +2,7 @@ import type { BackendName, EngineStatus } from '../../src-shared/contracts/engin
 import { trainProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
 import type { WorkerJob, WorkerJobResults } from '../../src-shared/contracts/worker-protocol.js';
 import { initializeBackend } from '../engine/backends/backend-ladder.js';
+import { runExportJob, runProfileJob } from './export-job.js';
 import { runImportJob } from './import-job.js';
 import { runTrainJob } from './train-job.js';
 
@@ -38,5 +39,11 @@ export async function runJob(
     }
     case 'import-dataset':
       return runImportJob(job, reportProgress, signal);
+    case 'export-run':
+      await ensureBackend(job.forcedBackend, false);
+      return runExportJob(job, reportProgress);
+    case 'profile':
+      await ensureBackend(job.forcedBackend, false);
+      return runProfileJob(job);
   }
 }

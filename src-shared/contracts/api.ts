@@ -51,6 +51,21 @@ export interface RunDetails {
   readonly epochs: readonly EpochRecord[];
 }
 
+/** Sample thumbnails of a dataset, per class index, as PNG data: URLs. */
+export interface DatasetThumbnails {
+  readonly classNames: readonly string[];
+  readonly thumbnails: readonly (readonly string[])[];
+}
+
+/** How long an experiment is expected to train on this machine. */
+export interface ExperimentEstimate {
+  readonly seconds: number;
+  /** Runs the experiment would create: the teacher's own (if trained) and methods × seeds. */
+  readonly runCount: number;
+  /** True when the speed comes from epochs this machine trained; false for the fixed conservative figure. */
+  readonly measured: boolean;
+}
+
 /** The arguments of a dataset import. */
 export const importDatasetArgumentsSchema = z
   .object({
@@ -64,6 +79,68 @@ export const importDatasetArgumentsSchema = z
     cifar100Labels: z.enum(['fine', 'coarse']).optional(),
   })
   .strict();
+
+/** One latency figure measured on this machine (batch 1). */
+export interface LatencyFigures {
+  readonly medianMilliseconds: number;
+  readonly p90Milliseconds: number;
+  readonly runs: number;
+  readonly engine: string;
+}
+
+/** Size, cost and measured latency of a backbone or trained student. */
+export interface ModelProfile {
+  readonly backbone: string;
+  readonly classes: number;
+  readonly inputShape: readonly [number, number, number];
+  readonly parameterCount: number;
+  readonly macsPerImage: number;
+  readonly fileBytes: {
+    readonly float32: number;
+    readonly float16: number;
+    readonly uint8: number;
+    readonly onnx: number;
+  };
+  readonly peakActivationBytes: number;
+  readonly latency: { readonly onnxRuntime: LatencyFigures; readonly tfjs: LatencyFigures };
+}
+
+/** A verified export of a run's student, with its model card (model-card.json). */
+export interface ExportRecord {
+  readonly id: string;
+  readonly runId: string;
+  readonly format: 'tfjs' | 'onnx';
+  readonly precision: 'float32' | 'float16' | 'uint8';
+  readonly directory: string;
+  readonly createdAt: string;
+  readonly card: Readonly<Record<string, unknown>>;
+}
+
+/** The arguments of an export. */
+export const exportRunArgumentsSchema = z
+  .object({
+    runId: z.string().min(1),
+    outDirectory: z.string().min(1, 'pick a folder'),
+    format: z.enum(['tfjs', 'onnx']).optional(),
+    precision: z.enum(['float32', 'float16', 'uint8']).optional(),
+    preset: z.enum(['browser', 'node', 'onnx-desktop', 'onnx-mobile', 'microcontroller']).optional(),
+    layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
+    probabilities: z.boolean().default(false),
+    force: z.boolean().default(false),
+  })
+  .strict();
+
+/** What to profile: a run's trained student, or a backbone before training. */
+export const profileModelArgumentsSchema = z.union([
+  z.object({ runId: z.string().min(1) }).strict(),
+  z
+    .object({
+      backbone: z.string().min(1),
+      classes: z.number().int().min(2),
+      inputShape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+    })
+    .strict(),
+]);
 
 /**
  * Every call the UI can make. The key is the function name the preload and the lab client expose; the channel
@@ -88,9 +165,20 @@ export const workbenchCalls = {
   importDataset: defineCall<ImportOutcome>()('datasets:import', importDatasetArgumentsSchema),
   /** One dataset with its manifest and health report. */
   getDataset: defineCall<DatasetDetails>()('datasets:get', byId),
+  /** Stops the dataset import in flight; nothing is added. Refused while a run trains (it would pause too). */
+  cancelImport: defineCall<{ stopped: boolean }>()('datasets:cancel-import', noArguments),
+  /** The sample thumbnails the import saved, per class. */
+  getDatasetThumbnails: defineCall<DatasetThumbnails>()('datasets:thumbnails', byId),
+  /** Generates the demo dataset (shapes and textures) into the cache, or returns it if it is already there. */
+  createDemoDataset: defineCall<DatasetSummary>()('datasets:demo', noArguments),
   /** Validates an experiment spec, creates its runs (methods × seeds, plus the teacher) and queues them. */
   createExperiment: defineCall<ExperimentDetails>()(
     'experiments:create',
+    z.object({ spec: experimentSpecSchema }).strict(),
+  ),
+  /** The expected training time of a spec, from the speed this machine measured on the same backbones. */
+  estimateExperiment: defineCall<ExperimentEstimate>()(
+    'experiments:estimate',
     z.object({ spec: experimentSpecSchema }).strict(),
   ),
   /** One experiment with its spec and runs. */
@@ -110,6 +198,17 @@ export const workbenchCalls = {
   resumeRun: defineCall<RunSummary>()('runs:resume', byId),
   /** Cancels a run. */
   cancelRun: defineCall<RunSummary>()('runs:cancel', byId),
+  /** Exports a finished run's student (TFJS or ONNX), verified against the in-app model, with a model card. */
+  exportRun: defineCall<ExportRecord>()('exports:create', exportRunArgumentsSchema),
+  /** The exports made so far, newest first, optionally of one run. */
+  listExports: defineCall<ExportRecord[]>()(
+    'exports:list',
+    z.object({ runId: z.string().min(1).optional() }).strict(),
+  ),
+  /** Opens an export's folder in the system file manager; desktop app only (lab mode shows the path). */
+  openExportFolder: defineCall<{ opened: boolean }>()('exports:open-folder', byId),
+  /** Parameters, MACs, file sizes, peak activation memory and measured latency of a run's student or a backbone. */
+  profileModel: defineCall<ModelProfile>()('models:profile', profileModelArgumentsSchema),
 } as const;
 
 /** Every event the UI can receive. */

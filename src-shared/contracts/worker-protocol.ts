@@ -56,11 +56,57 @@ export const importDatasetJobSchema = z.object({
 });
 export type ImportDatasetJob = z.infer<typeof importDatasetJobSchema>;
 
+/** An export of a finished run's student to TFJS or ONNX, verified against the in-app model. */
+export const exportRunJobSchema = z.object({
+  type: z.literal('export-run'),
+  forcedBackend: backendNameSchema.nullable(),
+  modelDirectory: z.string(),
+  datasetDirectory: z.string(),
+  outDirectory: z.string(),
+  format: z.enum(['tfjs', 'onnx']).optional(),
+  precision: z.enum(['float32', 'float16', 'uint8']).optional(),
+  preset: z.string().optional(),
+  layout: z.enum(['NCHW', 'NHWC']),
+  probabilities: z.boolean(),
+  force: z.boolean(),
+  training: z.object({
+    runId: z.string().nullable(),
+    datasetName: z.string(),
+    teacher: z.string().nullable(),
+    method: z.string(),
+    hyperparameters: z.record(z.string(), z.union([z.number(), z.string()])),
+    seed: z.number().int().nullable(),
+    epochs: z.number().int().nullable(),
+    testTop1: z.number().nullable(),
+  }),
+  workbenchVersion: z.string(),
+});
+export type ExportRunJob = z.infer<typeof exportRunJobSchema>;
+
+/** A profile (size, cost, latency on this machine) of a trained student or of an untrained backbone. */
+export const profileJobSchema = z.object({
+  type: z.literal('profile'),
+  forcedBackend: backendNameSchema.nullable(),
+  source: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('model'), modelDirectory: z.string() }),
+    z.object({
+      kind: z.literal('backbone'),
+      backbone: z.string(),
+      classes: z.number().int(),
+      inputShape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+    }),
+  ]),
+  workbenchVersion: z.string(),
+});
+export type ProfileJob = z.infer<typeof profileJobSchema>;
+
 /** Jobs the compute worker runs. */
 export const workerJobSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('doctor'), forcedBackend: backendNameSchema.nullable() }),
   trainRunJobSchema,
   importDatasetJobSchema,
+  exportRunJobSchema,
+  profileJobSchema,
 ]);
 export type WorkerJob = z.infer<typeof workerJobSchema>;
 
@@ -81,6 +127,12 @@ export const importDatasetResultSchema = z.object({
   healthJson: z.string(),
   seconds: z.number(),
 });
+
+/** What an export-run job wrote: the folder and its model card (model-card.json's content). */
+export const exportRunResultSchema = z.object({ directory: z.string(), cardJson: z.string() });
+
+/** A profile job's figures as JSON (the engine's ModelProfile). */
+export const profileResultSchema = z.object({ profileJson: z.string() });
 
 /** Progress the worker reports while a train-run job runs. */
 export const trainProgressSchema = z.discriminatedUnion('kind', [
@@ -115,6 +167,8 @@ export interface WorkerJobResults {
   doctor: z.infer<typeof engineStatusSchema>;
   'train-run': z.infer<typeof trainRunResultSchema>;
   'import-dataset': z.infer<typeof importDatasetResultSchema>;
+  'export-run': z.infer<typeof exportRunResultSchema>;
+  profile: z.infer<typeof profileResultSchema>;
 }
 
 /** Messages from the main process to the worker. */
@@ -139,4 +193,6 @@ export const workerJobResultSchemas = {
   doctor: engineStatusSchema,
   'train-run': trainRunResultSchema,
   'import-dataset': importDatasetResultSchema,
+  'export-run': exportRunResultSchema,
+  profile: profileResultSchema,
 } as const satisfies { [Type in WorkerJob['type']]: z.ZodType<WorkerJobResults[Type]> };

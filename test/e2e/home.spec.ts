@@ -120,10 +120,16 @@ test('the home shows the engine, the empty lists with their first steps, and no 
 
   const datasets = page.getByTestId('datasets-empty');
   await expect(datasets).toContainText('No datasets yet');
-  await expect(datasets.getByRole('button', { name: 'Import a dataset' })).toBeDisabled();
+  await expect(datasets.getByRole('link', { name: 'Import a dataset' })).toHaveAttribute(
+    'href',
+    '#/datasets/import',
+  );
   const experiments = page.getByTestId('experiments-empty');
   await expect(experiments).toContainText('No experiments yet');
-  await expect(experiments.getByRole('button', { name: 'Try the demo' })).toBeDisabled();
+  await expect(experiments.getByRole('button', { name: 'Try the demo' })).toBeEnabled();
+  await expect(
+    page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }),
+  ).toHaveAttribute('aria-current', 'page');
 
   await page.screenshot({ path: 'test-results/home-1280x800.png' });
   await page.setViewportSize({ width: 1920, height: 1080 });

@@ -65,6 +65,16 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
       Promise.reject(new Error('not in this fake')),
     ),
     getDataset: vi.fn<WorkbenchHandlers['getDataset']>(() => Promise.reject(new Error('not in this fake'))),
+    cancelImport: vi.fn<WorkbenchHandlers['cancelImport']>(() => Promise.resolve({ stopped: false })),
+    getDatasetThumbnails: vi.fn<WorkbenchHandlers['getDatasetThumbnails']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    createDemoDataset: vi.fn<WorkbenchHandlers['createDemoDataset']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    estimateExperiment: vi.fn<WorkbenchHandlers['estimateExperiment']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
     createExperiment: vi.fn<WorkbenchHandlers['createExperiment']>(() =>
       Promise.reject(new Error('not in this fake')),
     ),
@@ -79,6 +89,14 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     pauseRun: vi.fn<WorkbenchHandlers['pauseRun']>(() => Promise.reject(new Error('not in this fake'))),
     resumeRun: vi.fn<WorkbenchHandlers['resumeRun']>(() => Promise.reject(new Error('not in this fake'))),
     cancelRun: vi.fn<WorkbenchHandlers['cancelRun']>(() => Promise.reject(new Error('not in this fake'))),
+    exportRun: vi.fn<WorkbenchHandlers['exportRun']>(() => Promise.reject(new Error('not in this fake'))),
+    listExports: vi.fn<WorkbenchHandlers['listExports']>(() => Promise.resolve([])),
+    openExportFolder: vi.fn<WorkbenchHandlers['openExportFolder']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    profileModel: vi.fn<WorkbenchHandlers['profileModel']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
   };
   const fakeQueue = {} as RunQueue;
   return {

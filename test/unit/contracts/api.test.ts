@@ -4,7 +4,9 @@ import type {
   CallArguments,
   CallInput,
   CallResult,
+  ExportRecord,
   HomeData,
+  ModelProfile,
   WorkbenchApi,
 } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
@@ -21,7 +23,11 @@ describe('the API contract', () => {
       listExperiments: 'experiments:list',
       importDataset: 'datasets:import',
       getDataset: 'datasets:get',
+      cancelImport: 'datasets:cancel-import',
+      getDatasetThumbnails: 'datasets:thumbnails',
+      createDemoDataset: 'datasets:demo',
       createExperiment: 'experiments:create',
+      estimateExperiment: 'experiments:estimate',
       getExperiment: 'experiments:get',
       getExperimentResults: 'experiments:results',
       listRuns: 'runs:list',
@@ -29,8 +35,15 @@ describe('the API contract', () => {
       pauseRun: 'runs:pause',
       resumeRun: 'runs:resume',
       cancelRun: 'runs:cancel',
+      exportRun: 'exports:create',
+      listExports: 'exports:list',
+      openExportFolder: 'exports:open-folder',
+      profileModel: 'models:profile',
     });
     expectTypeOf<CallResult<'getHome'>>().toEqualTypeOf<HomeData>();
+    expectTypeOf<CallResult<'exportRun'>>().toEqualTypeOf<ExportRecord>();
+    expectTypeOf<CallResult<'listExports'>>().toEqualTypeOf<ExportRecord[]>();
+    expectTypeOf<CallResult<'profileModel'>>().toEqualTypeOf<ModelProfile>();
     expectTypeOf<CallResult<'getEngineStatus'>>().toEqualTypeOf<EngineStatus>();
     expectTypeOf<CallResult<'listDatasets'>>().toEqualTypeOf<DatasetSummary[]>();
     expectTypeOf<CallResult<'listExperiments'>>().toEqualTypeOf<ExperimentSummary[]>();

@@ -1,0 +1,60 @@
+import type { ExperimentDetails, WorkbenchApi } from '../../../src-shared/contracts/api.js';
+import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
+
+const finishedStatuses = new Set<RunSummary['status']>(['done', 'failed', 'cancelled']);
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The experiment page's header: the experiment, kept current by run status events; cancelling it. */
+export class ExperimentPageState {
+  details = $state.raw<ExperimentDetails | null>(null);
+  error = $state<string | null>(null);
+  actionError = $state<string | null>(null);
+  cancelling = $state(false);
+
+  constructor(
+    private readonly api: WorkbenchApi,
+    readonly id: string,
+  ) {}
+
+  /** Runs that can still be cancelled. */
+  get unfinishedRuns(): RunSummary[] {
+    return (this.details?.runs ?? []).filter((run) => !finishedStatuses.has(run.status));
+  }
+
+  /** Loads the experiment. */
+  async load(): Promise<void> {
+    try {
+      this.details = await this.api.getExperiment({ id: this.id });
+      this.error = null;
+    } catch (error) {
+      this.error = messageOf(error);
+    }
+  }
+
+  /** Reloads the experiment whenever one of its runs changes status; returns the function that stops. */
+  listen(): () => void {
+    return this.api.onRunStatus((run) => {
+      if (run.experimentId === this.id) void this.load();
+    });
+  }
+
+  /** Cancels every run not yet finished, the waiting ones first so the queue does not start them. */
+  async cancelAll(): Promise<void> {
+    this.cancelling = true;
+    this.actionError = null;
+    const runs = [...this.unfinishedRuns].sort(
+      (first, second) => Number(first.status === 'running') - Number(second.status === 'running'),
+    );
+    try {
+      for (const run of runs) await this.api.cancelRun({ id: run.id });
+    } catch (error) {
+      this.actionError = messageOf(error);
+    } finally {
+      this.cancelling = false;
+      await this.load();
+    }
+  }
+}

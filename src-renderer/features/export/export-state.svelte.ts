@@ -1,0 +1,192 @@
+import type { CallInput, ExportRecord, WorkbenchApi } from '../../../src-shared/contracts/api.js';
+import type { AppMode, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
+import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
+import { strings } from '../../lib/strings.js';
+
+export const exportPresets = [
+  '',
+  'browser',
+  'node',
+  'onnx-desktop',
+  'onnx-mobile',
+  'microcontroller',
+] as const;
+export type ExportPresetChoice = (typeof exportPresets)[number];
+export const exportFormats = ['onnx', 'tfjs'] as const;
+export const exportPrecisions = ['float32', 'float16', 'uint8'] as const;
+
+/** The parity figures of one exported format, as the model card records them. */
+export interface ParityView {
+  readonly images: number;
+  readonly maxAbsLogitDifference: number;
+  readonly top1Agreement: number;
+  readonly exportedAccuracy: number;
+  readonly inAppAccuracy: number;
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function numberField(value: Readonly<Record<string, unknown>>, key: string): number | null {
+  const field = value[key];
+  return typeof field === 'number' ? field : null;
+}
+
+/** The parity entries of a model card, skipping any that are not in the expected form. */
+export function parityOf(card: Readonly<Record<string, unknown>>): [string, ParityView][] {
+  const parity = card['parity'];
+  if (!isRecord(parity)) return [];
+  const entries: [string, ParityView][] = [];
+  for (const [engine, figures] of Object.entries(parity)) {
+    if (!isRecord(figures)) continue;
+    const images = numberField(figures, 'images');
+    const maxAbsLogitDifference = numberField(figures, 'maxAbsLogitDifference');
+    const top1Agreement = numberField(figures, 'top1Agreement');
+    const exportedAccuracy = numberField(figures, 'exportedAccuracy');
+    const inAppAccuracy = numberField(figures, 'inAppAccuracy');
+    if (
+      images === null ||
+      maxAbsLogitDifference === null ||
+      top1Agreement === null ||
+      exportedAccuracy === null ||
+      inAppAccuracy === null
+    ) {
+      continue;
+    }
+    entries.push([engine, { images, maxAbsLogitDifference, top1Agreement, exportedAccuracy, inAppAccuracy }]);
+  }
+  return entries;
+}
+
+/** Whether every parity check of a card agrees on the top class of every image. */
+export function parityPassed(card: Readonly<Record<string, unknown>>): boolean {
+  const entries = parityOf(card);
+  return entries.length > 0 && entries.every(([, figures]) => figures.top1Agreement === 1);
+}
+
+/** The student run an export starts from: the best finished distilled one, else the best finished one. */
+export function bestRun(runs: readonly RunSummary[]): RunSummary | undefined {
+  const finished = runs.filter((run) => run.role === 'student' && run.status === 'done');
+  const byAccuracy = (first: RunSummary, second: RunSummary): number =>
+    (second.bestTestTop1 ?? -1) - (first.bestTestTop1 ?? -1);
+  const distilled = finished.filter((run) => run.method !== 'none').sort(byAccuracy);
+  return distilled[0] ?? finished.sort(byAccuracy)[0];
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'export'
+  );
+}
+
+/** The export wizard: which run, how, where; the exports it made. */
+export class ExportWizardState {
+  loading = $state(true);
+  loadError = $state<string | null>(null);
+  experiment = $state.raw<ExperimentSummary | null>(null);
+  runs = $state.raw<readonly RunSummary[]>([]);
+  homeDirectory = $state('');
+  mode = $state<AppMode>('lab');
+  openError = $state<string | null>(null);
+  runId = $state('');
+  preset = $state<ExportPresetChoice>('');
+  format = $state<(typeof exportFormats)[number]>('onnx');
+  precision = $state<(typeof exportPrecisions)[number]>('float32');
+  folder = $state('');
+  /** Whether the user typed a folder; otherwise it follows the run and format. */
+  folderEdited = $state(false);
+  folderProblem = $state<string | null>(null);
+  exporting = $state(false);
+  error = $state<string | null>(null);
+  results = $state.raw<readonly ExportRecord[]>([]);
+
+  constructor(
+    private readonly api: WorkbenchApi,
+    readonly experimentId: string,
+    private readonly initialRunId: string | null,
+  ) {}
+
+  get exportableRuns(): RunSummary[] {
+    return this.runs.filter((run) => run.role === 'student' && run.status === 'done');
+  }
+
+  get bestRunId(): string | null {
+    return bestRun(this.runs)?.id ?? null;
+  }
+
+  /** The folder suggested for the current choices, inside the workbench folder. */
+  get suggestedFolder(): string {
+    const run = this.runs.find((candidate) => candidate.id === this.runId);
+    if (run === undefined || this.homeDirectory === '') return '';
+    const separator = this.homeDirectory.includes('\\') && !this.homeDirectory.includes('/') ? '\\' : '/';
+    const target = this.preset === '' ? `${this.format}-${this.precision}` : this.preset;
+    const name = slug(`${this.experiment?.name ?? 'experiment'} ${run.method} seed ${run.seed} ${target}`);
+    return [this.homeDirectory.replace(/[\\/]+$/, ''), 'exports', name].join(separator);
+  }
+
+  /** Loads the experiment's runs and the workbench folder. */
+  async load(): Promise<void> {
+    this.loading = true;
+    try {
+      const [details, home] = await Promise.all([
+        this.api.getExperiment({ id: this.experimentId }),
+        this.api.getHome(),
+      ]);
+      this.experiment = details.experiment;
+      this.runs = details.runs;
+      this.homeDirectory = home.app.homeDirectory;
+      this.mode = home.app.mode;
+      const initial = this.exportableRuns.find((run) => run.id === this.initialRunId);
+      this.runId = initial?.id ?? this.bestRunId ?? '';
+      this.results = await this.api.listExports({ runId: this.runId === '' ? undefined : this.runId });
+    } catch (error) {
+      this.loadError = messageOf(error);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** The folder the export goes to: the typed one, or the suggestion. */
+  get targetFolder(): string {
+    return this.folderEdited ? this.folder.trim() : this.suggestedFolder;
+  }
+
+  /** Runs the export with the current choices. */
+  async start(): Promise<void> {
+    const folder = this.targetFolder;
+    this.folderProblem = /^(\/|[A-Za-z]:[\\/])/.test(folder) ? null : strings.exportWizard.folderRequired;
+    if (this.folderProblem !== null || this.runId === '' || this.exporting) return;
+    this.exporting = true;
+    this.error = null;
+    const request: CallInput<'exportRun'> =
+      this.preset === ''
+        ? { runId: this.runId, outDirectory: folder, format: this.format, precision: this.precision }
+        : { runId: this.runId, outDirectory: folder, preset: this.preset };
+    try {
+      const record = await this.api.exportRun(request);
+      this.results = [record, ...this.results.filter((result) => result.id !== record.id)];
+    } catch (error) {
+      this.error = messageOf(error);
+    } finally {
+      this.exporting = false;
+    }
+  }
+
+  /** Opens an export's folder in the file manager (desktop app only). */
+  async openFolder(exportId: string): Promise<void> {
+    this.openError = null;
+    try {
+      await this.api.openExportFolder({ id: exportId });
+    } catch (error) {
+      this.openError = messageOf(error);
+    }
+  }
+}

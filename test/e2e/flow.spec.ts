@@ -1,0 +1,271 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { writeCifar10 } from '../fixtures/datasets/cifar.js';
+
+const serverStartMilliseconds = 60_000;
+// Four one-epoch runs of resnet8 on a hundred images, each starting the WebAssembly engine on a small machine.
+const trainingMilliseconds = 420_000;
+const exportMilliseconds = 180_000;
+
+interface LabServerProcess {
+  readonly child: ChildProcess;
+  readonly urlWithToken: string;
+}
+
+/** Starts `rtk-workbench serve` on a free port and resolves once it prints its lab-mode URL. */
+function startServer(homeDirectory: string): Promise<LabServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['bin/rtk-workbench.js', 'serve', '--home', homeDirectory, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`The lab server printed no URL within ${serverStartMilliseconds} ms:\n${output}`));
+    }, serverStartMilliseconds);
+    const collect = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const match = /lab mode:\s*(\S+\?token=\S+)/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve({ child, urlWithToken: match[1] });
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`The lab server exited (code ${code}, signal ${signal}) before its URL:\n${output}`));
+    });
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Collects every console error and warning and every uncaught exception of the page. */
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      problems.push(`console ${message.type()}: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return problems;
+}
+
+let workDirectory = '';
+let cifarFolder = '';
+let server: LabServerProcess | null = null;
+
+function labServer(): LabServerProcess {
+  if (server === null) throw new Error('The lab server did not start (see beforeAll).');
+  return server;
+}
+
+/** Opens the workbench at a route, signed in with the token. */
+async function open(page: Page, hash: string): Promise<void> {
+  const url = new URL(labServer().urlWithToken);
+  url.hash = hash;
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(url.toString());
+}
+
+/** Goes through the new-experiment wizard from its first step; returns once the experiment page shows. */
+async function createExperiment(
+  page: Page,
+  options: { name: string; epochs: number; methods: readonly string[] },
+  screenshots: string | null,
+): Promise<void> {
+  await expect(page.getByTestId('wizard-step-dataset')).toBeVisible();
+  await page.getByLabel('Experiment name').fill(options.name);
+  await page.getByTestId('wizard-next').click();
+
+  await expect(page.getByTestId('wizard-step-teacher')).toBeVisible();
+  await page.getByLabel('Train a new teacher here').check();
+  await page.getByLabel('Teacher network').selectOption('resnet8');
+  await page.getByTestId('wizard-next').click();
+
+  await expect(page.getByTestId('student-catalog')).toBeVisible();
+  await page.getByRole('radio', { name: 'ResNet-8', exact: true }).check();
+  await expect(page.getByTestId('student-not-smaller')).toBeVisible();
+  if (screenshots !== null) await page.screenshot({ path: `test-results/${screenshots}-student.png` });
+  await page.getByTestId('wizard-next').click();
+
+  await expect(page.getByTestId('method-rtk').getByRole('checkbox')).toBeChecked();
+  for (const method of ['kd', 'at', 'afd'] as const) {
+    const box = page.getByTestId(`method-${method}`).getByRole('checkbox');
+    if (options.methods.includes(method)) await box.check();
+    else await box.uncheck();
+  }
+  if (screenshots !== null)
+    await page.screenshot({ path: `test-results/${screenshots}-methods.png`, fullPage: true });
+  await page.getByTestId('wizard-next').click();
+
+  await expect(page.getByTestId('wizard-step-schedule')).toBeVisible();
+  await page.getByLabel('Quick look').check();
+  await page.getByLabel('Epochs', { exact: true }).fill(String(options.epochs));
+  await page.getByLabel('Training images to use').fill('100');
+  await page.getByLabel('Test images to use').fill('20');
+  await page.getByTestId('wizard-next').click();
+
+  await expect(page.getByTestId('review-runs').getByRole('listitem')).toHaveCount(
+    1 + (options.methods.length + 1),
+  );
+  await expect(page.getByTestId('review-estimate')).toContainText('about');
+  if (screenshots !== null) await page.screenshot({ path: `test-results/${screenshots}-review.png` });
+  await page.getByTestId('wizard-start').click();
+  await expect(page.getByTestId('experiment-name')).toContainText(options.name);
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(serverStartMilliseconds + 10_000);
+  workDirectory = await mkdtemp(join(tmpdir(), 'rtk-workbench-flow-'));
+  cifarFolder = writeCifar10(join(workDirectory, 'data'), { perBatch: 20, batches: 5, testCount: 20 }).folder;
+  server = await startServer(join(workDirectory, 'home'));
+});
+
+test.afterAll(async () => {
+  if (server !== null) await stopServer(server.child);
+  if (workDirectory !== '') await rm(workDirectory, { recursive: true, force: true });
+});
+
+test('a dataset path that does not exist is explained next to the field', async ({ page }) => {
+  const problems = watchConsole(page);
+  await open(page, '#/datasets/import');
+  await page.getByTestId('import-source').fill(join(workDirectory, 'no-such-folder'));
+  await page.getByTestId('import-start').click();
+  const error = page.getByTestId('import-source-error');
+  await expect(error).toBeVisible({ timeout: 60_000 });
+  await expect(error).toContainText('no-such-folder');
+  await expect(page.getByTestId('import-source')).toHaveAttribute('aria-invalid', 'true');
+  await page.screenshot({ path: 'test-results/flow-0-bad-path.png' });
+  expect(problems).toEqual([]);
+});
+
+test('"Try the demo" prepares the demo dataset and opens the wizard on it with the Quick preset', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const problems = watchConsole(page);
+  await open(page, '#/');
+  const mainNavigation = page.getByRole('navigation', { name: 'Main' });
+  await expect(page.getByTestId('experiments-empty')).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(mainNavigation.getByRole('link', { name: 'Home' })).toBeFocused();
+  await page.getByTestId('experiments-empty').getByRole('button', { name: 'Try the demo' }).click();
+  await expect(page.getByTestId('wizard-step-dataset')).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByLabel('Dataset', { exact: true }).locator('option:checked')).toContainText(
+    'Demo shapes',
+  );
+  await expect(page.getByLabel('Experiment name')).toHaveValue(/Demo shapes/);
+  await page.screenshot({ path: 'test-results/flow-0-demo-wizard.png' });
+  // Leaving a wizard with entries asks first; declining keeps the page.
+  await page.getByLabel('Experiment name').fill('Demo run');
+  page.once('dialog', (dialog) => void dialog.dismiss());
+  await mainNavigation.getByRole('link', { name: 'Home' }).click();
+  await expect(page.getByLabel('Experiment name')).toHaveValue('Demo run');
+  // Enter moves on a step; Back returns with the entries kept.
+  await page.getByLabel('Experiment name').press('Enter');
+  await expect(page.getByTestId('wizard-step-teacher')).toBeVisible();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await expect(page.getByLabel('Experiment name')).toHaveValue('Demo run');
+  expect(problems).toEqual([]);
+});
+
+test('import, health report, a Quick experiment, its runs, Compare, and exports that pass parity', async ({
+  page,
+}) => {
+  test.setTimeout(serverStartMilliseconds + trainingMilliseconds + 2 * exportMilliseconds);
+  const problems = watchConsole(page);
+  await open(page, '#/');
+
+  await page.getByRole('link', { name: 'Import a dataset' }).first().click();
+  await page.getByTestId('import-source').fill(cifarFolder);
+  await page.screenshot({ path: 'test-results/flow-1-import.png' });
+  await page.getByTestId('import-start').click();
+
+  const health = page.getByTestId('health-report');
+  await expect(health).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('import-done')).toContainText('cifar10');
+  await expect(page.getByTestId('class-balance-chart')).toBeVisible();
+  await expect(page.getByTestId('imbalance')).toContainText('same number');
+  await expect(page.getByTestId('duplicates')).toBeVisible();
+  await expect(page.getByTestId('corrupt-files')).toContainText('Every file could be read');
+  await expect(page.getByTestId('thumbnails').getByRole('img').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/flow-2-health.png', fullPage: true });
+
+  await page.getByTestId('dataset-new-experiment').click();
+  await createExperiment(page, { name: 'Flow experiment', epochs: 1, methods: ['rtk', 'kd'] }, 'flow-3');
+
+  const runs = page.getByTestId('run-row');
+  await expect(runs).toHaveCount(4);
+  await page.screenshot({ path: 'test-results/flow-4-running.png' });
+  await expect(page.getByTestId('experiment-status')).toHaveText('Done', { timeout: trainingMilliseconds });
+  for (const row of await runs.all()) await expect(row).toHaveAttribute('data-status', 'done');
+  await expect(page.getByTestId('loss-chart')).toBeVisible();
+  await expect(page.getByTestId('accuracy-chart')).toBeVisible();
+  await page.screenshot({ path: 'test-results/flow-5-runs-done.png', fullPage: true });
+
+  await page.getByTestId('tab-compare').click();
+  const rows = page.getByTestId('compare-row');
+  for (const method of ['teacher', 'none', 'kd', 'rtk']) {
+    await expect(rows.and(page.locator(`[data-method="${method}"]`))).toHaveCount(1);
+  }
+  await expect(page.getByTestId('compare-bar-chart')).toBeVisible();
+  await page.screenshot({ path: 'test-results/flow-6-compare.png', fullPage: true });
+
+  await page.getByTestId('experiment-export').click();
+  const runChoice = page.getByTestId('export-run');
+  const rtkOption = runChoice.locator('option', { hasText: /^RTK/ });
+  await runChoice.selectOption((await rtkOption.getAttribute('value')) ?? '');
+  for (const [format, label] of [
+    ['onnx', 'ONNX'],
+    ['tfjs', 'TensorFlow.js'],
+  ] as const) {
+    await page.getByLabel(label, { exact: true }).check();
+    await page.getByTestId('export-start').click();
+    const result = page.locator(`[data-testid="export-result"][data-format="${format}"]`);
+    await expect(result.or(page.getByTestId('export-error'))).toBeVisible({ timeout: exportMilliseconds });
+    await expect(page.getByTestId('export-error')).toHaveCount(0);
+    await expect(result.getByTestId('parity-report')).toHaveAttribute('data-passed', 'true');
+    await page.screenshot({ path: `test-results/flow-7-export-${format}.png`, fullPage: true });
+  }
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: 'test-results/flow-8-export-dark.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(problems).toEqual([]);
+});
+
+test('cancelling a running experiment stops its runs', async ({ page }) => {
+  test.setTimeout(240_000);
+  const problems = watchConsole(page);
+  await open(page, '#/experiments/new');
+  await createExperiment(page, { name: 'Cancelled experiment', epochs: 50, methods: ['rtk'] }, null);
+  await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-status', 'running', {
+    timeout: 120_000,
+  });
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByTestId('experiment-cancel').click();
+  await expect(page.getByTestId('experiment-status')).toHaveText('Cancelled', { timeout: 60_000 });
+  for (const row of await page.getByTestId('run-row').all()) {
+    await expect(row).toHaveAttribute('data-status', 'cancelled');
+  }
+  await page.screenshot({ path: 'test-results/flow-9-cancelled.png' });
+  expect(problems).toEqual([]);
+});

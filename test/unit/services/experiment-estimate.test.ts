@@ -1,0 +1,123 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { EpochRecord } from '../../../src-shared/contracts/run-types.js';
+import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
+import { experimentSpecSchema } from '../../../src-shared/domain/experiment-spec.js';
+import {
+  estimateExperiment,
+  fallbackTrainingMacsPerSecond,
+} from '../../../src-main/services/experiment-estimate.js';
+import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
+
+function storeWithDataset() {
+  const store = openWorkbenchStore(mkdtempSync(join(tmpdir(), 'rtk-estimate-')));
+  store.datasets.insert({
+    id: 'd1',
+    name: 'tiny',
+    format: 'cifar10',
+    fingerprint: 'f1',
+    imageHeight: 32,
+    imageWidth: 32,
+    channels: 3,
+    classCount: 10,
+    trainCount: 1_000,
+    testCount: 300,
+    cachePath: '/cache',
+    manifestJson: '{}',
+  });
+  return store;
+}
+
+const spec = experimentSpecSchema.parse({
+  name: 'estimate',
+  datasetId: 'd1',
+  teacher: { source: 'train', backbone: 'resnet20', epochs: 2 },
+  student: { backbone: 'resnet8' },
+  methods: ['rtk', 'kd'],
+  schedule: { epochs: 3 },
+  seeds: [1, 2],
+  subset: { trainImages: 600, testImages: 150 },
+});
+
+function epochAt(imagesPerSecond: number): EpochRecord {
+  return {
+    epoch: 1,
+    learningRate: 0.05,
+    trainLoss: 1,
+    trainCe: 1,
+    trainKd: 0,
+    trainFeature: 0,
+    trainTop1: 0.5,
+    testLoss: 1,
+    testTop1: 0.5,
+    testTop5: 0.9,
+    seconds: 1,
+    imagesPerSecond,
+    perClass: [],
+    attention: null,
+    selection: null,
+  };
+}
+
+describe('the experiment estimate', () => {
+  it('counts the teacher and methods × seeds, and uses the fixed speed before anything was measured', () => {
+    const store = storeWithDataset();
+    const estimate = estimateExperiment(store, spec);
+    expect(estimate.runCount).toBe(1 + 3 * 2);
+    expect(estimate.measured).toBe(false);
+    const sizes = { classes: 10, inputShape: [32, 32, 3] as const };
+    const speed = (backbone: string) =>
+      fallbackTrainingMacsPerSecond / (describeBackbone(backbone, sizes).macsPerImage * 3);
+    const imagesPerEpoch = 600 + 150 / 3;
+    const expected = (imagesPerEpoch * 2) / speed('resnet20') + (6 * imagesPerEpoch * 3) / speed('resnet8');
+    expect(estimate.seconds).toBe(Math.round(expected));
+  });
+
+  it('uses the median speed this machine measured for each backbone', () => {
+    const store = storeWithDataset();
+    store.experiments.insert({ id: 'e1', name: 'old', datasetId: 'd1', specJson: '{}' });
+    store.runs.createMany([
+      {
+        id: 't',
+        experimentId: 'e1',
+        role: 'teacher',
+        method: 'none',
+        backbone: 'resnet20',
+        seed: 1,
+        teacherRunId: null,
+        configJson: '{}',
+        epochsTotal: 3,
+      },
+      {
+        id: 's',
+        experimentId: 'e1',
+        role: 'student',
+        method: 'none',
+        backbone: 'resnet8',
+        seed: 1,
+        teacherRunId: null,
+        configJson: '{}',
+        epochsTotal: 3,
+      },
+    ]);
+    for (const [run, speeds] of [
+      ['t', [100, 50, 300]],
+      ['s', [400, 600]],
+    ] as const) {
+      speeds.forEach((speed, index) =>
+        store.runs.recordEpoch(run, { ...epochAt(speed), epoch: index + 1 }, null),
+      );
+    }
+    const estimate = estimateExperiment(store, spec);
+    expect(estimate.measured).toBe(true);
+    expect(estimate.seconds).toBe(Math.round((650 * 2) / 100 + (6 * 650 * 3) / 500));
+  });
+
+  it('refuses a dataset that is not in the store', () => {
+    expect(() => estimateExperiment(storeWithDataset(), { ...spec, datasetId: 'gone' })).toThrow(
+      'There is no dataset gone.',
+    );
+  });
+});

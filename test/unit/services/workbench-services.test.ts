@@ -1,0 +1,76 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { WorkerSupervisor } from '../../../src-main/jobs/worker-supervisor.js';
+import { createWorkbenchServices } from '../../../src-main/services/workbench-services.js';
+import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
+
+function services(openFolder?: (path: string) => Promise<void>) {
+  const homeDirectory = mkdtempSync(join(tmpdir(), 'rtk-services-'));
+  const store = openWorkbenchStore(homeDirectory);
+  // These calls never reach the compute worker, so a launcher that fails proves it is not started.
+  const supervisor = new WorkerSupervisor(() => {
+    throw new Error('the worker must not start');
+  });
+  store.datasets.insert({
+    id: 'd1',
+    name: 'tiny',
+    format: 'cifar10',
+    fingerprint: 'f1',
+    imageHeight: 32,
+    imageWidth: 32,
+    channels: 3,
+    classCount: 10,
+    trainCount: 10,
+    testCount: 10,
+    cachePath: join(homeDirectory, 'datasets', 'd1'),
+    manifestJson: '{}',
+  });
+  store.experiments.insert({ id: 'e1', name: 'first', datasetId: 'd1', specJson: '{}' });
+  store.runs.createMany([
+    {
+      id: 'r1',
+      experimentId: 'e1',
+      role: 'student',
+      method: 'rtk',
+      backbone: 'resnet8',
+      seed: 1,
+      teacherRunId: null,
+      configJson: '{}',
+      epochsTotal: 1,
+    },
+  ]);
+  store.database.connection
+    .prepare(
+      'INSERT INTO exports (id, run_id, format, precision, path, report_json, created_at) ' +
+        "VALUES ('x1', 'r1', 'onnx', 'float32', '/exports/rtk-onnx', '{}', '2026-01-01T00:00:00Z')",
+    )
+    .run();
+  return createWorkbenchServices({
+    store,
+    supervisor,
+    homeDirectory,
+    mode: openFolder === undefined ? 'lab' : 'desktop',
+    forcedBackend: null,
+    ...(openFolder === undefined ? {} : { openFolder }),
+  });
+}
+
+describe('the workbench services added for the UI', () => {
+  it('opens only the folder of a recorded export, and only in the desktop app', async () => {
+    const openFolder = vi.fn(() => Promise.resolve());
+    const desktop = services(openFolder);
+    await expect(desktop.handlers.openExportFolder({ id: 'x1' })).resolves.toEqual({ opened: true });
+    expect(openFolder).toHaveBeenCalledWith('/exports/rtk-onnx');
+    await expect(desktop.handlers.openExportFolder({ id: '/etc' })).rejects.toThrow(
+      'There is no export /etc.',
+    );
+    expect(openFolder).toHaveBeenCalledTimes(1);
+    await expect(services().handlers.openExportFolder({ id: 'x1' })).rejects.toThrow(/Only the desktop app/);
+  });
+
+  it('has no import to cancel when none is in flight', async () => {
+    await expect(services().handlers.cancelImport({})).resolves.toEqual({ stopped: false });
+  });
+});
