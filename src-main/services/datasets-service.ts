@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { DatasetSummary } from '../../src-shared/contracts/domain-types.js';
 import type { ImportDatasetJob, ImportProgressReport } from '../../src-shared/contracts/worker-protocol.js';
 import { importProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
+import { cachedDatasetFacts } from '../engine/data/cache.js';
+import type { DatasetManifest } from '../engine/data/cache.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 
@@ -15,15 +17,6 @@ export interface ImportedDataset {
   readonly dataset: DatasetSummary;
   readonly alreadyImported: boolean;
   readonly seconds: number;
-}
-
-interface ManifestFields {
-  name: string;
-  format: string;
-  fingerprint: string;
-  shape: [number, number, number];
-  classNames: string[];
-  splits: { name: string; count: number }[];
 }
 
 /** Where a dataset's cache lives inside a workbench home. */
@@ -47,25 +40,16 @@ export async function importDatasetIntoStore(
     const parsed = importProgressSchema.safeParse(progress);
     if (parsed.success) onProgress(parsed.data);
   });
-  const manifest = JSON.parse(result.manifestJson) as ManifestFields;
-  const existing = context.store.datasets.findByFingerprint(manifest.fingerprint);
+  const facts = cachedDatasetFacts(JSON.parse(result.manifestJson) as DatasetManifest);
+  const existing = context.store.datasets.findByFingerprint(facts.fingerprint);
   if (existing !== undefined) {
     await rm(result.directory, { recursive: true, force: true });
     return { dataset: existing, alreadyImported: true, seconds: result.seconds };
   }
-  const count = (split: string): number => manifest.splits.find((entry) => entry.name === split)?.count ?? 0;
   try {
     const dataset = context.store.datasets.insert({
       id,
-      name: manifest.name,
-      format: manifest.format,
-      fingerprint: manifest.fingerprint,
-      imageHeight: manifest.shape[0],
-      imageWidth: manifest.shape[1],
-      channels: manifest.shape[2],
-      classCount: manifest.classNames.length,
-      trainCount: count('train'),
-      testCount: count('test'),
+      ...facts,
       cachePath: result.directory,
       manifestJson: result.manifestJson,
     });

@@ -177,6 +177,36 @@ function isCountArray(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((item) => Number.isInteger(item) && (item as number) >= 0);
 }
 
+/** The columns a dataset list shows, read off its manifest. */
+export interface CachedDatasetFacts {
+  readonly name: string;
+  readonly format: string;
+  readonly fingerprint: string;
+  readonly imageHeight: number;
+  readonly imageWidth: number;
+  readonly channels: number;
+  readonly classCount: number;
+  readonly trainCount: number;
+  readonly testCount: number;
+}
+
+/** Summarises a manifest as the store records a dataset. */
+export function cachedDatasetFacts(manifest: DatasetManifest): CachedDatasetFacts {
+  const count = (split: SplitName): number =>
+    manifest.splits.find((entry) => entry.name === split)?.count ?? 0;
+  return {
+    name: manifest.name,
+    format: manifest.format,
+    fingerprint: manifest.fingerprint,
+    imageHeight: manifest.shape[0],
+    imageWidth: manifest.shape[1],
+    channels: manifest.shape[2],
+    classCount: manifest.classNames.length,
+    trainCount: count('train'),
+    testCount: count('test'),
+  };
+}
+
 /** Reads and checks a cache's manifest.json. */
 export function readManifest(directory: string): DatasetManifest {
   const file = path.join(directory, manifestFileName);

@@ -5,6 +5,7 @@ import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.
 import { writeDirectoryAtomically } from '../files/atomic-directory.js';
 import type { DatasetManifest, HealthReport } from './cache.js';
 import {
+  cachedDatasetFacts,
   cacheVersion,
   computeFingerprint,
   healthFileName,
@@ -295,18 +296,9 @@ export async function ensureDemoDataset(
   const id = randomUUID();
   const cachePath = join(homeDirectory, 'datasets', id);
   const manifest = await writeDemoCache(dataset, cachePath, options);
-  const count = (name: string): number => manifest.splits.find((split) => split.name === name)?.count ?? 0;
   const summary = store.datasets.insert({
     id,
-    name: manifest.name,
-    format: manifest.format,
-    fingerprint: manifest.fingerprint,
-    imageHeight: manifest.shape[0],
-    imageWidth: manifest.shape[1],
-    channels: manifest.shape[2],
-    classCount: manifest.classNames.length,
-    trainCount: count('train'),
-    testCount: count('test'),
+    ...cachedDatasetFacts(manifest),
     cachePath,
     manifestJson: JSON.stringify(manifest),
   });
