@@ -1,0 +1,496 @@
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { backendNames, type BackendName } from '../../../src-shared/contracts/engine-status.js';
+import {
+  distillationMethods,
+  resolveHyperparameters,
+  type DistillationMethod,
+  type MethodHyperparameters,
+} from '../../../src-shared/domain/method-catalog.js';
+import { initializeBackend, probeBackends } from '../backends/backend-ladder.js';
+import { BatchAssembler, referenceAugmentation } from '../data/augment.js';
+import type { ImageShape, ImageSplit } from '../data/types.js';
+import { buildBackbone, runBackbone } from '../models/index.js';
+import { Random } from '../train/random.js';
+import {
+  referenceRecipe,
+  RunState,
+  trainStep,
+  type TrainConfig,
+  type TrainModels,
+} from '../train/trainer.js';
+
+/** tf.memory() figures taken before and after a measurement, so that leaks show. */
+export interface MemorySnapshot {
+  readonly numTensors: number;
+  readonly numBytes: number;
+}
+
+/** A goal from the issue and whether the measured figure reached it. */
+export interface BenchmarkTarget {
+  readonly description: string;
+  readonly met: boolean;
+}
+
+export type MeasurementKind =
+  'student-training' | 'teacher-inference' | 'distillation-step' | 'batch-assembly';
+
+/** One timed loop of identical steps. */
+export interface EngineMeasurement {
+  /** null for the batch assembly, which runs in plain JavaScript without TensorFlow.js. */
+  readonly backend: BackendName | null;
+  readonly kind: MeasurementKind;
+  /** What was timed, e.g. `wrn-40-2 → resnet20, rtk step`. */
+  readonly what: string;
+  readonly network: string | null;
+  readonly teacher: string | null;
+  readonly method: DistillationMethod | null;
+  readonly batchSize: number;
+  readonly steps: number;
+  readonly images: number;
+  readonly wallSeconds: number;
+  /** User + system CPU seconds of the whole process (all threads) during the loop. */
+  readonly cpuSeconds: number;
+  readonly imagesPerSecond: number;
+  /** Images per CPU second: steadier than the wall-clock rate on a machine shared with other work. */
+  readonly imagesPerCpuSecond: number;
+  readonly memoryBefore: MemorySnapshot;
+  readonly memoryAfter: MemorySnapshot;
+  readonly target: BenchmarkTarget | null;
+}
+
+/** The cost of an RTK step relative to a KD step for one pair on one backend. */
+export interface StepRatio {
+  readonly backend: BackendName;
+  readonly teacher: string;
+  readonly student: string;
+  /** rtk step time / kd step time by the wall clock. */
+  readonly wallRatio: number;
+  /** The same ratio by process CPU time; the target is judged on this one (see imagesPerCpuSecond). */
+  readonly cpuRatio: number;
+  readonly limit: number;
+  readonly met: boolean;
+}
+
+/** Whether a backend could be benchmarked here, and why not. */
+export interface BackendOutcome {
+  readonly name: BackendName;
+  readonly measured: boolean;
+  readonly reason: string;
+}
+
+/** Everything `runEngineBenchmark` measured, with the conditions it measured them in. */
+export interface EngineBenchmarkReport {
+  readonly startedAt: string;
+  readonly seconds: number;
+  readonly machine: {
+    readonly cpuModel: string;
+    readonly cpuCores: number;
+    /** One-, five- and fifteen-minute load averages at the start and at the end. */
+    readonly loadAverageAtStart: readonly number[];
+    readonly loadAverageAtEnd: readonly number[];
+    readonly nodeVersion: string;
+    readonly tfjsVersion: string;
+  };
+  readonly settings: {
+    readonly batchSize: number;
+    readonly warmupSteps: number;
+    readonly measuredSteps: number;
+    readonly inputShape: ImageShape;
+    readonly teacher: string;
+    readonly students: readonly string[];
+  };
+  readonly backends: readonly BackendOutcome[];
+  readonly measurements: readonly EngineMeasurement[];
+  readonly ratios: readonly StepRatio[];
+  /** Why the teacher was not also timed through onnxruntime-node. */
+  readonly onnxRuntimeTeacher: string;
+}
+
+/** How to run the engine benchmark. */
+export interface EngineBenchmarkOptions {
+  /** Backends to measure; default every one that `probeBackends` finds (cpu only when no other loads). */
+  readonly backends?: readonly BackendName[] | undefined;
+  readonly batchSize: number;
+  readonly warmupSteps: number;
+  readonly measuredSteps: number;
+  /** Teacher and students; default WRN-40-2 and [resnet20, WRN-16-2] (tests pass smaller ones). */
+  readonly networks?: { readonly teacher: string; readonly students: readonly string[] } | undefined;
+  /** Batches timed for the assembly rate (default 300). */
+  readonly assemblyBatches?: number | undefined;
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+/** Largest acceptable rtk step time / kd step time (issue "Speed"). */
+export const rtkOverKdLimit = 1.15;
+/** Smallest acceptable batch assembly rate in images per second (issue "Speed"). */
+export const assemblyTarget = 20_000;
+
+const inputShape: ImageShape = [32, 32, 3];
+const classes = 10;
+const defaultNetworks = { teacher: 'wrn-40-2', students: ['resnet20', 'wrn-16-2'] } as const;
+// Plain JavaScript trains a 32x32 batch orders of magnitude slower than wasm; the ladder never picks it
+// when another backend loads, so the default run does not spend tens of minutes on it.
+const cpuFallbackReason =
+  'the plain-JavaScript backend is only the last fallback and a faster backend was measured; ' +
+  'ask for it by name (--backend cpu) to time it';
+const onnxRuntimeNotMeasured =
+  'not measured: the ONNX exporter (engine/export/onnx-writer.ts) writes the logits only, not the ' +
+  'feature taps as extra outputs, so it cannot stand in for the teacher of a distillation step';
+
+function memory(): MemorySnapshot {
+  const { numTensors, numBytes } = tf.memory();
+  return { numTensors, numBytes };
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+interface MeasurementLabel {
+  readonly backend: BackendName | null;
+  readonly kind: MeasurementKind;
+  readonly what: string;
+  readonly network: string | null;
+  readonly teacher: string | null;
+  readonly method: DistillationMethod | null;
+}
+
+async function timeSteps(
+  label: MeasurementLabel,
+  step: () => Promise<void>,
+  counts: { readonly warmup: number; readonly measured: number; readonly batchSize: number },
+  target: ((imagesPerSecond: number) => BenchmarkTarget) | null,
+): Promise<EngineMeasurement> {
+  for (let index = 0; index < counts.warmup; index += 1) await step();
+  const memoryBefore = memory();
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  for (let index = 0; index < counts.measured; index += 1) await step();
+  const wallSeconds = (performance.now() - wallStart) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpuStart);
+  const images = counts.measured * counts.batchSize;
+  const imagesPerSecond = images / wallSeconds;
+  return {
+    ...label,
+    batchSize: counts.batchSize,
+    steps: counts.measured,
+    images,
+    wallSeconds,
+    cpuSeconds,
+    imagesPerSecond,
+    imagesPerCpuSecond: cpuSeconds > 0 ? images / cpuSeconds : imagesPerSecond,
+    memoryBefore,
+    memoryAfter: memory(),
+    target: target === null ? null : target(imagesPerSecond),
+  };
+}
+
+function stepConfig(hyperparameters: MethodHyperparameters): TrainConfig {
+  return {
+    ...referenceRecipe,
+    hyperparameters,
+    epochs: 1,
+    seed: 1,
+    augmentation: referenceAugmentation,
+    checkpointDirectory: null,
+    resume: false,
+  };
+}
+
+/** One trainer step per call, read back to the CPU as the trainer's loop does before the next batch. */
+async function timeTrainerSteps(
+  label: MeasurementLabel,
+  models: TrainModels,
+  hyperparameters: MethodHyperparameters,
+  batch: { readonly input: tf.Tensor4D; readonly labels: tf.Tensor1D },
+  counts: { readonly warmup: number; readonly measured: number; readonly batchSize: number },
+): Promise<EngineMeasurement> {
+  const run = new RunState(stepConfig(hyperparameters), models);
+  try {
+    return await timeSteps(
+      label,
+      async () => {
+        const outcome = trainStep(models, run, batch.input, batch.labels, referenceRecipe.learningRate);
+        await outcome.summary.data();
+        if (outcome.attentionSum !== null) await outcome.attentionSum.data();
+        tf.dispose([outcome.summary, ...(outcome.attentionSum === null ? [] : [outcome.attentionSum])]);
+      },
+      counts,
+      null,
+    );
+  } finally {
+    run.dispose();
+  }
+}
+
+function syntheticSplit(count: number): ImageSplit {
+  const random = new Random(3);
+  const images = new Uint8Array(count * inputShape[0] * inputShape[1] * inputShape[2]);
+  for (let index = 0; index < images.length; index += 1) images[index] = random.nextInt(256);
+  const labels = Uint16Array.from({ length: count }, (_, index) => index % classes);
+  return {
+    images,
+    labels,
+    count,
+    shape: inputShape,
+    classNames: Array.from({ length: classes }, (_, index) => `class ${index}`),
+  };
+}
+
+/** Crop + flip + normalise of 32x32x3 batches by the trainer's BatchAssembler. */
+async function measureAssembly(batchSize: number, batches: number): Promise<EngineMeasurement> {
+  const split = syntheticSplit(Math.max(batchSize * 16, 1024));
+  const assembler = new BatchAssembler(split, { mean: [125.3, 123.0, 113.9], std: [63.0, 62.1, 66.7] });
+  const random = new Random(5);
+  const images = new Float32Array(batchSize * assembler.imageSize);
+  const labels = new Int32Array(batchSize);
+  const order = Uint32Array.from({ length: split.count }, (_, index) => index);
+  const batchesPerPass = Math.floor(split.count / batchSize);
+  let next = 0;
+  const step = (): Promise<void> => {
+    const start = (next % batchesPerPass) * batchSize;
+    next += 1;
+    assembler.assemble(
+      order.subarray(start, start + batchSize),
+      images,
+      labels,
+      referenceAugmentation,
+      random,
+    );
+    return Promise.resolve();
+  };
+  return timeSteps(
+    {
+      backend: null,
+      kind: 'batch-assembly',
+      what: `batch assembly (crop + flip + normalise, ${inputShape.join('x')})`,
+      network: null,
+      teacher: null,
+      method: null,
+    },
+    step,
+    { warmup: Math.min(batches, 20), measured: batches, batchSize },
+    (rate) => ({
+      description: `≥ ${assemblyTarget.toLocaleString('en-US')} img/s`,
+      met: rate >= assemblyTarget,
+    }),
+  );
+}
+
+function stepRatios(backend: BackendName, measurements: readonly EngineMeasurement[]): StepRatio[] {
+  const steps = measurements.filter(
+    (entry) => entry.backend === backend && entry.kind === 'distillation-step',
+  );
+  const ratios: StepRatio[] = [];
+  for (const rtk of steps.filter((entry) => entry.method === 'rtk')) {
+    const kd = steps.find(
+      (entry) => entry.method === 'kd' && entry.teacher === rtk.teacher && entry.network === rtk.network,
+    );
+    if (kd === undefined || rtk.teacher === null || rtk.network === null) continue;
+    const cpuRatio = kd.imagesPerCpuSecond / rtk.imagesPerCpuSecond;
+    ratios.push({
+      backend,
+      teacher: rtk.teacher,
+      student: rtk.network,
+      wallRatio: kd.imagesPerSecond / rtk.imagesPerSecond,
+      cpuRatio,
+      limit: rtkOverKdLimit,
+      met: cpuRatio <= rtkOverKdLimit,
+    });
+  }
+  return ratios;
+}
+
+async function measureBackend(
+  backend: BackendName,
+  options: EngineBenchmarkOptions,
+  networks: { readonly teacher: string; readonly students: readonly string[] },
+  log: (line: string) => void,
+): Promise<EngineMeasurement[]> {
+  const counts = {
+    warmup: options.warmupSteps,
+    measured: options.measuredSteps,
+    batchSize: options.batchSize,
+  };
+  const measurements: EngineMeasurement[] = [];
+  const record = (measurement: EngineMeasurement): void => {
+    measurements.push(measurement);
+    log(
+      `${backend}: ${measurement.what}: ${measurement.imagesPerSecond.toFixed(1)} img/s ` +
+        `(${measurement.imagesPerCpuSecond.toFixed(1)} img/CPU-s), tensors ` +
+        `${measurement.memoryBefore.numTensors} → ${measurement.memoryAfter.numTensors}`,
+    );
+  };
+  const teacher = buildBackbone(networks.teacher, { inputShape, classes, seed: 11 });
+  const students = networks.students.map((name, index) =>
+    buildBackbone(name, { inputShape, classes, seed: 21 + index }),
+  );
+  const batch = {
+    input: tf.randomNormal<tf.Rank.R4>([options.batchSize, ...inputShape], 0, 1, 'float32', 7),
+    labels: tf.tensor1d(
+      Array.from({ length: options.batchSize }, (_, index) => index % classes),
+      'int32',
+    ),
+  };
+  try {
+    record(
+      await timeSteps(
+        {
+          backend,
+          kind: 'teacher-inference',
+          what: `${teacher.name} inference`,
+          network: teacher.name,
+          teacher: null,
+          method: null,
+        },
+        async () => {
+          const logits = tf.tidy(() => runBackbone(teacher, batch.input, false).logits);
+          await logits.data();
+          logits.dispose();
+        },
+        counts,
+        null,
+      ),
+    );
+    for (const student of students) {
+      record(
+        await timeTrainerSteps(
+          {
+            backend,
+            kind: 'student-training',
+            what: `${student.name} training`,
+            network: student.name,
+            teacher: null,
+            method: null,
+          },
+          { student, teacher: null },
+          { method: 'none' },
+          batch,
+          counts,
+        ),
+      );
+    }
+    for (const student of students) {
+      for (const method of distillationMethods) {
+        const hyperparameters = resolveHyperparameters(
+          method,
+          {},
+          { teacher: teacher.taps.length, student: student.taps.length },
+        );
+        record(
+          await timeTrainerSteps(
+            {
+              backend,
+              kind: 'distillation-step',
+              what: `${teacher.name} → ${student.name}, ${method} step`,
+              network: student.name,
+              teacher: teacher.name,
+              method,
+            },
+            { student, teacher },
+            hyperparameters,
+            batch,
+            counts,
+          ),
+        );
+      }
+    }
+  } finally {
+    tf.dispose([batch.input, batch.labels]);
+    for (const backbone of [teacher, ...students]) backbone.model.dispose();
+  }
+  return measurements;
+}
+
+/**
+ * Times, on every backend that loads here (or those asked for): student training steps, teacher
+ * inference and one distillation step per method and pair, exactly as the trainer runs them, with wall and
+ * process CPU time and tf.memory() around each loop; then the batch assembly rate. Restores the backend
+ * that was active before.
+ */
+export async function runEngineBenchmark(options: EngineBenchmarkOptions): Promise<EngineBenchmarkReport> {
+  for (const [name, value] of [
+    ['batchSize', options.batchSize],
+    ['measuredSteps', options.measuredSteps],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`${name} must be a whole number ≥ 1, found ${value}.`);
+  }
+  if (!Number.isInteger(options.warmupSteps) || options.warmupSteps < 0) {
+    throw new Error(`warmupSteps must be a whole number ≥ 0, found ${options.warmupSteps}.`);
+  }
+  const log = options.log ?? (() => undefined);
+  const networks = options.networks ?? defaultNetworks;
+  const startedAt = new Date();
+  const loadAverageAtStart = os.loadavg();
+  // getBackend() is undefined until a backend has been chosen, despite its declared type.
+  const previousBackend = tf.getBackend() as string | undefined;
+  const probes = new Map(probeBackends().map((probe) => [probe.name, probe]));
+  const wanted = options.backends ?? backendNames;
+  const outcomes: BackendOutcome[] = [];
+  const measurements: EngineMeasurement[] = [];
+  const ratios: StepRatio[] = [];
+  try {
+    for (const name of wanted) {
+      const probe = probes.get(name);
+      if (options.backends === undefined && probe !== undefined && !probe.available) {
+        outcomes.push({ name, measured: false, reason: probe.reason });
+        log(`${name}: skipped (${probe.reason})`);
+        continue;
+      }
+      if (options.backends === undefined && name === 'cpu' && outcomes.some((outcome) => outcome.measured)) {
+        outcomes.push({ name, measured: false, reason: cpuFallbackReason });
+        log(`${name}: skipped (${cpuFallbackReason})`);
+        continue;
+      }
+      try {
+        await initializeBackend({ forced: name });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        outcomes.push({ name, measured: false, reason });
+        log(`${name}: skipped (${reason})`);
+        continue;
+      }
+      log(
+        `${name}: measuring (batch ${options.batchSize}, ${options.measuredSteps} steps after ${options.warmupSteps} warm-up)`,
+      );
+      const backendMeasurements = await measureBackend(name, options, networks, log);
+      measurements.push(...backendMeasurements);
+      ratios.push(...stepRatios(name, backendMeasurements));
+      outcomes.push({ name, measured: true, reason: 'measured' });
+    }
+  } finally {
+    if (previousBackend !== undefined && previousBackend !== tf.getBackend())
+      await tf.setBackend(previousBackend);
+  }
+  const assembly = await measureAssembly(options.batchSize, options.assemblyBatches ?? 300);
+  measurements.push(assembly);
+  log(`${assembly.what}: ${assembly.imagesPerSecond.toFixed(0)} img/s`);
+  const cpus = os.cpus();
+  return {
+    startedAt: startedAt.toISOString(),
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+    machine: {
+      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+      cpuCores: Math.max(1, os.availableParallelism()),
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg(),
+      nodeVersion: process.versions.node,
+      tfjsVersion: tf.version.tfjs,
+    },
+    settings: {
+      batchSize: options.batchSize,
+      warmupSteps: options.warmupSteps,
+      measuredSteps: options.measuredSteps,
+      inputShape,
+      teacher: networks.teacher,
+      students: [...networks.students],
+    },
+    backends: outcomes,
+    measurements,
+    ratios,
+    onnxRuntimeTeacher: onnxRuntimeNotMeasured,
+  };
+}
