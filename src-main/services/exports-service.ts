@@ -16,28 +16,6 @@ export interface ExportsContext {
   readonly forcedBackend: BackendName | null;
 }
 
-interface ExportRow {
-  id: string;
-  run_id: string;
-  format: 'tfjs' | 'onnx';
-  precision: 'float32' | 'float16' | 'uint8';
-  path: string;
-  report_json: string;
-  created_at: string;
-}
-
-function toRecord(row: ExportRow): ExportRecord {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    format: row.format,
-    precision: row.precision,
-    directory: row.path,
-    createdAt: row.created_at,
-    card: JSON.parse(row.report_json) as Record<string, unknown>,
-  };
-}
-
 /** Exports a finished run's student in the worker, then records the export in the store. */
 export async function exportRun(
   context: ExportsContext,
@@ -98,35 +76,23 @@ export async function exportRun(
     },
   );
   const card = JSON.parse(result.cardJson) as {
-    format: ExportRow['format'];
-    precision: ExportRow['precision'];
+    format: ExportRecord['format'];
+    precision: ExportRecord['precision'];
   };
-  const row: ExportRow = {
+  return context.store.exports.insert({
     id: randomUUID(),
-    run_id: run.id,
+    runId: run.id,
     format: card.format,
     precision: card.precision,
-    path: result.directory,
-    report_json: result.cardJson,
-    created_at: new Date().toISOString(),
-  };
-  context.store.database.connection
-    .prepare(
-      'INSERT INTO exports (id, run_id, format, precision, path, report_json, created_at) ' +
-        'VALUES (@id, @run_id, @format, @precision, @path, @report_json, @created_at)',
-    )
-    .run(row);
-  return toRecord(row);
+    directory: result.directory,
+    createdAt: new Date().toISOString(),
+    cardJson: result.cardJson,
+  });
 }
 
 /** The recorded exports, newest first, optionally of one run. */
 export function listExports(context: ExportsContext, runId: string | undefined): ExportRecord[] {
-  const connection = context.store.database.connection;
-  const rows =
-    runId === undefined
-      ? connection.prepare('SELECT * FROM exports ORDER BY created_at DESC').all()
-      : connection.prepare('SELECT * FROM exports WHERE run_id = ? ORDER BY created_at DESC').all(runId);
-  return (rows as ExportRow[]).map(toRecord);
+  return context.store.exports.list(runId);
 }
 
 /** Profiles a run's trained student or an untrained backbone in the worker. */

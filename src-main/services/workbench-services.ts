@@ -162,7 +162,7 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
         throw new Error('Only the desktop app can open a folder; copy the path instead.');
       }
       // Only folders the workbench wrote are opened, never a path the page chose.
-      const record = listExports(context, undefined).find((candidate) => candidate.id === id);
+      const record = context.store.exports.get(id);
       if (record === undefined) throw new Error(`There is no export ${id}.`);
       await context.openFolder(record.directory);
       return { opened: true };

@@ -3,6 +3,7 @@ import { openDatabase } from './database.js';
 import type { OpenDatabase } from './database.js';
 import { DatasetsRepository } from './repositories/datasets-repository.js';
 import { ExperimentsRepository } from './repositories/experiments-repository.js';
+import { ExportsRepository } from './repositories/exports-repository.js';
 import { RunsRepository } from './repositories/runs-repository.js';
 
 /** The store of one workbench home: the database and its repositories. */
@@ -11,6 +12,7 @@ export interface WorkbenchStore {
   readonly datasets: DatasetsRepository;
   readonly experiments: ExperimentsRepository;
   readonly runs: RunsRepository;
+  readonly exports: ExportsRepository;
   close(): void;
 }
 
@@ -27,6 +29,7 @@ export function openWorkbenchStore(homeDirectory: string): WorkbenchStore {
     datasets: new DatasetsRepository(database.connection),
     experiments: new ExperimentsRepository(database.connection),
     runs: new RunsRepository(database.connection),
+    exports: new ExportsRepository(database.connection),
     close: () => database.close(),
   };
 }

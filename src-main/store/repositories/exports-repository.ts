@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+import type { ExportRecord } from '../../../src-shared/contracts/api.js';
+
+interface ExportRow {
+  id: string;
+  run_id: string;
+  format: string;
+  precision: string;
+  path: string;
+  report_json: string;
+  created_at: string;
+}
+
+function toRecord(row: ExportRow): ExportRecord {
+  if (row.format !== 'tfjs' && row.format !== 'onnx') {
+    throw new Error(`The store holds export ${row.id} with an unknown format "${row.format}".`);
+  }
+  if (row.precision !== 'float32' && row.precision !== 'float16' && row.precision !== 'uint8') {
+    throw new Error(`The store holds export ${row.id} with an unknown precision "${row.precision}".`);
+  }
+  return {
+    id: row.id,
+    runId: row.run_id,
+    format: row.format,
+    precision: row.precision,
+    directory: row.path,
+    createdAt: row.created_at,
+    card: JSON.parse(row.report_json) as Record<string, unknown>,
+  };
+}
+
+/** Reads and writes the exports table; every statement is prepared once. */
+export class ExportsRepository {
+  private readonly insertStatement: Database.Statement;
+  private readonly getStatement: Database.Statement<[string], ExportRow>;
+  private readonly listStatement: Database.Statement<[], ExportRow>;
+  private readonly listOfRunStatement: Database.Statement<[string], ExportRow>;
+
+  constructor(connection: Database.Database) {
+    const columns = 'id, run_id, format, precision, path, report_json, created_at';
+    this.insertStatement = connection.prepare(
+      `INSERT INTO exports (${columns}) VALUES (@id, @runId, @format, @precision, @directory, @cardJson, @createdAt)`,
+    );
+    this.getStatement = connection.prepare(`SELECT ${columns} FROM exports WHERE id = ?`);
+    this.listStatement = connection.prepare(`SELECT ${columns} FROM exports ORDER BY created_at DESC`);
+    this.listOfRunStatement = connection.prepare(
+      `SELECT ${columns} FROM exports WHERE run_id = ? ORDER BY created_at DESC`,
+    );
+  }
+
+  /** Records a finished, verified export. */
+  insert(record: Omit<ExportRecord, 'card'> & { readonly cardJson: string }): ExportRecord {
+    this.insertStatement.run(record);
+    const { cardJson, ...rest } = record;
+    return { ...rest, card: JSON.parse(cardJson) as Record<string, unknown> };
+  }
+
+  /** One export, or undefined. */
+  get(id: string): ExportRecord | undefined {
+    const row = this.getStatement.get(id);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** The exports, newest first, optionally of one run. */
+  list(runId?: string): ExportRecord[] {
+    return (runId === undefined ? this.listStatement.all() : this.listOfRunStatement.all(runId)).map(
+      toRecord,
+    );
+  }
+}
