@@ -84,6 +84,16 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
         const failure = await shell.openPath(path);
         if (failure !== '') throw new Error(`The folder ${path} could not be opened: ${failure}`);
       },
+      pickPath: async (kind) => {
+        const options: Electron.OpenDialogOptions = {
+          properties: [kind === 'folder' ? 'openDirectory' : 'openFile'],
+        };
+        const choice =
+          mainWindow === null
+            ? await dialog.showOpenDialog(options)
+            : await dialog.showOpenDialog(mainWindow, options);
+        return choice.canceled ? null : (choice.filePaths[0] ?? null);
+      },
     });
     return { store, supervisor, services };
   };

@@ -24,6 +24,8 @@ export interface ServicesContext {
   readonly forcedBackend: BackendName | null;
   /** Opens a folder in the system file manager (Electron's shell.openPath); absent outside the desktop app. */
   readonly openFolder?: (path: string) => Promise<void>;
+  /** Shows the native open dialog (Electron's dialog.showOpenDialog); absent outside the desktop app. */
+  readonly pickPath?: (kind: 'file' | 'folder') => Promise<string | null>;
 }
 
 /** The use cases behind every call of the contract, and the event stream they publish to. */
@@ -168,6 +170,12 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
       return { opened: true };
     },
     profileModel: (request) => profileModel(context, request),
+    pickPath: async ({ kind }) => {
+      if (context.pickPath === undefined) {
+        throw new Error('Only the desktop app has a file dialog; type the path instead.');
+      }
+      return { path: await context.pickPath(kind) };
+    },
   };
 
   return {

@@ -207,6 +207,11 @@ export const workbenchCalls = {
   ),
   /** Opens an export's folder in the system file manager; desktop app only (lab mode shows the path). */
   openExportFolder: defineCall<{ opened: boolean }>()('exports:open-folder', byId),
+  /** Asks for a file or folder with the desktop app's native dialog; null when the user cancels. */
+  pickPath: defineCall<{ path: string | null }>()(
+    'dialog:pick-path',
+    z.object({ kind: z.enum(['file', 'folder']) }).strict(),
+  ),
   /** Parameters, MACs, file sizes, peak activation memory and measured latency of a run's student or a backbone. */
   profileModel: defineCall<ModelProfile>()('models:profile', profileModelArgumentsSchema),
 } as const;

@@ -91,6 +91,7 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     cancelRun: vi.fn<WorkbenchHandlers['cancelRun']>(() => Promise.reject(new Error('not in this fake'))),
     exportRun: vi.fn<WorkbenchHandlers['exportRun']>(() => Promise.reject(new Error('not in this fake'))),
     listExports: vi.fn<WorkbenchHandlers['listExports']>(() => Promise.resolve([])),
+    pickPath: vi.fn<WorkbenchHandlers['pickPath']>(() => Promise.resolve({ path: null })),
     openExportFolder: vi.fn<WorkbenchHandlers['openExportFolder']>(() =>
       Promise.reject(new Error('not in this fake')),
     ),

@@ -38,6 +38,7 @@ describe('the API contract', () => {
       exportRun: 'exports:create',
       listExports: 'exports:list',
       openExportFolder: 'exports:open-folder',
+      pickPath: 'dialog:pick-path',
       profileModel: 'models:profile',
     });
     expectTypeOf<CallResult<'getHome'>>().toEqualTypeOf<HomeData>();

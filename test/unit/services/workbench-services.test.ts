@@ -6,7 +6,10 @@ import { WorkerSupervisor } from '../../../src-main/jobs/worker-supervisor.js';
 import { createWorkbenchServices } from '../../../src-main/services/workbench-services.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
 
-function services(openFolder?: (path: string) => Promise<void>) {
+function services(
+  openFolder?: (path: string) => Promise<void>,
+  pickPath?: (kind: 'file' | 'folder') => Promise<string | null>,
+) {
   const homeDirectory = mkdtempSync(join(tmpdir(), 'rtk-services-'));
   const store = openWorkbenchStore(homeDirectory);
   // These calls never reach the compute worker, so a launcher that fails proves it is not started.
@@ -54,6 +57,7 @@ function services(openFolder?: (path: string) => Promise<void>) {
     mode: openFolder === undefined ? 'lab' : 'desktop',
     forcedBackend: null,
     ...(openFolder === undefined ? {} : { openFolder }),
+    ...(pickPath === undefined ? {} : { pickPath }),
   });
 }
 
@@ -68,6 +72,19 @@ describe('the workbench services added for the UI', () => {
     );
     expect(openFolder).toHaveBeenCalledTimes(1);
     await expect(services().handlers.openExportFolder({ id: 'x1' })).rejects.toThrow(/Only the desktop app/);
+  });
+
+  it('offers the native file dialog only in the desktop app, passing on the choice or a cancel', async () => {
+    const pickPath = vi.fn((kind: 'file' | 'folder') =>
+      Promise.resolve(kind === 'folder' ? '/data/cifar' : null),
+    );
+    const desktop = services(() => Promise.resolve(), pickPath);
+    await expect(desktop.handlers.pickPath({ kind: 'folder' })).resolves.toEqual({ path: '/data/cifar' });
+    await expect(desktop.handlers.pickPath({ kind: 'file' })).resolves.toEqual({ path: null });
+    expect(pickPath).toHaveBeenCalledTimes(2);
+    await expect(services().handlers.pickPath({ kind: 'file' })).rejects.toThrow(
+      /Only the desktop app has a file dialog/,
+    );
   });
 
   it('has no import to cancel when none is in flight', async () => {
