@@ -6,7 +6,7 @@ import { AttentionModule, afdFeatureLoss, rtkFeatureLoss } from './attention-mod
 import { attentionTransferLinks, attentionTransferLoss } from './attention-transfer.js';
 import type { NamedVariable } from './layers.js';
 import { crossEntropy, distillationKl } from './logit-losses.js';
-import { selectRepresentativeKeys, type SelectionRule } from './rtk-selection.js';
+import { maskToFloat, selectRepresentativeKeys, type SelectionRule } from './rtk-selection.js';
 
 /** One batch as a loss sees it: both networks' outputs and the labels. */
 export interface DistillationBatch {
@@ -29,8 +29,8 @@ export interface DistillationLoss {
   readonly feature: tf.Scalar;
   /** afd/rtk: attention weights summed over the batch, laid out S×T (student rows, teacher columns). */
   readonly attentionSum: tf.Tensor2D | null;
-  /** rtk: how many samples of the batch kept each teacher tap for each student tap, S×T row-major. */
-  readonly selectionCounts: Float64Array | null;
+  /** rtk: how many samples of the batch kept each teacher tap for each student tap, S×T. */
+  readonly selectionSum: tf.Tensor2D | null;
 }
 
 /** A distillation method with its trainable module, built for one teacher/student pair. */
@@ -82,15 +82,6 @@ function selectionRule(
   }
 }
 
-function countSelections(mask: Uint8Array, students: number, teachers: number): Float64Array {
-  const counts = new Float64Array(students * teachers);
-  for (let index = 0; index < mask.length; index += 1) {
-    const cell = index % counts.length;
-    counts[cell] = (counts[cell] ?? 0) + (mask[index] ?? 0);
-  }
-  return counts;
-}
-
 /** Builds the distiller of a method (method.md §2) for the given teacher and student taps. */
 export function createDistiller(options: DistillerOptions): Distiller {
   const { hyperparameters, teacherTaps, studentTaps } = options;
@@ -107,7 +98,7 @@ export function createDistiller(options: DistillerOptions): Distiller {
   const loss = (batch: DistillationBatch): DistillationLoss => {
     const ce = crossEntropy(batch.student.logits, batch.labels);
     if (hyperparameters.method === 'none') {
-      return { total: ce, ce, kd: zero(), feature: zero(), attentionSum: null, selectionCounts: null };
+      return { total: ce, ce, kd: zero(), feature: zero(), attentionSum: null, selectionSum: null };
     }
     const teacher = requireTeacher(batch, hyperparameters.method);
     if (hyperparameters.method === 'at') {
@@ -121,7 +112,7 @@ export function createDistiller(options: DistillerOptions): Distiller {
         kd: zero(),
         feature,
         attentionSum: null,
-        selectionCounts: null,
+        selectionSum: null,
       };
     }
     const kd = tf.mul<tf.Scalar>(
@@ -129,23 +120,16 @@ export function createDistiller(options: DistillerOptions): Distiller {
       hyperparameters.kdWeight,
     );
     if (hyperparameters.method === 'kd' || module === null) {
-      return { total: tf.add(ce, kd), ce, kd, feature: zero(), attentionSum: null, selectionCounts: null };
+      return { total: tf.add(ce, kd), ce, kd, feature: zero(), attentionSum: null, selectionSum: null };
     }
     const logits = module.logits(batch.student.taps, teacher.taps, batch.training);
     let term: { loss: tf.Scalar; attention: tf.Tensor3D };
-    let selectionCounts: Float64Array | null = null;
+    let selectionSum: tf.Tensor2D | null = null;
     if (hyperparameters.method === 'afd') {
       term = afdFeatureLoss(logits, module.distances(batch.student.taps, teacher.taps, 'mean'));
     } else {
-      // The selection is read back to the CPU: that also keeps it off the gradient tape, as the
-      // method wants (only the kept weights are differentiable).
-      const mask = selectRepresentativeKeys(
-        logits.dataSync() as Float32Array,
-        teacherTaps.length,
-        selectionRule(hyperparameters, teacherTaps),
-      );
-      selectionCounts = countSelections(mask, studentTaps.length, teacherTaps.length);
-      const keep = tf.tensor3d(mask, logits.shape, 'bool');
+      const keep = selectRepresentativeKeys(logits, selectionRule(hyperparameters, teacherTaps));
+      selectionSum = tf.sum<tf.Tensor2D>(maskToFloat(keep), 0);
       term = rtkFeatureLoss(
         logits,
         module.distances(batch.student.taps, teacher.taps, hyperparameters.rtkDistance),
@@ -159,7 +143,7 @@ export function createDistiller(options: DistillerOptions): Distiller {
       kd,
       feature,
       attentionSum: tf.sum<tf.Tensor2D>(term.attention, 0),
-      selectionCounts,
+      selectionSum,
     };
   };
 

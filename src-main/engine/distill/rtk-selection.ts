@@ -1,59 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+
 /** How RTK keeps representative teacher keys for one student query (method.md §2, RTK step 2). */
 export type SelectionRule =
   | { readonly rule: 'topk'; readonly k: number }
   | { readonly rule: 'threshold'; readonly tau: number }
   | { readonly rule: 'perStage'; readonly teacherStages: readonly number[] };
 
-function keepTopK(row: Float32Array, k: number, keep: Uint8Array): void {
-  const order = Array.from(row.keys()).sort(
-    (left, right) => (row[right] ?? 0) - (row[left] ?? 0) || left - right,
-  );
-  for (const index of order.slice(0, k)) keep[index] = 1;
+/**
+ * A boolean mask as 0/1 floats. Made with a select, not a cast: the WebGPU backend of TensorFlow.js 4.22
+ * keeps a bool-to-float cast's integer storage, and a later reduction over it reads zeros.
+ */
+export function maskToFloat(mask: tf.Tensor3D): tf.Tensor3D {
+  return tf.where(mask, tf.ones(mask.shape), tf.zeros(mask.shape));
 }
 
-function keepAboveThreshold(row: Float32Array, tau: number, keep: Uint8Array): void {
-  let maximum = -Infinity;
-  let best = 0;
-  row.forEach((value, index) => {
-    if (value > maximum) {
-      maximum = value;
-      best = index;
-    }
-  });
-  let total = 0;
-  for (const value of row) total += Math.exp(value - maximum);
-  row.forEach((value, index) => {
-    if (Math.exp(value - maximum) / total >= tau) keep[index] = 1;
-  });
-  keep[best] = 1;
+/** A 0/1 float mask with a one at the largest entry of every row (compared with the row maximum). */
+function bestOf(logits: tf.Tensor3D): tf.Tensor3D {
+  return maskToFloat(tf.greaterEqual(logits, tf.max(logits, 2, true)));
 }
 
-function keepBestPerStage(row: Float32Array, teacherStages: readonly number[], keep: Uint8Array): void {
-  const best = new Map<number, number>();
-  row.forEach((value, index) => {
-    const stage = teacherStages[index] ?? 0;
-    const current = best.get(stage);
-    if (current === undefined || value > (row[current] ?? -Infinity)) best.set(stage, index);
-  });
-  for (const index of best.values()) keep[index] = 1;
+/** Whether any of the 0/1 float masks has a one there. */
+function union(masks: readonly tf.Tensor3D[]): tf.Tensor3D {
+  return tf.greaterEqual(tf.addN([...masks]), 1);
 }
 
 /**
- * Picks the kept teacher keys of every (sample, student query) row of logits laid out (rows, teacherTaps);
- * returns a 0/1 mask of the same layout.
+ * Picks the kept teacher keys of every (sample, student query) row of `logits` (batch, students, teachers)
+ * and returns a boolean mask of the same shape. It stays on the device, so no backend has to read the
+ * logits back in the middle of a step (WebGPU under Node cannot read synchronously at all). It is built
+ * only from ops whose gradient is zero, since the selection itself must not be trained, and which every
+ * backend can differentiate (top-k and logical ops have no gradient in TensorFlow.js).
  */
-export function selectRepresentativeKeys(
-  logits: Float32Array,
-  teacherTaps: number,
-  selection: SelectionRule,
-): Uint8Array {
-  const mask = new Uint8Array(logits.length);
-  for (let start = 0; start < logits.length; start += teacherTaps) {
-    const row = logits.subarray(start, start + teacherTaps);
-    const keep = mask.subarray(start, start + teacherTaps);
-    if (selection.rule === 'topk') keepTopK(row, selection.k, keep);
-    else if (selection.rule === 'threshold') keepAboveThreshold(row, selection.tau, keep);
-    else keepBestPerStage(row, selection.teacherStages, keep);
-  }
-  return mask;
+export function selectRepresentativeKeys(logits: tf.Tensor3D, selection: SelectionRule): tf.Tensor3D {
+  return tf.tidy((): tf.Tensor3D => {
+    const teachers = logits.shape[2];
+    if (selection.rule === 'topk') {
+      const picked: tf.Tensor3D[] = [];
+      let remaining = logits;
+      for (let index = 0; index < Math.min(selection.k, teachers); index += 1) {
+        const best = bestOf(remaining);
+        picked.push(best);
+        remaining = tf.where(tf.greaterEqual(best, 1), tf.fill(logits.shape, -Infinity), remaining);
+      }
+      return union(picked);
+    }
+    if (selection.rule === 'threshold') {
+      const above = maskToFloat(tf.greaterEqual(tf.softmax(logits), selection.tau));
+      return union([above, bestOf(logits)]);
+    }
+    const stages = [...new Set(selection.teacherStages)];
+    return union(
+      stages.map((stage) => {
+        const inStage = tf.broadcastTo(
+          tf.tensor1d(
+            selection.teacherStages.map((value) => (value === stage ? 1 : 0)),
+            'bool',
+          ),
+          logits.shape,
+        );
+        return bestOf(tf.where(inStage, logits, tf.fill(logits.shape, -Infinity)));
+      }),
+    );
+  });
 }

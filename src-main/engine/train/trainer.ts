@@ -328,7 +328,7 @@ interface StepOutcome {
   /** total, ce, kd, feature, correct predictions. */
   readonly values: Float32Array;
   readonly attentionSum: Float32Array | null;
-  readonly selectionCounts: Float64Array | null;
+  readonly selectionSum: Float32Array | null;
 }
 
 /** One distillation step: teacher forward outside the tape, loss and gradients, optimiser update. */
@@ -338,7 +338,7 @@ export function trainStep(
   input: tf.Tensor4D,
   labels: tf.Tensor1D,
   learningRate: number,
-): { summary: tf.Tensor1D; attentionSum: tf.Tensor2D | null; selectionCounts: Float64Array | null } {
+): { summary: tf.Tensor1D; attentionSum: tf.Tensor2D | null; selectionSum: tf.Tensor2D | null } {
   const teacher = models.teacher;
   let teacherOutputs: BackboneOutputs | null = null;
   if (teacher !== null && run.distiller.needsTeacher) {
@@ -353,7 +353,7 @@ export function trainStep(
   }
   let summary: tf.Tensor1D | null = null;
   let attentionSum: tf.Tensor2D | null = null;
-  let selectionCounts: Float64Array | null = null;
+  let selectionSum: tf.Tensor2D | null = null;
   try {
     const { value, grads } = tf.variableGrads(() => {
       const student = runBackbone(models.student, input, true);
@@ -361,7 +361,7 @@ export function trainStep(
       const correct = tf.sum(tf.cast(tf.equal(tf.argMax(student.logits, 1), labels), 'float32'));
       summary = tf.keep(tf.stack([loss.total, loss.ce, loss.kd, loss.feature, correct]) as tf.Tensor1D);
       attentionSum = loss.attentionSum === null ? null : tf.keep(loss.attentionSum);
-      selectionCounts = loss.selectionCounts;
+      selectionSum = loss.selectionSum === null ? null : tf.keep(loss.selectionSum);
       return loss.total;
     }, [...run.optimizer.variables]);
     value.dispose();
@@ -370,14 +370,19 @@ export function trainStep(
     if (teacherOutputs !== null) tf.dispose([...teacherOutputs.taps, teacherOutputs.logits]);
   }
   if (summary === null) throw new Error('The training step produced no loss.');
-  return { summary, attentionSum, selectionCounts };
+  return { summary, attentionSum, selectionSum };
 }
 
 async function readStep(step: ReturnType<typeof trainStep>): Promise<StepOutcome> {
   const values = (await step.summary.data()) as Float32Array;
   const attentionSum = step.attentionSum === null ? null : ((await step.attentionSum.data()) as Float32Array);
-  tf.dispose([step.summary, ...(step.attentionSum === null ? [] : [step.attentionSum])]);
-  return { values, attentionSum, selectionCounts: step.selectionCounts };
+  const selectionSum = step.selectionSum === null ? null : ((await step.selectionSum.data()) as Float32Array);
+  tf.dispose([
+    step.summary,
+    ...(step.attentionSum === null ? [] : [step.attentionSum]),
+    ...(step.selectionSum === null ? [] : [step.selectionSum]),
+  ]);
+  return { values, attentionSum, selectionSum };
 }
 
 /**
@@ -486,7 +491,7 @@ export async function trainRun(
         outcome.attentionSum?.forEach(
           (value, index) => (attentionSum[index] = (attentionSum[index] ?? 0) + value),
         );
-        outcome.selectionCounts?.forEach(
+        outcome.selectionSum?.forEach(
           (value, index) => (selectionSum[index] = (selectionSum[index] ?? 0) + value),
         );
         seen += size;

@@ -279,13 +279,13 @@ describe('RTK', () => {
       }),
     );
     expect(loss.feature.dataSync()[0]).toBeCloseTo(200 * value, 4);
-    expect(Array.from(loss.selectionCounts ?? [])).toEqual(counts.flat());
+    expect(Array.from(loss.selectionSum?.dataSync() ?? [])).toEqual(counts.flat());
   });
 
   it('keeps exactly k keys per query and its weights over them sum to one', () => {
     const distiller = distillerFor(rtk({ rtkK: 1 }));
     const loss = distiller.loss({ ...batchOf(), training: true });
-    const counts = Array.from(loss.selectionCounts ?? []);
+    const counts = Array.from(loss.selectionSum?.dataSync() ?? []);
     expect(counts.length).toBe(studentTaps.length * teacherTaps.length);
     expect((counts[0] ?? 0) + (counts[1] ?? 0)).toBe(batch);
     expect((counts[2] ?? 0) + (counts[3] ?? 0)).toBe(batch);
