@@ -19,6 +19,15 @@ function ensureBackend(forced: BackendName | null, refresh: boolean): Promise<En
   return engine.status;
 }
 
+/**
+ * Exports read model weights and outputs synchronously, which the WebGPU backend cannot do under Node, so
+ * they run on the WebAssembly engine when WebGPU was chosen.
+ */
+async function ensureSynchronousBackend(forced: BackendName | null): Promise<void> {
+  const status = await ensureBackend(forced, false);
+  if (status.chosenBackend === 'webgpu') await ensureBackend('wasm', false);
+}
+
 /** Runs one job inside the worker and resolves to its result. */
 export async function runJob(
   job: WorkerJob,
@@ -40,10 +49,10 @@ export async function runJob(
     case 'import-dataset':
       return runImportJob(job, reportProgress, signal);
     case 'export-run':
-      await ensureBackend(job.forcedBackend, false);
+      await ensureSynchronousBackend(job.forcedBackend);
       return runExportJob(job, reportProgress);
     case 'profile':
-      await ensureBackend(job.forcedBackend, false);
+      await ensureSynchronousBackend(job.forcedBackend);
       return runProfileJob(job);
   }
 }

@@ -8,6 +8,12 @@ import { resolveHyperparameters } from '../../src-shared/domain/method-catalog.j
 import { loadCachedSplit, readManifest } from '../engine/data/cache.js';
 import { takeSubset } from '../engine/data/subset.js';
 import { readLayersModel, writeLayersModel } from '../engine/export/layers-model-files.js';
+import {
+  activeWebGpuAdapter,
+  checkGpuMemory,
+  estimateTrainingMemory,
+  preparingGpuKernelsMessage,
+} from '../engine/backends/webgpu.js';
 import { buildBackbone } from '../engine/models/index.js';
 import type { Backbone } from '../engine/models/types.js';
 import { trainRun } from '../engine/train/trainer.js';
@@ -102,7 +108,22 @@ export async function runTrainJob(
     });
     let lastBatchReport = 0;
     const checkpointDirectory = join(job.runDirectory, runFolders.checkpoint);
-    report({ kind: 'preparing', message: 'Preparing the compute kernels' });
+    if (backend === 'webgpu') {
+      const adapter = activeWebGpuAdapter();
+      if (adapter !== null) {
+        const estimate = estimateTrainingMemory({
+          student: job.student.backbone,
+          teacher: teacher === null ? null : teacher.name,
+          sizes: { inputShape: manifest.shape, classes: manifest.classNames.length },
+          batchSize: job.batchSize,
+        });
+        checkGpuMemory(estimate, job.batchSize, adapter);
+      }
+    }
+    report({
+      kind: 'preparing',
+      message: backend === 'webgpu' ? preparingGpuKernelsMessage : 'Preparing the compute kernels',
+    });
     const result = await trainRun(
       {
         hyperparameters,

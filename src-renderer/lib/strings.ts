@@ -29,12 +29,14 @@ export const strings = {
     runningOn: 'Training runs on',
     backends: {
       'tensorflow-gpu': 'TensorFlow on the GPU (CUDA)',
+      webgpu: 'WebGPU on the graphics card',
       tensorflow: 'TensorFlow, native on the CPU',
       wasm: 'WebAssembly on the CPU',
       cpu: 'Plain JavaScript on the CPU',
     } satisfies Record<BackendName, string>,
     backendNotes: {
       'tensorflow-gpu': 'The fastest option: training uses the graphics card.',
+      webgpu: 'Training uses the graphics card through WebGPU; no CUDA install needed.',
       tensorflow: 'Fast CPU training with the native TensorFlow library.',
       wasm: 'A portable CPU engine: fine for small models and the demo, slower for large ones.',
       cpu: 'The slowest engine, used only when nothing else loads.',
@@ -43,6 +45,9 @@ export const strings = {
     whyNotFaster: 'Why not a faster engine',
     skipped: 'not used',
     facts: 'This machine',
+    gpuAdapter: 'Graphics adapter',
+    gpuAdapterValue: (name: string, software: boolean, maxBufferMebibytes: number) =>
+      `${name}${software ? ' (software, not a GPU)' : ''}, buffers up to ${maxBufferMebibytes} MiB`,
     wasmSimd: 'WebAssembly SIMD',
     wasmThreads: 'WebAssembly threads',
     processor: 'Processor',

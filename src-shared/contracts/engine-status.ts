@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The TensorFlow.js backends the engine can run on, in the order it tries them. */
-export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const backendNames = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const backendNameSchema = z.enum(backendNames);
 export type BackendName = z.infer<typeof backendNameSchema>;
 
@@ -15,11 +15,25 @@ export const backendAttemptSchema = z.object({
 });
 export type BackendAttempt = z.infer<typeof backendAttemptSchema>;
 
+/** The WebGPU adapter the webgpu rung found: who made it, whether it is software, the limits that matter. */
+export const gpuAdapterSchema = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  isFallback: z.boolean(),
+  maxBufferSize: z.number().nonnegative(),
+  maxStorageBufferBindingSize: z.number().nonnegative(),
+});
+export type GpuAdapter = z.infer<typeof gpuAdapterSchema>;
+
 /** What the compute worker's `doctor` job reports about this machine. */
 export const engineStatusSchema = z.object({
   chosenBackend: backendNameSchema,
   forcedBackend: backendNameSchema.nullable(),
   attempts: z.array(backendAttemptSchema),
+  /** The WebGPU adapter when one was found (used or not); absent or null when there is none. */
+  gpuAdapter: gpuAdapterSchema.nullable().optional(),
   wasmSimd: z.boolean(),
   wasmThreads: z.boolean(),
   cpuCores: z.number().int().positive(),

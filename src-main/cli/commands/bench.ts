@@ -5,6 +5,7 @@ import type {
   EngineMeasurement,
   MemorySnapshot,
 } from '../../engine/bench/engine-benchmark.js';
+import { describeAdapter } from '../../engine/backends/webgpu.js';
 import { parseBackendFlag } from '../cli-arguments.js';
 import { formatBytes, formatTable } from '../output/text-format.js';
 
@@ -48,6 +49,10 @@ export function formatEngineBenchmark(report: EngineBenchmarkReport): string {
       `${settings.warmupSteps} warm-up; teacher ${settings.teacher}, students ${settings.students.join(', ')}`,
     '',
   ];
+  for (const backend of report.backends) {
+    if (backend.gpuAdapter !== undefined)
+      lines.push(`${backend.name} adapter: ${describeAdapter(backend.gpuAdapter)}`, '');
+  }
   const skipped = report.backends.filter((backend) => !backend.measured);
   for (const backend of skipped) lines.push(`${backend.name}: not measured (${backend.reason})`);
   if (skipped.length > 0) lines.push('');

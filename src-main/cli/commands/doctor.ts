@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { EngineStatus } from '../../../src-shared/contracts/engine-status.js';
 import { openWorkbenchHost } from '../../services/workbench-host.js';
 import { resolveHomeDirectory } from '../../services/workbench-home.js';
+import { describeAdapter } from '../../engine/backends/webgpu.js';
 import { parseBackendFlag } from '../cli-arguments.js';
 
 function formatBytes(bytes: number): string {
@@ -16,6 +17,9 @@ export function formatEngineStatus(status: EngineStatus): string {
   for (const attempt of status.attempts) {
     const mark = attempt.chosen ? '*' : attempt.loaded ? '+' : '-';
     lines.push(`  ${mark} ${attempt.label.padEnd(28)} ${attempt.reason}`);
+  }
+  if (status.gpuAdapter !== undefined && status.gpuAdapter !== null) {
+    lines.push(`WebGPU adapter: ${describeAdapter(status.gpuAdapter)}`);
   }
   lines.push(
     `WebAssembly SIMD: ${status.wasmSimd ? 'on' : 'off'}, threads: ${status.wasmThreads ? 'on' : 'off'}`,

@@ -9,8 +9,10 @@ import {
   type BackendAttempt,
   type BackendName,
   type EngineStatus,
+  type GpuAdapter,
 } from '../../../src-shared/contracts/engine-status.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import { prepareWebGpu, requestWebGpuAdapter, WebGpuUnavailable } from './webgpu.js';
 
 const require = createRequire(import.meta.url);
 
@@ -19,6 +21,7 @@ export const backendEnvironmentVariable = 'RTK_BACKEND';
 
 const labels: Record<BackendName, string> = {
   'tensorflow-gpu': 'TensorFlow native, CUDA GPU (@tensorflow/tfjs-node-gpu)',
+  webgpu: 'WebGPU, any GPU (@tensorflow/tfjs-backend-webgpu on Dawn)',
   tensorflow: 'TensorFlow native, CPU (@tensorflow/tfjs-node)',
   wasm: 'WebAssembly with XNNPACK (@tensorflow/tfjs-backend-wasm)',
   cpu: 'plain JavaScript (@tensorflow/tfjs-backend-cpu)',
@@ -168,10 +171,11 @@ async function activate(backendName: string): Promise<void> {
 }
 
 /** Runs one small matrix product on the active backend and compares it with known numbers. */
-function selfTest(): void {
+async function selfTest(): Promise<void> {
   const expected = [19, 22, 43, 50];
-  const actual = tf.tidy(() => {
-    const product = tf.matMul(
+  // Read asynchronously: the webgpu backend cannot read GPU memory synchronously under Node.
+  const product = tf.tidy(() =>
+    tf.matMul(
       tf.tensor2d([
         [1, 2],
         [3, 4],
@@ -180,9 +184,10 @@ function selfTest(): void {
         [5, 6],
         [7, 8],
       ]),
-    );
-    return Array.from(product.dataSync());
-  });
+    ),
+  );
+  const actual = Array.from(await product.data());
+  product.dispose();
   const matches =
     actual.length === expected.length && actual.every((value, index) => value === expected[index]);
   if (!matches) {
@@ -192,8 +197,22 @@ function selfTest(): void {
   }
 }
 
-async function tryRung(name: BackendName): Promise<void> {
+async function loadWebGpu(forced: boolean): Promise<GpuAdapter> {
+  let adapter: GpuAdapter;
+  try {
+    adapter = await prepareWebGpu({ allowSoftware: forced });
+  } catch (error) {
+    throw error instanceof WebGpuUnavailable ? new RungFailure(error.message) : error;
+  }
+  await activate('webgpu');
+  return adapter;
+}
+
+async function tryRung(name: BackendName, forced: boolean): Promise<void> {
   switch (name) {
+    case 'webgpu':
+      await loadWebGpu(forced);
+      break;
     case 'tensorflow-gpu':
     case 'tensorflow':
       await loadNative(name);
@@ -205,7 +224,7 @@ async function tryRung(name: BackendName): Promise<void> {
       await activate('cpu');
       break;
   }
-  selfTest();
+  await selfTest();
 }
 
 async function flag(name: string): Promise<boolean> {
@@ -239,7 +258,7 @@ export async function initializeBackend(options: { forced: BackendName | null })
       continue;
     }
     try {
-      await tryRung(name);
+      await tryRung(name, name === forced);
       attempt.loaded = true;
       attempt.chosen = true;
       attempt.reason = name === forced ? 'chosen: forced' : 'chosen: loaded and passed the self-test';
@@ -261,6 +280,7 @@ export async function initializeBackend(options: { forced: BackendName | null })
     chosenBackend: chosen,
     forcedBackend: forced,
     attempts,
+    gpuAdapter: await findAdapter(attempts),
     wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'),
     wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'),
     cpuCores: Math.max(1, os.availableParallelism(), cpus.length),
@@ -274,6 +294,20 @@ export async function initializeBackend(options: { forced: BackendName | null })
   };
 }
 
+/**
+ * The WebGPU adapter for the status report: asked for again when the webgpu rung was tried (it may have
+ * found a software adapter it declined), null when webgpu was skipped or has none.
+ */
+async function findAdapter(attempts: readonly BackendAttempt[]): Promise<GpuAdapter | null> {
+  const webgpu = attempts.find((attempt) => attempt.name === 'webgpu');
+  if (webgpu === undefined || webgpu.reason.startsWith('skipped')) return null;
+  try {
+    return await requestWebGpuAdapter();
+  } catch {
+    return null;
+  }
+}
+
 /** What `probeBackends` finds for one rung without starting it. */
 export interface BackendProbe {
   readonly name: BackendName;
@@ -283,13 +317,17 @@ export interface BackendProbe {
 
 /**
  * Cheap check of which backends could load, without switching the active backend: native addons are
- * looked for and dlopened, the wasm binaries are looked for, cpu is always there.
+ * looked for and dlopened, the wasm binaries and the webgpu package are looked for (whether a GPU adapter
+ * exists needs an asynchronous request: see requestWebGpuAdapter), cpu is always there.
  */
 export function probeBackends(): BackendProbe[] {
   return backendNames.map((name) => {
     try {
       if (name === 'tensorflow-gpu' || name === 'tensorflow') checkNativePackage(name);
       if (name === 'wasm') wasmBinaryDirectory();
+      if (name === 'webgpu' && packageDirectory('webgpu') === null) {
+        throw new RungFailure('not installed: the webgpu package (Dawn) is absent');
+      }
       return { name, available: true, reason: 'available' };
     } catch (error) {
       return { name, available: false, reason: messageOf(error) };

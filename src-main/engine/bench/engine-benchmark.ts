@@ -1,6 +1,10 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { backendNames, type BackendName } from '../../../src-shared/contracts/engine-status.js';
+import {
+  backendNames,
+  type BackendName,
+  type GpuAdapter,
+} from '../../../src-shared/contracts/engine-status.js';
 import {
   distillationMethods,
   resolveHyperparameters,
@@ -8,6 +12,7 @@ import {
   type MethodHyperparameters,
 } from '../../../src-shared/domain/method-catalog.js';
 import { initializeBackend, probeBackends } from '../backends/backend-ladder.js';
+import { describeAdapter, isSoftwareAdapter, requestWebGpuAdapter } from '../backends/webgpu.js';
 import { BatchAssembler, referenceAugmentation } from '../data/augment.js';
 import type { ImageShape, ImageSplit } from '../data/types.js';
 import { buildBackbone, runBackbone } from '../models/index.js';
@@ -77,6 +82,8 @@ export interface BackendOutcome {
   readonly name: BackendName;
   readonly measured: boolean;
   readonly reason: string;
+  /** webgpu: the adapter it ran on, to tell a real GPU from a software one before trusting a figure. */
+  readonly gpuAdapter?: GpuAdapter;
 }
 
 /** Everything `runEngineBenchmark` measured, with the conditions it measured them in. */
@@ -445,21 +452,39 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions): Promi
         log(`${name}: skipped (${cpuFallbackReason})`);
         continue;
       }
+      if (options.backends === undefined && name === 'webgpu') {
+        const adapter = await requestWebGpuAdapter().catch(() => null);
+        if (adapter === null || isSoftwareAdapter(adapter)) {
+          const reason =
+            adapter === null ? 'no WebGPU adapter' : `software adapter: ${describeAdapter(adapter)}`;
+          outcomes.push({ name, measured: false, reason });
+          log(`${name}: skipped (${reason}; ask for it by name (--backend webgpu) to time it)`);
+          continue;
+        }
+      }
+      let gpuAdapter: GpuAdapter | null = null;
       try {
-        await initializeBackend({ forced: name });
+        const status = await initializeBackend({ forced: name });
+        if (name === 'webgpu') gpuAdapter = status.gpuAdapter ?? null;
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         outcomes.push({ name, measured: false, reason });
         log(`${name}: skipped (${reason})`);
         continue;
       }
+      if (gpuAdapter !== null) log(`${name}: adapter ${describeAdapter(gpuAdapter)}`);
       log(
         `${name}: measuring (batch ${options.batchSize}, ${options.measuredSteps} steps after ${options.warmupSteps} warm-up)`,
       );
       const backendMeasurements = await measureBackend(name, options, networks, log);
       measurements.push(...backendMeasurements);
       ratios.push(...stepRatios(name, backendMeasurements));
-      outcomes.push({ name, measured: true, reason: 'measured' });
+      outcomes.push({
+        name,
+        measured: true,
+        reason: 'measured',
+        ...(gpuAdapter === null ? {} : { gpuAdapter }),
+      });
     }
   } finally {
     if (previousBackend !== undefined && previousBackend !== tf.getBackend())

@@ -27,7 +27,8 @@ describe('initializeBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(status.forcedBackend).toBeNull();
     const byName = new Map(status.attempts.map((attempt) => [attempt.name, attempt]));
-    expect([...byName.keys()]).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    expect([...byName.keys()]).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+    expect(byName.get('webgpu')).toMatchObject({ loaded: false, chosen: false });
     for (const name of ['tensorflow-gpu', 'tensorflow'] as const) {
       expect(byName.get(name)?.loaded).toBe(false);
       expect(byName.get(name)?.reason).toContain(notDownloaded);
@@ -62,7 +63,7 @@ describe('initializeBackend', () => {
   it('rejects a bad RTK_BACKEND with the list of valid names', async () => {
     process.env[backendEnvironmentVariable] = 'cuda';
     await expect(initializeBackend({ forced: null })).rejects.toThrow(
-      "The RTK_BACKEND variable is 'cuda', which is not a backend name; valid names are: tensorflow-gpu, tensorflow, wasm, cpu.",
+      "The RTK_BACKEND variable is 'cuda', which is not a backend name; valid names are: tensorflow-gpu, webgpu, tensorflow, wasm, cpu.",
     );
   });
 
@@ -74,12 +75,12 @@ describe('initializeBackend', () => {
 });
 
 describe('parseBackendName', () => {
-  it('accepts the four names, ignores blanks and refuses anything else', () => {
+  it('accepts the five names, ignores blanks and refuses anything else', () => {
     expect(parseBackendName(' wasm ', 'x')).toBe('wasm');
     expect(parseBackendName('', 'x')).toBeNull();
     expect(parseBackendName(undefined, 'x')).toBeNull();
     expect(() => parseBackendName('gpu', 'The option')).toThrow(
-      "The option is 'gpu', which is not a backend name; valid names are: tensorflow-gpu, tensorflow, wasm, cpu.",
+      "The option is 'gpu', which is not a backend name; valid names are: tensorflow-gpu, webgpu, tensorflow, wasm, cpu.",
     );
   });
 });
@@ -127,11 +128,12 @@ describe('nativePackageProblem', () => {
 });
 
 describe('probeBackends', () => {
-  it('reports wasm and cpu as available here without changing the active backend', async () => {
+  it('reports wasm, cpu and the WebGPU package as available here without changing the active backend', async () => {
     await tf.setBackend('cpu');
     const probes = probeBackends();
     expect(probes.map((probe) => [probe.name, probe.available])).toEqual([
       ['tensorflow-gpu', false],
+      ['webgpu', true],
       ['tensorflow', false],
       ['wasm', true],
       ['cpu', true],
