@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { writeCifar10 } from '../fixtures/datasets/cifar.js';
+import sharp from 'sharp';
 
 const serverStartMilliseconds = 60_000;
 // Four one-epoch runs of resnet8 on a hundred images, each starting the WebAssembly engine on a small machine.
@@ -230,6 +231,7 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
   await page.screenshot({ path: 'test-results/flow-6-compare.png', fullPage: true });
 
   await page.getByTestId('experiment-export').click();
+  let tfjsDirectory = '';
   const runChoice = page.getByTestId('export-run');
   const rtkOption = runChoice.locator('option', { hasText: /^RTK/ });
   await runChoice.selectOption((await rtkOption.getAttribute('value')) ?? '');
@@ -244,7 +246,23 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
     await expect(page.getByTestId('export-error')).toHaveCount(0);
     await expect(result.getByTestId('parity-report')).toHaveAttribute('data-passed', 'true');
     await page.screenshot({ path: `test-results/flow-7-export-${format}.png`, fullPage: true });
+    if (format === 'tfjs') tfjsDirectory = (await result.getByTestId('export-directory').textContent()) ?? '';
   }
+
+  // The export's offline demo page classifies a picked image with the TFJS model, straight from the folder.
+  const demoPage = await page.context().newPage();
+  const demoErrors: string[] = [];
+  demoPage.on('pageerror', (error) => demoErrors.push(String(error)));
+  await demoPage.goto(`file://${tfjsDirectory}/index.html`);
+  await expect(demoPage.locator('#status')).toContainText('Ready', { timeout: 60_000 });
+  const sample = await sharp(Buffer.alloc(32 * 32 * 3, 90), { raw: { width: 32, height: 32, channels: 3 } })
+    .png()
+    .toBuffer();
+  await demoPage.setInputFiles('#file', { name: 'sample.png', mimeType: 'image/png', buffer: sample });
+  await expect(demoPage.locator('#results tr').first()).toContainText('%', { timeout: 30_000 });
+  await demoPage.screenshot({ path: 'test-results/flow-7-demo-page.png' });
+  expect(demoErrors).toEqual([]);
+  await demoPage.close();
 
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: 'test-results/flow-8-export-dark.png' });
