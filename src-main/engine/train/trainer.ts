@@ -111,7 +111,10 @@ export interface TrainHooks {
 
 /** How a run ended. */
 export interface TrainResult {
-  /** 'stopped' when the signal ended it early; the unfinished epoch is not checkpointed. */
+  /**
+   * 'stopped' when the signal ended it early; with a checkpoint folder the batches done so far are
+   * checkpointed, so resuming continues with the next batch.
+   */
   readonly status: 'completed' | 'stopped';
   /** Completed epochs, counting those restored from a checkpoint. */
   readonly completedEpochs: number;
@@ -120,11 +123,24 @@ export interface TrainResult {
   readonly history: readonly EpochMetrics[];
 }
 
+/** Where a run stopped inside an epoch: enough to continue with the next batch as if it never stopped. */
+interface PartialEpoch {
+  readonly nextBatch: number;
+  readonly order: readonly number[];
+  readonly sums: readonly number[];
+  readonly attentionSum: readonly number[];
+  readonly selectionSum: readonly number[];
+  readonly seen: number;
+  readonly trainSeconds: number;
+}
+
 interface CheckpointState {
   readonly completedEpochs: number;
   readonly random: RandomState;
   readonly history: readonly EpochMetrics[];
   readonly config: Omit<TrainConfig, 'epochs' | 'resume' | 'checkpointDirectory'>;
+  /** Set when the run was stopped between two batches of epoch completedEpochs + 1. */
+  readonly partialEpoch?: PartialEpoch;
 }
 
 function validateConfig(config: TrainConfig, models: TrainModels, data: TrainData): void {
@@ -291,7 +307,12 @@ export class RunState {
   }
 
   async save(directory: string, state: CheckpointState): Promise<void> {
-    await writeCheckpoint(directory, `epoch-${String(state.completedEpochs).padStart(4, '0')}`, {
+    const epochName = `epoch-${String(state.completedEpochs).padStart(4, '0')}`;
+    const name =
+      state.partialEpoch === undefined
+        ? epochName
+        : `${epochName}-batch-${String(state.partialEpoch.nextBatch).padStart(5, '0')}`;
+    await writeCheckpoint(directory, name, {
       state,
       groups: {
         student: await readVariables(this.studentVariables),
@@ -418,11 +439,13 @@ export async function trainRun(
   try {
     let history: EpochMetrics[] = [];
     let startEpoch = 0;
+    let partial: PartialEpoch | null = null;
     if (config.resume && config.checkpointDirectory !== null) {
       const restored = await run.restore(config.checkpointDirectory, config);
       if (restored !== null) {
         history = [...restored.history];
         startEpoch = restored.completedEpochs;
+        partial = restored.partialEpoch ?? null;
       }
     }
     const trainAssembler = new BatchAssembler(data.train, data.statistics);
@@ -441,15 +464,44 @@ export async function trainRun(
     const matrixCells = students * teachers;
 
     for (let epoch = startEpoch; epoch < config.epochs; epoch += 1) {
-      const epochStart = performance.now();
-      order.forEach((_, index) => (order[index] = index));
-      run.random.shuffle(order);
       const sums = new Float64Array(5);
       const attentionSum = new Float64Array(matrixCells);
       const selectionSum = new Float64Array(matrixCells);
       let seen = 0;
-      for (let batch = 0; batch < batches; batch += 1) {
+      let firstBatch = 0;
+      let epochStart = performance.now();
+      if (partial !== null) {
+        order.set(partial.order);
+        sums.set(partial.sums);
+        attentionSum.set(partial.attentionSum);
+        selectionSum.set(partial.selectionSum);
+        seen = partial.seen;
+        firstBatch = partial.nextBatch;
+        epochStart -= partial.trainSeconds * 1000;
+        partial = null;
+      } else {
+        order.forEach((_, index) => (order[index] = index));
+        run.random.shuffle(order);
+      }
+      for (let batch = firstBatch; batch < batches; batch += 1) {
         if (hooks.signal?.aborted === true) {
+          if (config.checkpointDirectory !== null && batch > firstBatch) {
+            await run.save(config.checkpointDirectory, {
+              completedEpochs: epoch,
+              random: run.random.state,
+              history,
+              config: comparableConfig(config),
+              partialEpoch: {
+                nextBatch: batch,
+                order: Array.from(order),
+                sums: Array.from(sums),
+                attentionSum: Array.from(attentionSum),
+                selectionSum: Array.from(selectionSum),
+                seen,
+                trainSeconds: (performance.now() - epochStart) / 1000,
+              },
+            });
+          }
           return { status: 'stopped', completedEpochs: epoch, resumedFromEpoch: startEpoch, history };
         }
         const batchStart = performance.now();

@@ -72,6 +72,7 @@ function runOf(runs: readonly RunSummary[], method: string, role = 'student'): R
 describe('experiments and runs', () => {
   let uninterrupted: readonly EpochRecord[] = [];
   let rtkRunId = '';
+  let uninterruptedTeacher: readonly EpochRecord[] = [];
 
   it('expands an experiment into teacher + methods × seeds runs, trains them in order and reports results', async () => {
     const created = await call('createExperiment', { spec: spec('uninterrupted', ['rtk']) });
@@ -100,6 +101,7 @@ describe('experiments and runs', () => {
     expect(rtkResult?.perClassDelta).toHaveLength(10);
     expect(results.teacher?.bestTop1).not.toBeNull();
     rtkRunId = runOf(details.runs, 'rtk').id;
+    uninterruptedTeacher = (await call('getRun', { id: runOf(details.runs, 'none', 'teacher').id })).epochs;
   });
 
   it('exports the trained RTK student to ONNX and TFJS, each verified against the in-app model', async () => {
@@ -181,6 +183,7 @@ describe('experiments and runs', () => {
     await paused;
     await host.services.runQueue.whenIdle();
     expect(host.store.runs.get(teacherId)?.status).toBe('paused');
+    expect(host.store.runs.get(teacherId)?.epochsDone).toBe(0);
     await call('resumeRun', { id: teacherId });
     await host.services.runQueue.whenIdle();
     const details = await call('getExperiment', { id: created.experiment.id });
@@ -190,6 +193,10 @@ describe('experiments and runs', () => {
       'student:kd': 'done',
       'student:at': 'cancelled',
     });
+    // Paused after its first batch and resumed from that batch, the teacher ends as the uninterrupted one did.
+    expect(withoutTimings((await call('getRun', { id: teacherId })).epochs)).toEqual(
+      withoutTimings(uninterruptedTeacher),
+    );
     await expect(call('resumeRun', { id: teacherId })).rejects.toThrow(
       /is done; only a paused, interrupted or failed run can be resumed/,
     );

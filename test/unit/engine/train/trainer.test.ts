@@ -117,6 +117,29 @@ describe('trainRun', () => {
     expect(metrics).toEqual(uninterrupted.history[2]?.test);
   });
 
+  it('paused between two batches, checkpoints them and resumes with the next batch exactly', async () => {
+    const uninterrupted = await trainRun(config({ epochs: 2 }), models(), data);
+    const checkpoints = join(directory, 'pause-mid-epoch');
+    const controller = new AbortController();
+    const paused = await trainRun(config({ epochs: 2, checkpointDirectory: checkpoints }), models(), data, {
+      signal: controller.signal,
+      onBatch: (progress) => {
+        if (progress.epoch === 2 && progress.batch === 2) controller.abort();
+      },
+    });
+    expect(paused).toMatchObject({ status: 'stopped', completedEpochs: 1 });
+    expect(await readdir(checkpoints)).toContain('epoch-0001-batch-00002.bin');
+    const batchesSeen: number[] = [];
+    const resumed = await trainRun(
+      config({ epochs: 2, checkpointDirectory: checkpoints, resume: true }),
+      models(),
+      data,
+      { onBatch: (progress) => batchesSeen.push(progress.batch) },
+    );
+    expect(batchesSeen[0]).toBe(3);
+    expect(withoutTiming(resumed.history)).toEqual(withoutTiming(uninterrupted.history));
+  });
+
   it('resumes a run without a distillation module (student alone) from its checkpoint', async () => {
     const alone = { hyperparameters: { method: 'none' as const } };
     const uninterrupted = await trainRun(
