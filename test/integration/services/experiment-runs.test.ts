@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +13,11 @@ import type { WorkbenchHost } from '../../../src-main/services/workbench-host.js
 import { writeCifar10 } from '../../fixtures/datasets/cifar.js';
 
 let host: WorkbenchHost;
+let home = '';
 let datasetId: string;
 
 beforeAll(async () => {
-  const home = mkdtempSync(join(tmpdir(), 'rtk-experiments-'));
+  home = mkdtempSync(join(tmpdir(), 'rtk-experiments-'));
   const fixture = writeCifar10(mkdtempSync(join(tmpdir(), 'rtk-cifar-')), {
     perBatch: 24,
     batches: 5,
@@ -201,6 +202,27 @@ describe('experiments and runs', () => {
       /is done; only a paused, interrupted or failed run can be resumed/,
     );
     await expect(call('resumeRun', { id: 'no-such-run' })).rejects.toThrow(/There is no run no-such-run/);
+  });
+
+  it('fails a run whose checkpoint cannot be written, with the reason, and keeps the store consistent', async () => {
+    const created = await call('createExperiment', { spec: spec('unwritable', ['kd']) });
+    const teacherId = runOf(created.runs, 'none', 'teacher').id;
+    // A file where the run's folder belongs makes every checkpoint write fail, as an unwritable home would.
+    mkdirSync(join(home, 'runs'), { recursive: true });
+    writeFileSync(join(home, 'runs', teacherId), 'not a folder');
+    await host.services.runQueue.whenIdle();
+    const teacher = host.store.runs.get(teacherId);
+    expect(teacher?.status).toBe('failed');
+    expect(teacher?.error).toMatch(/runs\/[0-9a-f-]+/);
+    expect(teacher?.epochsDone).toBe(0);
+    expect(host.store.runs.epochs(teacherId)).toEqual([]);
+    expect(host.store.runs.latestCheckpoint(teacherId)).toBeUndefined();
+    expect(host.store.runs.get(runOf(created.runs, 'kd').id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/Its teacher run .* ended failed/) as string,
+    });
+    expect(host.store.runs.get(runOf(created.runs, 'none').id)?.status).toBe('done');
+    expect((await call('getExperiment', { id: created.experiment.id })).experiment.status).toBe('failed');
   });
 
   it('refuses an invalid spec, listing every problem with its JSON path', () => {
