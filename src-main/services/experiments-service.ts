@@ -8,7 +8,7 @@ import type {
   MethodResult,
   RunSummary,
 } from '../../src-shared/contracts/run-types.js';
-import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
+import { describeBackbone, isBackboneName } from '../../src-shared/domain/backbone-catalog.js';
 import { describeSpecProblems, experimentSpecSchema } from '../../src-shared/domain/experiment-spec.js';
 import type { ExperimentSpec, ExperimentSpecInput } from '../../src-shared/domain/experiment-spec.js';
 import {
@@ -29,44 +29,61 @@ export class ExperimentSpecError extends Error {
 
 interface ImportedModelJson {
   modelTopology?: {
-    config?: { layers?: { config?: { batch_input_shape?: (number | null)[]; units?: number } }[] };
+    config?: {
+      name?: string;
+      layers?: { config?: { batch_input_shape?: (number | null)[]; units?: number } }[];
+    };
   };
 }
 
+const featureMethods: ReadonlySet<string> = new Set(['at', 'afd', 'rtk']);
+
+/**
+ * Checks an imported teacher's model.json against the dataset and the methods: its input shape and class
+ * count must match, and only a model that is one of our backbones exposes the feature maps AT, AFD and RTK
+ * need. Returns the problems and, for one of our backbones, its name.
+ */
 function checkImportedTeacher(
   path: string,
   dataset: { imageHeight: number; imageWidth: number; channels: number; classCount: number },
-): string[] {
-  if (!existsSync(path)) return [`$.teacher.modelJsonPath: ${path} does not exist`];
+  methods: readonly string[],
+): { problems: string[]; backbone: string | null } {
+  const fail = (problem: string) => ({ problems: [`$.teacher.modelJsonPath: ${problem}`], backbone: null });
+  if (!existsSync(path)) return fail(`${path} does not exist`);
   let parsed: ImportedModelJson;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8')) as ImportedModelJson;
   } catch (error) {
-    return [
-      `$.teacher.modelJsonPath: ${path} is not JSON (${error instanceof Error ? error.message : String(error)})`,
-    ];
+    return fail(`${path} is not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   const layers = parsed.modelTopology?.config?.layers;
   if (!Array.isArray(layers) || layers.length === 0) {
-    return [
-      `$.teacher.modelJsonPath: ${path} is not a TensorFlow.js layers model (no modelTopology.config.layers)`,
-    ];
+    return fail(`${path} is not a TensorFlow.js layers model (no modelTopology.config.layers)`);
   }
   const problems: string[] = [];
   const inputShape = layers[0]?.config?.batch_input_shape?.slice(1);
   const expected = [dataset.imageHeight, dataset.imageWidth, dataset.channels];
   if (inputShape === undefined || inputShape.join('x') !== expected.join('x')) {
     problems.push(
-      `$.teacher.modelJsonPath: the teacher takes ${inputShape?.join('x') ?? 'an unknown'} input but the dataset's images are ${expected.join('x')}`,
+      `the teacher takes ${inputShape?.join('x') ?? 'an unknown'} input but the dataset's images are ${expected.join('x')}`,
     );
   }
   const units = layers.at(-1)?.config?.units;
   if (units !== dataset.classCount) {
     problems.push(
-      `$.teacher.modelJsonPath: the teacher predicts ${units ?? 'an unknown number of'} classes but the dataset has ${dataset.classCount}`,
+      `the teacher predicts ${units ?? 'an unknown number of'} classes but the dataset has ${dataset.classCount}`,
     );
   }
-  return problems;
+  const name = parsed.modelTopology?.config?.name ?? '';
+  const backbone = isBackboneName(name) ? name : null;
+  const needingFeatures = methods.filter((method) => featureMethods.has(method));
+  if (backbone === null && needingFeatures.length > 0) {
+    problems.push(
+      `${needingFeatures.map((method) => method.toUpperCase()).join(', ')} need the teacher's feature maps, which ` +
+        `only an RTK Workbench backbone exposes; this model ("${name}") can teach with KD only`,
+    );
+  }
+  return { problems: problems.map((problem) => `$.teacher.modelJsonPath: ${problem}`), backbone };
 }
 
 /**
@@ -135,7 +152,12 @@ export function createExperiment(
       teacherTaps = describeBackbone(teacherRun.backbone, sizes).taps.length;
     }
   } else {
-    problems.push(...checkImportedTeacher(spec.teacher.modelJsonPath, dataset));
+    const imported = checkImportedTeacher(spec.teacher.modelJsonPath, dataset, spec.methods);
+    problems.push(...imported.problems);
+    if (imported.backbone !== null && imported.problems.length === 0) {
+      teacherBackbone = imported.backbone;
+      teacherTaps = describeBackbone(imported.backbone, sizes).taps.length;
+    }
   }
   for (const method of spec.methods) {
     try {

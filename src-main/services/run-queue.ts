@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { RunStatus, RunSummary } from '../../src-shared/contracts/run-types.js';
 import { trainProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
 import type { TrainProgress, TrainRunJob } from '../../src-shared/contracts/worker-protocol.js';
@@ -205,7 +205,7 @@ export class RunQueue {
     let teacher: TrainRunJob['teacher'] = null;
     if (run.role === 'student' && run.method !== 'none') {
       if (spec.teacher.source === 'import') {
-        teacher = { source: 'import', modelDirectory: dirname(spec.teacher.modelJsonPath) };
+        teacher = { source: 'import', modelJsonPath: spec.teacher.modelJsonPath };
       } else {
         const teacherRunId = run.teacherRunId ?? (spec.teacher.source === 'run' ? spec.teacher.runId : null);
         const teacherRun = teacherRunId === null ? undefined : this.store.runs.get(teacherRunId);

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { isBackboneName } from '../../src-shared/domain/backbone-catalog.js';
 import type {
   TrainProgress,
   TrainRunJob,
@@ -14,7 +16,7 @@ import {
   estimateTrainingMemory,
   preparingGpuKernelsMessage,
 } from '../engine/backends/webgpu.js';
-import { buildBackbone } from '../engine/models/index.js';
+import { buildBackbone, countTrainableParameters } from '../engine/models/index.js';
 import type { Backbone } from '../engine/models/types.js';
 import { trainRun } from '../engine/train/trainer.js';
 import type { EpochMetrics } from '../engine/train/trainer.js';
@@ -24,20 +26,49 @@ export const runFolders = { checkpoint: 'checkpoint', model: 'model' } as const;
 
 const progressInterval = 200;
 
+/**
+ * An imported classifier that is not one of our backbones can still teach with KD, which needs only its
+ * logits: it is used as a backbone without feature taps.
+ */
+function logitsOnlyTeacher(model: tf.LayersModel, student: Backbone, source: string): Backbone {
+  const outputShape = model.outputs[0]?.shape ?? [];
+  const classes = outputShape[outputShape.length - 1];
+  if (model.outputs.length !== 1 || outputShape.length !== 2 || classes !== student.classes) {
+    throw new Error(
+      `The teacher model ${source} should give one output of ${student.classes} class scores; it gives ` +
+        `${model.outputs.map((output) => JSON.stringify(output.shape)).join(', ')}.`,
+    );
+  }
+  return {
+    name: model.name,
+    model,
+    taps: [],
+    inputShape: student.inputShape,
+    classes,
+    parameterCount: countTrainableParameters(model),
+  };
+}
+
 async function loadTeacher(job: TrainRunJob, student: Backbone): Promise<Backbone | null> {
   const teacher = job.teacher;
   if (teacher === null || job.method === 'none') return null;
-  const stored = await readLayersModel(teacher.modelDirectory);
+  const source = teacher.source === 'run' ? teacher.modelDirectory : teacher.modelJsonPath;
+  const stored =
+    teacher.source === 'run'
+      ? await readLayersModel(teacher.modelDirectory)
+      : await readLayersModel(dirname(teacher.modelJsonPath), basename(teacher.modelJsonPath));
+  let keepStored = false;
   try {
     const backboneName =
-      teacher.source === 'run'
-        ? teacher.backbone
-        : (stored.name.match(/^(resnet\d+(x4)?|wrn-\d+-\d+)$/)?.[0] ?? null);
+      teacher.source === 'run' ? teacher.backbone : isBackboneName(stored.name) ? stored.name : null;
     if (backboneName === null) {
+      if (job.method === 'kd') {
+        keepStored = true;
+        return logitsOnlyTeacher(stored, student, source);
+      }
       throw new Error(
-        `The teacher model in ${teacher.modelDirectory} is not an RTK Workbench backbone (its name is ` +
-          `"${stored.name}"), so its feature maps cannot be found. Export the teacher from a workbench run, or ` +
-          `train it in the workbench.`,
+        `The teacher model ${source} is not an RTK Workbench backbone (its name is "${stored.name}"), so its ` +
+          `feature maps cannot be found: it can teach with KD only.`,
       );
     }
     const built = buildBackbone(backboneName, {
@@ -48,14 +79,14 @@ async function loadTeacher(job: TrainRunJob, student: Backbone): Promise<Backbon
     const weights = stored.getWeights();
     if (weights.length !== built.model.weights.length) {
       throw new Error(
-        `The teacher model in ${teacher.modelDirectory} has ${weights.length} weight tensors; a ${backboneName} ` +
+        `The teacher model ${source} has ${weights.length} weight tensors; a ${backboneName} ` +
           `for ${student.classes} classes at ${student.inputShape.join('x')} has ${built.model.weights.length}.`,
       );
     }
     built.model.setWeights(weights);
     return built;
   } finally {
-    stored.dispose();
+    if (!keepStored) stored.dispose();
   }
 }
 

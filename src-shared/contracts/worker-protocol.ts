@@ -20,7 +20,7 @@ export const trainRunJobSchema = z.object({
   teacher: z
     .discriminatedUnion('source', [
       z.object({ source: z.literal('run'), backbone: z.string(), modelDirectory: z.string() }),
-      z.object({ source: z.literal('import'), modelDirectory: z.string() }),
+      z.object({ source: z.literal('import'), modelJsonPath: z.string() }),
     ])
     .nullable(),
   method: z.enum(distillationMethods),

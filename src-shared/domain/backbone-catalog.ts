@@ -307,6 +307,16 @@ export function describeBackbone(name: string, options: BackboneSizeOptions): Ba
   };
 }
 
+/** Whether `name` is a backbone this catalog can build (a model the workbench saved carries its name). */
+export function isBackboneName(name: string): boolean {
+  try {
+    parseBackboneName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A backbone name that parses; the error message says what a valid name looks like. */
 export const backboneNameSchema = z.string().superRefine((value, context) => {
   try {

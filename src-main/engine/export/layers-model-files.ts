@@ -137,9 +137,15 @@ const storedModelJsonSchema = z.object({
   ),
 });
 
-/** Reads model.json + weights written by writeLayersModel (or any single-folder TFJS layers model). */
-export async function readLayersModel(directory: string): Promise<tf.LayersModel> {
-  const file = join(directory, modelJsonFile);
+/**
+ * Reads model.json + weights written by writeLayersModel, or any single-folder TFJS layers model whose
+ * model file may have another name (`modelFileName`).
+ */
+export async function readLayersModel(
+  directory: string,
+  modelFileName = modelJsonFile,
+): Promise<tf.LayersModel> {
+  const file = join(directory, modelFileName);
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));

@@ -89,8 +89,10 @@ export function runBackbone(backbone: Backbone, input: tf.Tensor4D, training: bo
   if (input.dtype !== 'float32') {
     throw new Error(`Backbone "${backbone.name}" expects float32 input, found ${input.dtype}.`);
   }
-  const outputs = backbone.model.apply(input, { training });
-  if (!Array.isArray(outputs) || outputs.length !== backbone.taps.length + 1) {
+  const applied = backbone.model.apply(input, { training });
+  // A model with a single output (a teacher that gives only logits) yields a tensor, not a list.
+  const outputs = Array.isArray(applied) ? applied : [applied];
+  if (outputs.length !== backbone.taps.length + 1) {
     throw new Error(`Backbone "${backbone.name}" should yield ${backbone.taps.length} taps and the logits.`);
   }
   const tensors = outputs.map((output) => {

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EpochRecord, RunSummary } from '../../../src-shared/contracts/run-types.js';
 import type { ExperimentSpecInput } from '../../../src-shared/domain/experiment-spec.js';
@@ -8,6 +9,7 @@ import type { CallInput, CallName, CallResult } from '../../../src-shared/contra
 import { workbenchCalls } from '../../../src-shared/contracts/api.js';
 import { dispatchCall } from '../../../src-shared/contracts/dispatch.js';
 import { createExperiment, ExperimentSpecError } from '../../../src-main/services/experiments-service.js';
+import { writeLayersModel } from '../../../src-main/engine/export/layers-model-files.js';
 import { openWorkbenchHost } from '../../../src-main/services/workbench-host.js';
 import type { WorkbenchHost } from '../../../src-main/services/workbench-host.js';
 import { writeCifar10 } from '../../fixtures/datasets/cifar.js';
@@ -223,6 +225,44 @@ describe('experiments and runs', () => {
     });
     expect(host.store.runs.get(runOf(created.runs, 'none').id)?.status).toBe('done');
     expect((await call('getExperiment', { id: created.experiment.id })).experiment.status).toBe('failed');
+  });
+
+  it('distils with KD from an imported TFJS classifier that is not a workbench backbone, and refuses RTK from it', async () => {
+    const model = tf.sequential({
+      name: 'someone-elses-classifier',
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [32, 32, 3],
+          filters: 4,
+          kernelSize: 3,
+          strides: 2,
+          activation: 'relu',
+        }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: 10 }),
+      ],
+    });
+    const folder = mkdtempSync(join(tmpdir(), 'rtk-imported-teacher-'));
+    await writeLayersModel(model, join(folder, 'teacher'), { precision: 'float32', replace: false });
+    model.dispose();
+    const modelJsonPath = join(folder, 'teacher', 'model.json');
+    const imported = (methods: ExperimentSpecInput['methods']): ExperimentSpecInput => ({
+      ...spec('imported teacher', methods),
+      teacher: { source: 'import', modelJsonPath },
+    });
+    expect(() => createExperiment(host.store, imported(['rtk']))).toThrow(
+      /RTK need the teacher's feature maps, which only an RTK Workbench backbone exposes; this model \("someone-elses-classifier"\) can teach with KD only/,
+    );
+    const created = await call('createExperiment', { spec: imported(['kd']) });
+    expect(created.runs.map((run) => [run.role, run.method])).toEqual([
+      ['student', 'none'],
+      ['student', 'kd'],
+    ]);
+    await host.services.runQueue.whenIdle();
+    const kd = (await call('getRun', { id: runOf(created.runs, 'kd').id })).run;
+    expect(kd.status).toBe('done');
+    expect(kd.error).toBeNull();
+    expect((await call('getRun', { id: kd.id })).epochs.every((record) => record.trainKd > 0)).toBe(true);
   });
 
   it('refuses an invalid spec, listing every problem with its JSON path', () => {
