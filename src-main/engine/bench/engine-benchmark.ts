@@ -20,6 +20,7 @@ import { Random } from '../train/random.js';
 import {
   referenceRecipe,
   RunState,
+  readStep,
   trainStep,
   type TrainConfig,
   type TrainModels,
@@ -219,10 +220,7 @@ async function timeTrainerSteps(
     return await timeSteps(
       label,
       async () => {
-        const outcome = trainStep(models, run, batch.input, batch.labels, referenceRecipe.learningRate);
-        await outcome.summary.data();
-        if (outcome.attentionSum !== null) await outcome.attentionSum.data();
-        tf.dispose([outcome.summary, ...(outcome.attentionSum === null ? [] : [outcome.attentionSum])]);
+        await readStep(trainStep(models, run, batch.input, batch.labels, referenceRecipe.learningRate));
       },
       counts,
       null,

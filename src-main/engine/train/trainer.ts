@@ -345,7 +345,8 @@ export class RunState {
   }
 }
 
-interface StepOutcome {
+/** What one training step reports, read back from the device. */
+export interface StepOutcome {
   /** total, ce, kd, feature, correct predictions. */
   readonly values: Float32Array;
   readonly attentionSum: Float32Array | null;
@@ -394,7 +395,8 @@ export function trainStep(
   return { summary, attentionSum, selectionSum };
 }
 
-async function readStep(step: ReturnType<typeof trainStep>): Promise<StepOutcome> {
+/** Reads a step's figures back (asynchronously) and frees its tensors. */
+export async function readStep(step: ReturnType<typeof trainStep>): Promise<StepOutcome> {
   const values = (await step.summary.data()) as Float32Array;
   const attentionSum = step.attentionSum === null ? null : ((await step.attentionSum.data()) as Float32Array);
   const selectionSum = step.selectionSum === null ? null : ((await step.selectionSum.data()) as Float32Array);
