@@ -34,6 +34,7 @@ interface ImportedModelJson {
       layers?: { config?: { batch_input_shape?: (number | null)[]; units?: number } }[];
     };
   };
+  weightsManifest?: { weights?: { shape?: number[] }[] }[];
 }
 
 const featureMethods: ReadonlySet<string> = new Set(['at', 'afd', 'rtk']);
@@ -47,8 +48,12 @@ function checkImportedTeacher(
   path: string,
   dataset: { imageHeight: number; imageWidth: number; channels: number; classCount: number },
   methods: readonly string[],
-): { problems: string[]; backbone: string | null } {
-  const fail = (problem: string) => ({ problems: [`$.teacher.modelJsonPath: ${problem}`], backbone: null });
+): { problems: string[]; backbone: string | null; weightCount: number } {
+  const fail = (problem: string) => ({
+    problems: [`$.teacher.modelJsonPath: ${problem}`],
+    backbone: null,
+    weightCount: 0,
+  });
   if (!existsSync(path)) return fail(`${path} does not exist`);
   let parsed: ImportedModelJson;
   try {
@@ -83,7 +88,14 @@ function checkImportedTeacher(
         `only an RTK Workbench backbone exposes; this model ("${name}") can teach with KD only`,
     );
   }
-  return { problems: problems.map((problem) => `$.teacher.modelJsonPath: ${problem}`), backbone };
+  const weightCount = (parsed.weightsManifest ?? [])
+    .flatMap((group) => group.weights ?? [])
+    .reduce((total, weight) => total + (weight.shape ?? []).reduce((product, size) => product * size, 1), 0);
+  return {
+    problems: problems.map((problem) => `$.teacher.modelJsonPath: ${problem}`),
+    backbone,
+    weightCount,
+  };
 }
 
 /**
@@ -114,6 +126,7 @@ export function createExperiment(
   }
   let teacherTaps = 0;
   let teacherBackbone = 'imported';
+  let importedWeightCount = 0;
   if (spec.teacher.source === 'train') {
     teacherBackbone = spec.teacher.backbone;
     try {
@@ -154,6 +167,7 @@ export function createExperiment(
   } else {
     const imported = checkImportedTeacher(spec.teacher.modelJsonPath, dataset, spec.methods);
     problems.push(...imported.problems);
+    importedWeightCount = imported.weightCount;
     if (imported.backbone !== null && imported.problems.length === 0) {
       teacherBackbone = imported.backbone;
       teacherTaps = describeBackbone(imported.backbone, sizes).taps.length;
@@ -212,6 +226,22 @@ export function createExperiment(
       specJson: JSON.stringify(spec),
     });
     store.runs.createMany(runs);
+    if (spec.teacher.source === 'import') {
+      store.models.insert({
+        id: randomUUID(),
+        name: `Imported teacher (${basename(dirname(spec.teacher.modelJsonPath))})`,
+        source: 'import',
+        runId: null,
+        backbone: teacherBackbone === 'imported' ? null : teacherBackbone,
+        path: spec.teacher.modelJsonPath,
+        classCount: dataset.classCount,
+        imageHeight: dataset.imageHeight,
+        imageWidth: dataset.imageWidth,
+        channels: dataset.channels,
+        parameterCount: importedWeightCount,
+        testTop1: null,
+      });
+    }
   });
   return requireExperimentDetails(store, experimentId);
 }

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunStatus, RunSummary } from '../../src-shared/contracts/run-types.js';
 import { trainProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
 import type { TrainProgress, TrainRunJob } from '../../src-shared/contracts/worker-protocol.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
+import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
 import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
 import { WorkerCrashedError } from '../jobs/worker-supervisor.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
@@ -169,6 +171,7 @@ export class RunQueue {
     backend: string | null = null,
   ): void {
     this.store.runs.setStatus(run.id, status, error, backend);
+    this.store.eventLog.append('run-status', run.id, error === null ? status : `${status}: ${error}`);
     this.publishStatus(run.id);
   }
 
@@ -194,6 +197,33 @@ export class RunQueue {
               ? 'cancelled'
               : 'done';
     this.store.experiments.setStatus(experimentId, status);
+  }
+
+  private recordModel(run: RunSummary, job: TrainRunJob, modelDirectory: string): void {
+    const experiment = this.store.experiments.get(run.experimentId);
+    const dataset =
+      experiment === undefined
+        ? undefined
+        : this.store.datasets.get((JSON.parse(experiment.specJson) as ExperimentSpec).datasetId);
+    if (dataset === undefined) return;
+    const sizes = {
+      classes: dataset.classCount,
+      inputShape: [dataset.imageHeight, dataset.imageWidth, dataset.channels] as const,
+    };
+    this.store.models.insert({
+      id: randomUUID(),
+      name: `${run.role === 'teacher' ? 'Teacher' : 'Student'} ${run.backbone} (${run.method}, seed ${run.seed})`,
+      source: 'run',
+      runId: run.id,
+      backbone: run.backbone,
+      path: modelDirectory,
+      classCount: dataset.classCount,
+      imageHeight: dataset.imageHeight,
+      imageWidth: dataset.imageWidth,
+      channels: dataset.channels,
+      parameterCount: describeBackbone(job.student.backbone, sizes).parameterCount,
+      testTop1: this.store.runs.get(run.id)?.lastTestTop1 ?? null,
+    });
   }
 
   private buildJob(run: RunSummary): TrainRunJob {
@@ -322,6 +352,7 @@ export class RunQueue {
       });
       if (progressFailure.error !== null) throw progressFailure.error;
       if (result.status === 'completed') {
+        if (result.modelDirectory !== null) this.recordModel(run, job, result.modelDirectory);
         this.setStatus(run, 'done', null, result.backend);
       } else {
         this.setStatus(run, active.stopAs ?? 'paused', null, result.backend);

@@ -3,7 +3,9 @@ import { openDatabase } from './database.js';
 import type { OpenDatabase } from './database.js';
 import { DatasetsRepository } from './repositories/datasets-repository.js';
 import { ExperimentsRepository } from './repositories/experiments-repository.js';
+import { EventLogRepository } from './repositories/event-log-repository.js';
 import { ExportsRepository } from './repositories/exports-repository.js';
+import { ModelsRepository } from './repositories/models-repository.js';
 import { RunsRepository } from './repositories/runs-repository.js';
 
 /** The store of one workbench home: the database and its repositories. */
@@ -13,6 +15,8 @@ export interface WorkbenchStore {
   readonly experiments: ExperimentsRepository;
   readonly runs: RunsRepository;
   readonly exports: ExportsRepository;
+  readonly models: ModelsRepository;
+  readonly eventLog: EventLogRepository;
   close(): void;
 }
 
@@ -30,6 +34,8 @@ export function openWorkbenchStore(homeDirectory: string): WorkbenchStore {
     experiments: new ExperimentsRepository(database.connection),
     runs: new RunsRepository(database.connection),
     exports: new ExportsRepository(database.connection),
+    models: new ModelsRepository(database.connection),
+    eventLog: new EventLogRepository(database.connection),
     close: () => database.close(),
   };
 }

@@ -104,6 +104,16 @@ describe('experiments and runs', () => {
     expect(rtkResult?.perClassDelta).toHaveLength(10);
     expect(results.teacher?.bestTop1).not.toBeNull();
     rtkRunId = runOf(details.runs, 'rtk').id;
+    expect(host.store.models.ofRun(rtkRunId)).toMatchObject({
+      source: 'run',
+      backbone: 'resnet8',
+      parameterCount: 78_042,
+      path: expect.stringMatching(/runs\/[0-9a-f-]+\/model$/) as string,
+    });
+    expect(host.store.eventLog.ofSubject(rtkRunId).map((event) => event.message)).toEqual([
+      'running',
+      'done',
+    ]);
     uninterruptedTeacher = (await call('getRun', { id: runOf(details.runs, 'none', 'teacher').id })).epochs;
   });
 
@@ -254,6 +264,11 @@ describe('experiments and runs', () => {
       /RTK need the teacher's feature maps, which only an RTK Workbench backbone exposes; this model \("someone-elses-classifier"\) can teach with KD only/,
     );
     const created = await call('createExperiment', { spec: imported(['kd']) });
+    expect(host.store.models.list().find((stored) => stored.source === 'import')).toMatchObject({
+      path: modelJsonPath,
+      backbone: null,
+      classCount: 10,
+    });
     expect(created.runs.map((run) => [run.role, run.method])).toEqual([
       ['student', 'none'],
       ['student', 'kd'],
