@@ -35,7 +35,8 @@ export const engineStatusSchema = z.object({
   /** The WebGPU adapter when one was found (used or not); absent or null when there is none. */
   gpuAdapter: gpuAdapterSchema.nullable().optional(),
   wasmSimd: z.boolean(),
-  wasmThreads: z.boolean(),
+  /** The threads the wasm backend computes with; null when another backend was chosen. */
+  wasmThreads: z.number().int().positive().nullable(),
   cpuCores: z.number().int().positive(),
   cpuModel: z.string(),
   totalMemoryBytes: z.number().nonnegative(),

@@ -26,7 +26,7 @@ export const sampleEngineStatus: EngineStatus = {
     },
   ],
   wasmSimd: true,
-  wasmThreads: false,
+  wasmThreads: 2,
   cpuCores: 2,
   cpuModel: 'test CPU',
   totalMemoryBytes: 1,

@@ -22,7 +22,8 @@ export function formatEngineStatus(status: EngineStatus): string {
     lines.push(`WebGPU adapter: ${describeAdapter(status.gpuAdapter)}`);
   }
   lines.push(
-    `WebAssembly SIMD: ${status.wasmSimd ? 'on' : 'off'}, threads: ${status.wasmThreads ? 'on' : 'off'}`,
+    `WebAssembly SIMD: ${status.wasmSimd ? 'on' : 'off'}` +
+      (status.wasmThreads !== null ? `, threads: ${status.wasmThreads}` : ''),
   );
   lines.push(`CPU: ${status.cpuModel} (${status.cpuCores} cores)`);
   lines.push(

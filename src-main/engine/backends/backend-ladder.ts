@@ -12,6 +12,12 @@ import {
   type GpuAdapter,
 } from '../../../src-shared/contracts/engine-status.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import {
+  installThreadedWasmBackend,
+  requestedWasmThreads,
+  uninstallThreadedWasmBackend,
+  wasmThreadsEnvironmentVariable,
+} from './wasm-threads.js';
 import { prepareWebGpu, requestWebGpuAdapter, WebGpuUnavailable } from './webgpu.js';
 
 const require = createRequire(import.meta.url);
@@ -145,18 +151,41 @@ export function wasmBinaryDirectory(): string {
   return `${directory}${path.sep}`;
 }
 
-async function loadWasm(): Promise<void> {
+/**
+ * Starts the wasm backend, threaded when more than one thread is asked for and the runtime allows it.
+ * Returns what the status report says about threads.
+ */
+async function loadWasm(threads: number): Promise<string> {
   let setWasmPaths: (prefix: string) => void;
+  let getThreadsCount: () => number;
   try {
-    ({ setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm'));
+    ({ setWasmPaths, getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm'));
   } catch (error) {
     throw new RungFailure(
       `not installed: @tensorflow/tfjs-backend-wasm could not be loaded (${messageOf(error)})`,
     );
   }
-  setWasmPaths(wasmBinaryDirectory());
+  const binaryDirectory = wasmBinaryDirectory();
+  let singleThreadReason =
+    process.env[wasmThreadsEnvironmentVariable] === undefined
+      ? 'this machine has one core'
+      : `${wasmThreadsEnvironmentVariable} is 1`;
+  if (threads > 1) {
+    try {
+      if (!(await flag('WASM_HAS_SIMD_SUPPORT'))) throw new Error('WebAssembly SIMD is not supported here');
+      await installThreadedWasmBackend(threads, binaryDirectory);
+      await activate('wasm');
+      registerWasmTrainingKernels();
+      return `${getThreadsCount()} threads`;
+    } catch (error) {
+      singleThreadReason = `threads failed to start: ${messageOf(error)}`;
+    }
+  }
+  uninstallThreadedWasmBackend();
+  setWasmPaths(binaryDirectory);
   await activate('wasm');
   registerWasmTrainingKernels();
+  return `1 thread, ${singleThreadReason}`;
 }
 
 async function activate(backendName: string): Promise<void> {
@@ -208,7 +237,9 @@ async function loadWebGpu(forced: boolean): Promise<GpuAdapter> {
   return adapter;
 }
 
-async function tryRung(name: BackendName, forced: boolean): Promise<void> {
+/** Starts one rung and self-tests it; returns a note for its reason line, or '' when there is none. */
+async function tryRung(name: BackendName, forced: boolean, wasmThreads: number): Promise<string> {
+  let note = '';
   switch (name) {
     case 'webgpu':
       await loadWebGpu(forced);
@@ -218,13 +249,14 @@ async function tryRung(name: BackendName, forced: boolean): Promise<void> {
       await loadNative(name);
       break;
     case 'wasm':
-      await loadWasm();
+      note = await loadWasm(wasmThreads);
       break;
     case 'cpu':
       await activate('cpu');
       break;
   }
   await selfTest();
+  return note;
 }
 
 async function flag(name: string): Promise<boolean> {
@@ -244,6 +276,7 @@ export async function initializeBackend(options: { forced: BackendName | null })
   const forced =
     options.forced ??
     parseBackendName(process.env[backendEnvironmentVariable], `The ${backendEnvironmentVariable} variable`);
+  const wasmThreads = requestedWasmThreads();
   const attempts: BackendAttempt[] = [];
   let chosen: BackendName | null = null;
   for (const name of backendNames) {
@@ -258,10 +291,11 @@ export async function initializeBackend(options: { forced: BackendName | null })
       continue;
     }
     try {
-      await tryRung(name, name === forced);
+      const note = await tryRung(name, name === forced, wasmThreads);
       attempt.loaded = true;
       attempt.chosen = true;
       attempt.reason = name === forced ? 'chosen: forced' : 'chosen: loaded and passed the self-test';
+      if (note !== '') attempt.reason += ` (${note})`;
       chosen = name;
     } catch (error) {
       attempt.reason = error instanceof RungFailure ? error.message : `failed: ${messageOf(error)}`;
@@ -282,7 +316,7 @@ export async function initializeBackend(options: { forced: BackendName | null })
     attempts,
     gpuAdapter: await findAdapter(attempts),
     wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'),
-    wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'),
+    wasmThreads: chosen === 'wasm' ? await activeWasmThreads() : null,
     cpuCores: Math.max(1, os.availableParallelism(), cpus.length),
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     totalMemoryBytes: os.totalmem(),
@@ -292,6 +326,11 @@ export async function initializeBackend(options: { forced: BackendName | null })
     tfjsVersion: tf.version.tfjs,
     checkedAt: new Date().toISOString(),
   };
+}
+
+async function activeWasmThreads(): Promise<number> {
+  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  return Math.max(1, getThreadsCount());
 }
 
 /**

@@ -610,8 +610,17 @@ function batchMatMul(args: {
 }
 
 function replaceKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  if (tf.getKernel(kernelName, wasm) !== undefined) tf.unregisterKernel(kernelName, wasm);
-  tf.registerKernel({ kernelName, backendName: wasm, kernelFunc });
+  const stock = tf.getKernel(kernelName, wasm);
+  if (stock !== undefined) tf.unregisterKernel(kernelName, wasm);
+  // The stock set-up binds the kernel's wasm function for each new backend instance (a restarted or
+  // re-threaded wasm module); the stock kernel our replacement calls would otherwise call into the old one.
+  tf.registerKernel({
+    kernelName,
+    backendName: wasm,
+    kernelFunc,
+    ...(stock?.setupFunc !== undefined ? { setupFunc: stock.setupFunc } : {}),
+    ...(stock?.disposeFunc !== undefined ? { disposeFunc: stock.disposeFunc } : {}),
+  });
 }
 
 let registered = false;

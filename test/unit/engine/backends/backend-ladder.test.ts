@@ -34,9 +34,11 @@ describe('initializeBackend', () => {
       expect(byName.get(name)?.reason).toContain(notDownloaded);
     }
     expect(byName.get('wasm')).toMatchObject({ loaded: true, chosen: true });
+    const threads = Math.min(8, os.availableParallelism());
+    expect(byName.get('wasm')?.reason).toContain(threads > 1 ? `(${threads} threads)` : '(1 thread');
     expect(byName.get('cpu')?.reason).toBe('skipped: a higher backend (wasm) was chosen');
     expect(status.wasmSimd).toBe(true);
-    expect(status.wasmThreads).toBe(false);
+    expect(status.wasmThreads).toBe(threads);
     expect(status.cpuCores).toBe(Math.max(os.availableParallelism(), os.cpus().length));
     expect(status.tfjsVersion).toBe('4.22.0');
     expect(status.nodeVersion).toBe(process.versions.node);
@@ -47,6 +49,7 @@ describe('initializeBackend', () => {
     expect(status.chosenBackend).toBe('cpu');
     expect(status.forcedBackend).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
+    expect(status.wasmThreads).toBeNull();
     for (const attempt of status.attempts.filter((candidate) => candidate.name !== 'cpu')) {
       expect(attempt.reason).toBe('skipped: forced to cpu');
       expect(attempt.chosen).toBe(false);
