@@ -18,10 +18,10 @@ import type { ImageShape, ImageSplit } from '../data/types.js';
 import { buildBackbone, runBackbone } from '../models/index.js';
 import { Random } from '../train/random.js';
 import {
+  distillationStep,
   referenceRecipe,
   RunState,
-  readStep,
-  trainStep,
+  teacherRunnerFor,
   type TrainConfig,
   type TrainModels,
 } from '../train/trainer.js';
@@ -207,26 +207,28 @@ function stepConfig(hyperparameters: MethodHyperparameters): TrainConfig {
   };
 }
 
-/** One trainer step per call, read back to the CPU as the trainer's loop does before the next batch. */
+/** One trainer step per call (teacher included), read back to the CPU as the trainer's loop does. */
 async function timeTrainerSteps(
   label: MeasurementLabel,
   models: TrainModels,
   hyperparameters: MethodHyperparameters,
-  batch: { readonly input: tf.Tensor4D; readonly labels: tf.Tensor1D },
+  batch: { readonly input: tf.Tensor4D; readonly images: Float32Array; readonly labels: tf.Tensor1D },
   counts: { readonly warmup: number; readonly measured: number; readonly batchSize: number },
 ): Promise<EngineMeasurement> {
   const run = new RunState(stepConfig(hyperparameters), models);
+  const teacher = teacherRunnerFor(models, run.distiller);
   try {
     return await timeSteps(
       label,
       async () => {
-        await readStep(trainStep(models, run, batch.input, batch.labels, referenceRecipe.learningRate));
+        await distillationStep(models.student, run, teacher, batch, referenceRecipe.learningRate);
       },
       counts,
       null,
     );
   } finally {
     run.dispose();
+    await teacher?.dispose();
   }
 }
 
@@ -332,8 +334,10 @@ async function measureBackend(
   const students = networks.students.map((name, index) =>
     buildBackbone(name, { inputShape, classes, seed: 21 + index }),
   );
+  const input = tf.randomNormal<tf.Rank.R4>([options.batchSize, ...inputShape], 0, 1, 'float32', 7);
   const batch = {
-    input: tf.randomNormal<tf.Rank.R4>([options.batchSize, ...inputShape], 0, 1, 'float32', 7),
+    input,
+    images: Float32Array.from(await input.data()),
     labels: tf.tensor1d(
       Array.from({ length: options.batchSize }, (_, index) => index % classes),
       'int32',

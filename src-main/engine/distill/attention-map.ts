@@ -9,6 +9,11 @@ export function energyMap(tap: tf.Tensor4D): tf.Tensor2D {
   return tf.reshape(tf.mean(tf.square(tap), 3), [batch, height * width]);
 }
 
+/** A tap's channel means (B, C), the input of AFD's and RTK's projections. */
+export function channelMeans(tap: tf.Tensor4D): tf.Tensor2D {
+  return tf.mean<tf.Tensor2D>(tap, [1, 2]);
+}
+
 /** Rows divided by their L2 norm, as torch.nn.functional.normalize (norm clamped at 1e-12). */
 export function l2NormalizeRows(maps: tf.Tensor2D): tf.Tensor2D {
   // Clamping the squared norm before the square root keeps the gradient finite for an all-zero row.
@@ -65,6 +70,14 @@ export function poolMaps(maps: tf.Tensor2D, from: Resolution, to: Resolution): t
     poolingMatrices.set(key, values);
   }
   return tf.matMul(maps, tf.tensor2d(values, [from[0] * from[1], to[0] * to[1]]));
+}
+
+/** Pools stacked flattened maps (B, N, from H·W) to (B, N, to H·W) with one product. */
+export function poolMapStack(maps: tf.Tensor3D, from: Resolution, to: Resolution): tf.Tensor3D {
+  if (from[0] === to[0] && from[1] === to[1]) return maps;
+  const [batch, count, size] = maps.shape;
+  const pooled = poolMaps(tf.reshape<tf.Rank.R2>(maps, [batch * count, size]), from, to);
+  return tf.reshape(pooled, [batch, count, to[0] * to[1]]);
 }
 
 /** Adaptive average pooling of a feature tap (B,H,W,C) to another resolution, per channel. */

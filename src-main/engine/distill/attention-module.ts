@@ -1,11 +1,90 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureTap } from '../models/types.js';
 import type { Random } from '../train/random.js';
-import { attentionMap, energyMap, l2NormalizeRows, poolMaps, type Resolution } from './attention-map.js';
+import { channelMeans, energyMap, poolMapStack, type Resolution } from './attention-map.js';
 import { BatchNorm, Dense, glorotNormal, type NamedVariable } from './layers.js';
 
 /** How a student map and a teacher map are compared (method.md §2, AFD step 6 and RTK step 3). */
 export type MapDistance = 'mean' | 'normalized';
+
+function uniformValues(count: number, bound: number, random: Random): Float32Array {
+  const values = new Float32Array(count);
+  for (let index = 0; index < count; index += 1) values[index] = (random.nextFloat() * 2 - 1) * bound;
+  return values;
+}
+
+/** A maximal run of consecutive taps that agree on a key (channel count or resolution). */
+interface TapRun {
+  readonly first: number;
+  readonly count: number;
+}
+
+function runsOf(taps: readonly FeatureTap[], key: (tap: FeatureTap) => string): TapRun[] {
+  const runs: { first: number; count: number }[] = [];
+  taps.forEach((tap, index) => {
+    const last = runs[runs.length - 1];
+    const previous = taps[index - 1];
+    if (last !== undefined && previous !== undefined && key(previous) === key(tap)) last.count += 1;
+    else runs.push({ first: index, count: 1 });
+  });
+  return runs;
+}
+
+function tapsOf<T>(values: readonly T[], run: TapRun): T[] {
+  return values.slice(run.first, run.first + run.count);
+}
+
+/**
+ * The Dense + BatchNorm projections of a run of taps with the same channel count, one per tap, computed
+ * together: a batched product over the run and one BatchNorm over all their outputs side by side. Each tap
+ * keeps its own weights (initialised in tap order, as separate torch.nn.Linear layers would be); the run
+ * only saves TensorFlow.js a dozen small operations per tap, forward, backward and in the optimiser.
+ */
+class ProjectionRun {
+  readonly run: TapRun;
+  /** (taps, channels, qkDim). */
+  readonly kernel: tf.Variable;
+  /** (taps, 1, qkDim). */
+  readonly bias: tf.Variable;
+  /** Over taps × qkDim outputs, tap-major. */
+  readonly batchNorm: BatchNorm;
+  private readonly name: string;
+
+  constructor(name: string, run: TapRun, channels: number, qkDim: number, random: Random) {
+    this.name = name;
+    this.run = run;
+    const bound = 1 / Math.sqrt(channels);
+    const kernels = new Float32Array(run.count * channels * qkDim);
+    const biases = new Float32Array(run.count * qkDim);
+    for (let member = 0; member < run.count; member += 1) {
+      kernels.set(uniformValues(channels * qkDim, bound, random), member * channels * qkDim);
+      biases.set(uniformValues(qkDim, bound, random), member * qkDim);
+    }
+    this.kernel = tf.tidy(() => tf.variable(tf.tensor3d(kernels, [run.count, channels, qkDim]), true));
+    this.bias = tf.tidy(() => tf.variable(tf.tensor3d(biases, [run.count, 1, qkDim]), true));
+    this.batchNorm = new BatchNorm(`${name}/batch-norm`, run.count * qkDim);
+  }
+
+  /** Pooled features (batch, channels) of the run's taps → projected vectors (batch, taps, qkDim). */
+  apply(pooled: readonly tf.Tensor2D[], training: boolean): tf.Tensor3D {
+    const [count, , qkDim] = this.kernel.shape as [number, number, number];
+    const batch = pooled[0]?.shape[0] ?? 0;
+    const projected = tf.add(
+      tf.matMul(tf.stack([...pooled]) as tf.Tensor3D, this.kernel as tf.Tensor3D),
+      this.bias,
+    );
+    const sideBySide = tf.reshape<tf.Rank.R2>(tf.transpose(projected, [1, 0, 2]), [batch, count * qkDim]);
+    return tf.reshape(this.batchNorm.apply(sideBySide, training), [batch, count, qkDim]);
+  }
+
+  get namedVariables(): NamedVariable[] {
+    return [
+      { name: `${this.name}/dense/kernel`, variable: this.kernel, trainable: true },
+      { name: `${this.name}/dense/bias`, variable: this.bias, trainable: true },
+      ...this.batchNorm.namedVariables,
+    ];
+  }
+}
 
 class Projection {
   readonly dense: Dense;
@@ -29,6 +108,29 @@ function resolutionOf(tap: FeatureTap): Resolution {
   return [tap.shape[0], tap.shape[1]];
 }
 
+function projectionRuns(
+  prefix: string,
+  taps: readonly FeatureTap[],
+  qkDim: number,
+  random: Random,
+): ProjectionRun[] {
+  return runsOf(taps, (tap) => String(tap.shape[2])).map(
+    (run) =>
+      new ProjectionRun(
+        `${prefix}-${run.first}-${run.first + run.count - 1}`,
+        run,
+        taps[run.first]?.shape[2] ?? 0,
+        qkDim,
+        random,
+      ),
+  );
+}
+
+/** Rows of the last axis divided by their L2 norm (clamped as torch.nn.functional.normalize). */
+function normalizeLastAxis(maps: tf.Tensor3D): tf.Tensor3D {
+  return tf.div(maps, tf.sqrt(tf.maximum(tf.sum(tf.square(maps), 2, true), 1e-24)));
+}
+
 /**
  * The learned part shared by AFD and RTK: per-tap projections of globally pooled features, the shared
  * bilinear map that gives one student vector per (student tap, teacher tap), and the layer embeddings.
@@ -41,11 +143,13 @@ export class AttentionModule {
   readonly qkDim: number;
   /** Mean of H_t·W_t over the teacher taps: the constant Ā of RTK's normalized distance. */
   readonly meanTeacherArea: number;
-  private readonly teacherProjections: Projection[];
-  private readonly studentProjections: Projection[];
+  private readonly teacherProjections: ProjectionRun[];
+  private readonly studentProjections: ProjectionRun[];
   private readonly bilinear: Projection;
   private readonly teacherEmbedding: tf.Variable;
   private readonly studentEmbedding: tf.Variable;
+  private readonly teacherResolutionRuns: TapRun[];
+  private readonly studentResolutionRuns: TapRun[];
 
   constructor(
     teacherTaps: readonly FeatureTap[],
@@ -64,15 +168,14 @@ export class AttentionModule {
     this.qkDim = qkDim;
     this.meanTeacherArea =
       teacherTaps.reduce((sum, tap) => sum + tap.shape[0] * tap.shape[1], 0) / teacherTaps.length;
-    this.teacherProjections = teacherTaps.map(
-      (tap, index) => new Projection(`teacher-projection-${index}`, tap.shape[2], qkDim, random),
-    );
-    this.studentProjections = studentTaps.map(
-      (tap, index) => new Projection(`student-projection-${index}`, tap.shape[2], qkDim, random),
-    );
+    this.teacherProjections = projectionRuns('teacher-projections', teacherTaps, qkDim, random);
+    this.studentProjections = projectionRuns('student-projections', studentTaps, qkDim, random);
     this.bilinear = new Projection('bilinear', qkDim, qkDim * teacherTaps.length, random);
     this.teacherEmbedding = tf.tidy(() => tf.variable(glorotNormal(teacherTaps.length, qkDim, random), true));
     this.studentEmbedding = tf.tidy(() => tf.variable(glorotNormal(studentTaps.length, qkDim, random), true));
+    const byResolution = (tap: FeatureTap): string => resolutionOf(tap).join('x');
+    this.teacherResolutionRuns = runsOf(teacherTaps, byResolution);
+    this.studentResolutionRuns = runsOf(studentTaps, byResolution);
   }
 
   /** Every variable in a fixed order with stable names (trainable ones and BN running statistics). */
@@ -86,27 +189,24 @@ export class AttentionModule {
     ];
   }
 
-  /** Attention logits laid out (B, S, T). */
+  /**
+   * Attention logits laid out (B, S, T) from the student's taps and the teacher taps' channel means
+   * (B, C_t) as channelMeans gives them.
+   */
   logits(
     studentTaps: readonly tf.Tensor4D[],
-    teacherTaps: readonly tf.Tensor4D[],
+    teacherMeans: readonly tf.Tensor2D[],
     training: boolean,
   ): tf.Tensor3D {
-    const batch = this.checkTaps(studentTaps, teacherTaps);
+    const batch = this.checkTaps(studentTaps, teacherMeans);
     const teacherCount = this.teacherTaps.length;
     const studentCount = this.studentTaps.length;
-    const teacherVectors = tf.stack(
-      teacherTaps.map((tap, index) =>
-        this.projection(this.teacherProjections, index).apply(tf.mean(tap, [1, 2]), training),
-      ),
-      1,
-    );
-    const studentVectors = tf.stack(
-      studentTaps.map((tap, index) =>
-        tf.relu(this.projection(this.studentProjections, index).apply(tf.mean(tap, [1, 2]), training)),
-      ),
-      1,
-    );
+    const project = (runs: readonly ProjectionRun[], pooled: readonly tf.Tensor2D[]): tf.Tensor3D => {
+      const vectors = runs.map((projection) => projection.apply(tapsOf(pooled, projection.run), training));
+      return vectors.length === 1 && vectors[0] !== undefined ? vectors[0] : tf.concat(vectors, 1);
+    };
+    const teacherVectors = project(this.teacherProjections, teacherMeans);
+    const studentVectors = tf.relu(project(this.studentProjections, studentTaps.map(channelMeans)));
     const perTeacher = tf.reshape(
       this.bilinear.apply(tf.reshape(studentVectors, [batch * studentCount, this.qkDim]), training),
       [batch, studentCount, teacherCount, this.qkDim],
@@ -118,40 +218,41 @@ export class AttentionModule {
 
   /**
    * Distances (B, S, T) between each student tap's map, pooled to the teacher tap's resolution and
-   * unit-normalised, and the teacher tap's attention map.
+   * unit-normalised, and the teacher tap's attention map, from the teacher taps' energy maps (B, H_t·W_t)
+   * as energyMap gives them. The squared differences are expanded as |s|² + |t|² − 2⟨s, t⟩ so that each
+   * teacher resolution needs one batched product rather than a (B, S, H·W) difference per teacher tap.
    */
   distances(
     studentTaps: readonly tf.Tensor4D[],
-    teacherTaps: readonly tf.Tensor4D[],
+    teacherEnergy: readonly tf.Tensor2D[],
     distance: MapDistance,
   ): tf.Tensor3D {
-    this.checkTaps(studentTaps, teacherTaps);
-    const studentEnergy = studentTaps.map(energyMap);
-    const pooledByResolution = new Map<string, tf.Tensor3D>();
-    const studentValues = (resolution: Resolution): tf.Tensor3D => {
-      const key = resolution.join('x');
-      let values = pooledByResolution.get(key);
-      if (values === undefined) {
-        values = tf.stack(
-          studentEnergy.map((energy, index) =>
-            l2NormalizeRows(poolMaps(energy, resolutionOf(this.studentTap(index)), resolution)),
-          ),
+    this.checkTaps(studentTaps, teacherEnergy);
+    const studentEnergy = this.studentResolutionRuns.map((run) => ({
+      resolution: resolutionOf(this.studentTap(run.first)),
+      maps: tf.stack(tapsOf(studentTaps, run).map(energyMap), 1) as tf.Tensor3D,
+    }));
+    const blocks = this.teacherResolutionRuns.map((run) => {
+      const resolution = resolutionOf(this.teacherTap(run.first));
+      const studentMaps = normalizeLastAxis(
+        tf.concat(
+          studentEnergy.map((group) => poolMapStack(group.maps, group.resolution, resolution)),
           1,
-        ) as tf.Tensor3D;
-        pooledByResolution.set(key, values);
-      }
-      return values;
-    };
-    const columns = teacherTaps.map((tap, index) => {
-      const squared = tf.square(
-        tf.sub(studentValues(resolutionOf(this.teacherTap(index))), tf.expandDims(attentionMap(tap), 1)),
+        ),
       );
-      return distance === 'mean' ? tf.mean(squared, 2) : tf.div(tf.sum(squared, 2), this.meanTeacherArea);
+      const teacherMaps = normalizeLastAxis(tf.stack(tapsOf(teacherEnergy, run), 1) as tf.Tensor3D);
+      const products = tf.matMul(studentMaps, teacherMaps, false, true);
+      const studentNorms = tf.sum(tf.square(studentMaps), 2, true);
+      const teacherNorms = tf.expandDims(tf.sum(tf.square(teacherMaps), 2), 1);
+      // Rounding can leave a tiny negative where the maps agree; a squared distance is never below zero.
+      const squared = tf.relu(tf.sub(tf.add(studentNorms, teacherNorms), tf.mul(products, 2)));
+      const area = resolution[0] * resolution[1];
+      return tf.div(squared, distance === 'mean' ? area : this.meanTeacherArea);
     });
-    return tf.stack(columns, 2) as tf.Tensor3D;
+    return (blocks.length === 1 && blocks[0] !== undefined ? blocks[0] : tf.concat(blocks, 2)) as tf.Tensor3D;
   }
 
-  private checkTaps(studentTaps: readonly tf.Tensor4D[], teacherTaps: readonly tf.Tensor4D[]): number {
+  private checkTaps(studentTaps: readonly tf.Tensor4D[], teacherTaps: readonly tf.Tensor[]): number {
     if (studentTaps.length !== this.studentTaps.length || teacherTaps.length !== this.teacherTaps.length) {
       throw new Error(
         `The distillation module was built for ${this.studentTaps.length} student and ${this.teacherTaps.length} ` +
@@ -159,12 +260,6 @@ export class AttentionModule {
       );
     }
     return studentTaps[0]?.shape[0] ?? 0;
-  }
-
-  private projection(projections: readonly Projection[], index: number): Projection {
-    const projection = projections[index];
-    if (projection === undefined) throw new Error(`No projection for tap ${index}.`);
-    return projection;
   }
 
   private teacherTap(index: number): FeatureTap {

@@ -2,17 +2,75 @@ import * as tf from '@tensorflow/tfjs';
 import type { MethodHyperparameters } from '../../../src-shared/domain/method-catalog.js';
 import type { BackboneOutputs, FeatureTap } from '../models/types.js';
 import { Random } from '../train/random.js';
+import { channelMeans, energyMap } from './attention-map.js';
 import { AttentionModule, afdFeatureLoss, rtkFeatureLoss } from './attention-module.js';
 import { attentionTransferLinks, attentionTransferLoss } from './attention-transfer.js';
 import type { NamedVariable } from './layers.js';
 import { crossEntropy, distillationKl } from './logit-losses.js';
 import { maskToFloat, selectRepresentativeKeys, type SelectionRule } from './rtk-selection.js';
 
-/** One batch as a loss sees it: both networks' outputs and the labels. */
+/**
+ * What a method reads of the frozen teacher for each batch: nothing, the logits (KD), the logits and the
+ * full taps (AT), or the logits and each tap's channel means and energy map (AFD, RTK). The summaries are
+ * a few kilobytes where the taps are megabytes, and a teacher run outside TensorFlow.js computes them itself.
+ */
+export type TeacherNeed = 'nothing' | 'logits' | 'taps' | 'summaries';
+
+/** The frozen teacher's outputs for one batch, as much of them as the method's TeacherNeed asks for. */
+export interface TeacherBatch {
+  readonly logits: tf.Tensor2D;
+  /** Every feature tap (B, H, W, C); empty unless the need is 'taps'. */
+  readonly taps: readonly tf.Tensor4D[];
+  /** Per tap, channelMeans (B, C); empty unless the need is 'summaries'. */
+  readonly channelMeans: readonly tf.Tensor2D[];
+  /** Per tap, energyMap (B, H·W); empty unless the need is 'summaries'. */
+  readonly energyMaps: readonly tf.Tensor2D[];
+}
+
+/** What method needs of the teacher (see TeacherNeed). */
+export function teacherNeedOf(method: MethodHyperparameters['method']): TeacherNeed {
+  switch (method) {
+    case 'none':
+      return 'nothing';
+    case 'kd':
+      return 'logits';
+    case 'at':
+      return 'taps';
+    case 'afd':
+    case 'rtk':
+      return 'summaries';
+  }
+}
+
+/** Cuts a teacher forward pass computed in TensorFlow.js down to what `need` asks for (new tensors). */
+export function teacherBatchOf(
+  outputs: BackboneOutputs,
+  need: Exclude<TeacherNeed, 'nothing'>,
+): TeacherBatch {
+  const count = outputs.taps.length;
+  const tensors = tf.tidy(() => [
+    tf.clone(outputs.logits),
+    ...(need === 'taps' ? outputs.taps.map((tap) => tf.clone(tap)) : []),
+    ...(need === 'summaries' ? [...outputs.taps.map(channelMeans), ...outputs.taps.map(energyMap)] : []),
+  ]);
+  return {
+    logits: tensors[0] as tf.Tensor2D,
+    taps: need === 'taps' ? (tensors.slice(1) as tf.Tensor4D[]) : [],
+    channelMeans: need === 'summaries' ? (tensors.slice(1, 1 + count) as tf.Tensor2D[]) : [],
+    energyMaps: need === 'summaries' ? (tensors.slice(1 + count) as tf.Tensor2D[]) : [],
+  };
+}
+
+/** Every tensor of a TeacherBatch, to dispose it. */
+export function teacherBatchTensors(batch: TeacherBatch): tf.Tensor[] {
+  return [batch.logits, ...batch.taps, ...batch.channelMeans, ...batch.energyMaps];
+}
+
+/** One batch as a loss sees it: the student's outputs, what the teacher gave and the labels. */
 export interface DistillationBatch {
   readonly student: BackboneOutputs;
   /** The frozen teacher's outputs (inference mode, computed outside the gradient tape); null for 'none'. */
-  readonly teacher: BackboneOutputs | null;
+  readonly teacher: TeacherBatch | null;
   readonly labels: tf.Tensor1D;
   /** Whether the distillation module's BatchNorms use (and update) batch statistics. */
   readonly training: boolean;
@@ -36,7 +94,7 @@ export interface DistillationLoss {
 /** A distillation method with its trainable module, built for one teacher/student pair. */
 export interface Distiller {
   readonly hyperparameters: MethodHyperparameters;
-  readonly needsTeacher: boolean;
+  readonly teacherNeed: TeacherNeed;
   /** Module variables in a fixed order with stable names (trainable weights and BN running statistics). */
   readonly variables: readonly NamedVariable[];
   /** The module's trainable variables, trained with the student by the same optimiser. */
@@ -62,10 +120,15 @@ function zero(): tf.Scalar {
   return tf.scalar(0);
 }
 
-function requireTeacher(batch: DistillationBatch, method: string): BackboneOutputs {
-  if (batch.teacher === null)
-    throw new Error(`Method ${method} needs the teacher's outputs for every batch.`);
-  return batch.teacher;
+function requireTeacher(batch: DistillationBatch, method: MethodHyperparameters['method']): TeacherBatch {
+  const teacher = batch.teacher;
+  if (teacher === null) throw new Error(`Method ${method} needs the teacher's outputs for every batch.`);
+  const need = teacherNeedOf(method);
+  const missing =
+    (need === 'taps' && teacher.taps.length === 0) ||
+    (need === 'summaries' && (teacher.channelMeans.length === 0 || teacher.energyMaps.length === 0));
+  if (missing) throw new Error(`Method ${method} needs the teacher's ${need} for every batch.`);
+  return teacher;
 }
 
 function selectionRule(
@@ -122,17 +185,17 @@ export function createDistiller(options: DistillerOptions): Distiller {
     if (hyperparameters.method === 'kd' || module === null) {
       return { total: tf.add(ce, kd), ce, kd, feature: zero(), attentionSum: null, selectionSum: null };
     }
-    const logits = module.logits(batch.student.taps, teacher.taps, batch.training);
+    const logits = module.logits(batch.student.taps, teacher.channelMeans, batch.training);
     let term: { loss: tf.Scalar; attention: tf.Tensor3D };
     let selectionSum: tf.Tensor2D | null = null;
     if (hyperparameters.method === 'afd') {
-      term = afdFeatureLoss(logits, module.distances(batch.student.taps, teacher.taps, 'mean'));
+      term = afdFeatureLoss(logits, module.distances(batch.student.taps, teacher.energyMaps, 'mean'));
     } else {
       const keep = selectRepresentativeKeys(logits, selectionRule(hyperparameters, teacherTaps));
       selectionSum = tf.sum<tf.Tensor2D>(maskToFloat(keep), 0);
       term = rtkFeatureLoss(
         logits,
-        module.distances(batch.student.taps, teacher.taps, hyperparameters.rtkDistance),
+        module.distances(batch.student.taps, teacher.energyMaps, hyperparameters.rtkDistance),
         keep,
       );
     }
@@ -149,7 +212,7 @@ export function createDistiller(options: DistillerOptions): Distiller {
 
   return {
     hyperparameters,
-    needsTeacher: hyperparameters.method !== 'none',
+    teacherNeed: teacherNeedOf(hyperparameters.method),
     variables,
     trainableVariables: variables.filter((entry) => entry.trainable).map((entry) => entry.variable),
     matrixShape,

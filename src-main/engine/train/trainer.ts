@@ -3,14 +3,20 @@ import * as tf from '@tensorflow/tfjs';
 import type { MethodHyperparameters } from '../../../src-shared/domain/method-catalog.js';
 import { BatchAssembler, type AugmentationOptions } from '../data/augment.js';
 import type { ChannelStatistics, ImageSplit } from '../data/types.js';
-import { createDistiller, type Distiller } from '../distill/distiller.js';
+import {
+  createDistiller,
+  teacherBatchTensors,
+  type Distiller,
+  type TeacherBatch,
+} from '../distill/distiller.js';
 import { runBackbone } from '../models/index.js';
-import type { Backbone, BackboneOutputs } from '../models/types.js';
+import type { Backbone } from '../models/types.js';
 import { readCheckpoint, writeCheckpoint, type CheckpointTensor } from './checkpoint.js';
 import { evaluate, type EvaluationMetrics } from './evaluate.js';
 import { SgdMomentum } from './optimizer.js';
 import { Random, type RandomState } from './random.js';
 import { learningRateAt, type LearningRateSchedule } from './schedule.js';
+import { tensorflowTeacherRunner, type TeacherRunner } from './teacher-runner.js';
 
 /** Everything that defines a training run; a plain object that can be stored and compared. */
 export interface TrainConfig {
@@ -353,46 +359,63 @@ export interface StepOutcome {
   readonly selectionSum: Float32Array | null;
 }
 
-/** One distillation step: teacher forward outside the tape, loss and gradients, optimiser update. */
+/**
+ * One training step of the student (and the distillation module) on a batch, given what the frozen teacher
+ * gave for it (null for 'none'): loss and gradients, then the optimiser update.
+ */
 export function trainStep(
-  models: TrainModels,
+  student: Backbone,
   run: RunState,
   input: tf.Tensor4D,
   labels: tf.Tensor1D,
   learningRate: number,
+  teacher: TeacherBatch | null,
 ): { summary: tf.Tensor1D; attentionSum: tf.Tensor2D | null; selectionSum: tf.Tensor2D | null } {
-  const teacher = models.teacher;
-  let teacherOutputs: BackboneOutputs | null = null;
-  if (teacher !== null && run.distiller.needsTeacher) {
-    const tensors = tf.tidy(() => {
-      const outputs = runBackbone(teacher, input, false);
-      return [...outputs.taps, outputs.logits];
-    });
-    teacherOutputs = {
-      taps: tensors.slice(0, -1) as tf.Tensor4D[],
-      logits: tensors[tensors.length - 1] as tf.Tensor2D,
-    };
-  }
   let summary: tf.Tensor1D | null = null;
   let attentionSum: tf.Tensor2D | null = null;
   let selectionSum: tf.Tensor2D | null = null;
-  try {
-    const { value, grads } = tf.variableGrads(() => {
-      const student = runBackbone(models.student, input, true);
-      const loss = run.distiller.loss({ student, teacher: teacherOutputs, labels, training: true });
-      const correct = tf.sum(tf.cast(tf.equal(tf.argMax(student.logits, 1), labels), 'float32'));
-      summary = tf.keep(tf.stack([loss.total, loss.ce, loss.kd, loss.feature, correct]) as tf.Tensor1D);
-      attentionSum = loss.attentionSum === null ? null : tf.keep(loss.attentionSum);
-      selectionSum = loss.selectionSum === null ? null : tf.keep(loss.selectionSum);
-      return loss.total;
-    }, [...run.optimizer.variables]);
-    value.dispose();
-    run.optimizer.apply(grads, learningRate);
-  } finally {
-    if (teacherOutputs !== null) tf.dispose([...teacherOutputs.taps, teacherOutputs.logits]);
-  }
+  const { value, grads } = tf.variableGrads(() => {
+    const outputs = runBackbone(student, input, true);
+    const loss = run.distiller.loss({ student: outputs, teacher, labels, training: true });
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(outputs.logits, 1), labels), 'float32'));
+    summary = tf.keep(tf.stack([loss.total, loss.ce, loss.kd, loss.feature, correct]) as tf.Tensor1D);
+    attentionSum = loss.attentionSum === null ? null : tf.keep(loss.attentionSum);
+    selectionSum = loss.selectionSum === null ? null : tf.keep(loss.selectionSum);
+    return loss.total;
+  }, [...run.optimizer.variables]);
+  value.dispose();
+  run.optimizer.apply(grads, learningRate);
   if (summary === null) throw new Error('The training step produced no loss.');
   return { summary, attentionSum, selectionSum };
+}
+
+/**
+ * Runs the teacher on the batch (when the method needs it), then one training step; frees the teacher's
+ * outputs whatever happens.
+ */
+export async function distillationStep(
+  student: Backbone,
+  run: RunState,
+  teacher: TeacherRunner | null,
+  batch: { readonly input: tf.Tensor4D; readonly images: Float32Array; readonly labels: tf.Tensor1D },
+  learningRate: number,
+): Promise<StepOutcome> {
+  const teacherBatch = teacher === null ? null : await teacher.run(batch.input, batch.images);
+  try {
+    return await readStep(trainStep(student, run, batch.input, batch.labels, learningRate, teacherBatch));
+  } finally {
+    if (teacherBatch !== null) tf.dispose(teacherBatchTensors(teacherBatch));
+  }
+}
+
+/**
+ * The teacher runner a run needs: none for 'none', or when no teacher is given (validateConfig refuses
+ * that for the methods that need one).
+ */
+export function teacherRunnerFor(models: TrainModels, distiller: Distiller): TeacherRunner | null {
+  const need = distiller.teacherNeed;
+  if (models.teacher === null || need === 'nothing') return null;
+  return tensorflowTeacherRunner(models.teacher, need);
 }
 
 /** Reads a step's figures back (asynchronously) and frees its tensors. */
@@ -438,6 +461,7 @@ export async function trainRun(
 ): Promise<TrainResult> {
   validateConfig(config, models, data);
   const run = new RunState(config, models);
+  const teacherRunner = teacherRunnerFor(models, run.distiller);
   try {
     let history: EpochMetrics[] = [];
     let startEpoch = 0;
@@ -526,7 +550,13 @@ export async function trainRun(
         const target = tf.tensor1d(labels.subarray(0, size), 'int32');
         let outcome: StepOutcome;
         try {
-          outcome = await readStep(trainStep(models, run, input, target, learningRate));
+          outcome = await distillationStep(
+            models.student,
+            run,
+            teacherRunner,
+            { input, images: images.subarray(0, size * trainAssembler.imageSize), labels: target },
+            learningRate,
+          );
         } finally {
           tf.dispose([input, target]);
         }
@@ -592,5 +622,6 @@ export async function trainRun(
     return { status: 'completed', completedEpochs: config.epochs, resumedFromEpoch: startEpoch, history };
   } finally {
     run.dispose();
+    await teacherRunner?.dispose();
   }
 }

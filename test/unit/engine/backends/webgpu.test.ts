@@ -15,7 +15,12 @@ import {
   estimateTrainingMemory,
   isSoftwareAdapter,
 } from '../../../../src-main/engine/backends/webgpu.js';
-import { createDistiller } from '../../../../src-main/engine/distill/distiller.js';
+import {
+  createDistiller,
+  teacherBatchOf,
+  teacherBatchTensors,
+  teacherNeedOf,
+} from '../../../../src-main/engine/distill/distiller.js';
 import { buildBackbone, runBackbone } from '../../../../src-main/engine/models/index.js';
 import type { Backbone } from '../../../../src-main/engine/models/types.js';
 import { RunState, trainStep, type TrainConfig } from '../../../../src-main/engine/train/trainer.js';
@@ -101,7 +106,9 @@ async function gradients(pair: Pair, method: DistillationMethod): Promise<Float3
   const { input, labels } = fixedBatch(pair.size);
   try {
     const tensors = tf.tidy(() => {
-      const teacherOutputs = runBackbone(teacher, input, false);
+      const need = teacherNeedOf(hyperparameters.method);
+      const teacherOutputs =
+        need === 'nothing' ? null : teacherBatchOf(runBackbone(teacher, input, false), need);
       const variables = [
         ...student.model.trainableWeights.map((weight) => weight.read() as tf.Variable),
         ...distiller.trainableVariables,
@@ -149,7 +156,9 @@ async function lossCurve(): Promise<number[]> {
   const losses: number[] = [];
   try {
     for (let step = 0; step < 10; step += 1) {
-      const outcome = trainStep(models, run, input, labels, config.learningRate);
+      const teacher = teacherBatchOf(runBackbone(models.teacher, input, false), 'summaries');
+      const outcome = trainStep(models.student, run, input, labels, config.learningRate, teacher);
+      tf.dispose(teacherBatchTensors(teacher));
       losses.push((await outcome.summary.data())[0] ?? Number.NaN);
       tf.dispose([outcome.summary, ...(outcome.attentionSum === null ? [] : [outcome.attentionSum])]);
     }

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MethodHyperparameters } from '../../../../src-shared/domain/method-catalog.js';
 import { AttentionModule, afdFeatureLoss } from '../../../../src-main/engine/distill/attention-module.js';
-import { createDistiller, type Distiller } from '../../../../src-main/engine/distill/distiller.js';
+import { channelMeans, energyMap } from '../../../../src-main/engine/distill/attention-map.js';
+import {
+  createDistiller,
+  type Distiller,
+  type TeacherBatch,
+} from '../../../../src-main/engine/distill/distiller.js';
 import type { BackboneOutputs, FeatureTap } from '../../../../src-main/engine/models/types.js';
 import { Random } from '../../../../src-main/engine/train/random.js';
 
@@ -12,7 +17,8 @@ const batch = 2;
 const qkDim = 2;
 const teacherTaps: FeatureTap[] = [
   { index: 0, name: 't0', stage: 0, shape: [2, 2, 1] },
-  { index: 1, name: 't1', stage: 1, shape: [1, 2, 2] },
+  // Same channel count as t0: the two share one projection run, so its stacked layout is checked too.
+  { index: 1, name: 't1', stage: 1, shape: [1, 2, 1] },
 ];
 const studentTaps: FeatureTap[] = [
   { index: 0, name: 's0', stage: 0, shape: [2, 2, 2] },
@@ -41,10 +47,17 @@ const studentLogits = [
 ];
 const labels = [2, 1];
 
-function batchOf(): { student: BackboneOutputs; teacher: BackboneOutputs; labels: tf.Tensor1D } {
+/** A batch whose teacher part holds everything any method reads: logits, taps and their summaries. */
+function batchOf(): { student: BackboneOutputs; teacher: TeacherBatch; labels: tf.Tensor1D } {
+  const taps = teacherValues.map((values) => tf.tensor4d(values));
   return {
     student: { taps: studentValues.map((values) => tf.tensor4d(values)), logits: tf.tensor2d(studentLogits) },
-    teacher: { taps: teacherValues.map((values) => tf.tensor4d(values)), logits: tf.tensor2d(teacherLogits) },
+    teacher: {
+      logits: tf.tensor2d(teacherLogits),
+      taps,
+      channelMeans: taps.map(channelMeans),
+      energyMaps: taps.map(energyMap),
+    },
     labels: tf.tensor1d(labels, 'int32'),
   };
 }
@@ -112,42 +125,69 @@ function reference(weights: Map<string, number[]>): {
     if (values === undefined) throw new Error(`no weight ${name}`);
     return values;
   };
-  const dense = (input: number[], name: string): number[] => {
-    const kernel = weight(`${name}/kernel`);
-    const bias = weight(`${name}/bias`);
-    return bias.map(
+  // A run of consecutive taps with one channel count shares stacked variables named after its first and
+  // last tap: kernel (taps, C, d), bias (taps, 1, d) and BatchNorm parameters over taps × d, tap-major.
+  const projectionOf = (prefix: string, taps: readonly FeatureTap[], index: number) => {
+    let first = index;
+    while (first > 0 && taps[first - 1]?.shape[2] === taps[index]?.shape[2]) first -= 1;
+    let last = index;
+    while (last + 1 < taps.length && taps[last + 1]?.shape[2] === taps[index]?.shape[2]) last += 1;
+    const name = `${prefix}-${first}-${last}`;
+    const channels = taps[index]?.shape[2] ?? 0;
+    const member = index - first;
+    const slice = (suffix: string, size: number): number[] =>
+      weight(`${name}/${suffix}`).slice(member * size, (member + 1) * size);
+    return {
+      kernel: slice('dense/kernel', channels * qkDim),
+      bias: slice('dense/bias', qkDim),
+      gamma: slice('batch-norm/gamma', qkDim),
+      beta: slice('batch-norm/beta', qkDim),
+      movingMean: slice('batch-norm/moving_mean', qkDim),
+      movingVariance: slice('batch-norm/moving_variance', qkDim),
+    };
+  };
+  type Projection = ReturnType<typeof projectionOf>;
+  const dense = (input: number[], kernel: number[], bias: number[]): number[] =>
+    bias.map(
       (offset, output) =>
         offset + sum(input.map((value, row) => value * (kernel[row * bias.length + output] ?? 0))),
     );
-  };
-  const batchNorm = (input: number[], name: string): number[] =>
+  const batchNorm = (input: number[], parameters: Omit<Projection, 'kernel' | 'bias'>): number[] =>
     input.map(
       (value, index) =>
-        ((value - (weight(`${name}/moving_mean`)[index] ?? 0)) /
-          Math.sqrt((weight(`${name}/moving_variance`)[index] ?? 0) + epsilon)) *
-          (weight(`${name}/gamma`)[index] ?? 0) +
-        (weight(`${name}/beta`)[index] ?? 0),
+        ((value - (parameters.movingMean[index] ?? 0)) /
+          Math.sqrt((parameters.movingVariance[index] ?? 0) + epsilon)) *
+          (parameters.gamma[index] ?? 0) +
+        (parameters.beta[index] ?? 0),
     );
+  const project = (input: number[], projection: Projection): number[] =>
+    batchNorm(dense(input, projection.kernel, projection.bias), projection);
+  const bilinearProjection: Projection = {
+    kernel: weight('bilinear/dense/kernel'),
+    bias: weight('bilinear/dense/bias'),
+    gamma: weight('bilinear/batch-norm/gamma'),
+    beta: weight('bilinear/batch-norm/beta'),
+    movingMean: weight('bilinear/batch-norm/moving_mean'),
+    movingVariance: weight('bilinear/batch-norm/moving_variance'),
+  };
   const logits: number[][][] = [];
   const distances: number[][][] = [];
   const afdAttention = studentTaps.map(() => teacherTaps.map(() => 0));
   let afd = 0;
   for (let sample = 0; sample < batch; sample += 1) {
     const teacherVectors = teacherTaps.map((_, t) =>
-      batchNorm(
-        dense(globalMean(teacherValues[t]?.[sample] ?? []), `teacher-projection-${t}/dense`),
-        `teacher-projection-${t}/batch-norm`,
+      project(
+        globalMean(teacherValues[t]?.[sample] ?? []),
+        projectionOf('teacher-projections', teacherTaps, t),
       ),
     );
     const studentVectors = studentTaps.map((_, s) =>
-      batchNorm(
-        dense(globalMean(studentValues[s]?.[sample] ?? []), `student-projection-${s}/dense`),
-        `student-projection-${s}/batch-norm`,
+      project(
+        globalMean(studentValues[s]?.[sample] ?? []),
+        projectionOf('student-projections', studentTaps, s),
       ).map((value) => Math.max(value, 0)),
     );
-    const bilinear = studentVectors.map((vector) =>
-      batchNorm(dense(vector, 'bilinear/dense'), 'bilinear/batch-norm'),
-    );
+    const bilinear = studentVectors.map((vector) => project(vector, bilinearProjection));
     const teacherEmbedding = weight('teacher-embedding');
     const studentEmbedding = weight('student-embedding');
     const sampleLogits = studentTaps.map((_, s) =>
@@ -239,8 +279,8 @@ describe('AFD', () => {
   it('normalises the batch with batch statistics when training', () => {
     const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(1));
     const { student, teacher } = batchOf();
-    const training = module.logits(student.taps, teacher.taps, true).arraySync();
-    const inference = module.logits(student.taps, teacher.taps, false).arraySync();
+    const training = module.logits(student.taps, teacher.channelMeans, true).arraySync();
+    const inference = module.logits(student.taps, teacher.channelMeans, false).arraySync();
     expect(training).not.toEqual(inference);
   });
 });
@@ -252,8 +292,8 @@ describe('RTK', () => {
     const rtkFeature =
       distiller.loss({ student, teacher, labels: target, training: false }).feature.dataSync()[0] ?? 0;
     const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(9));
-    const logits = module.logits(student.taps, teacher.taps, false);
-    const distances = module.distances(student.taps, teacher.taps, 'mean');
+    const logits = module.logits(student.taps, teacher.channelMeans, false);
+    const distances = module.distances(student.taps, teacher.energyMaps, 'mean');
     const swapped =
       afdFeatureLoss(
         tf.transpose<tf.Tensor3D>(logits, [0, 2, 1]),
@@ -296,8 +336,8 @@ describe('RTK', () => {
   it('normalized distance is the squared distance divided by the mean teacher map size', () => {
     const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(1));
     const { student, teacher } = batchOf();
-    const meanDistance = module.distances(student.taps, teacher.taps, 'mean').arraySync();
-    const normalized = module.distances(student.taps, teacher.taps, 'normalized').arraySync();
+    const meanDistance = module.distances(student.taps, teacher.energyMaps, 'mean').arraySync();
+    const normalized = module.distances(student.taps, teacher.energyMaps, 'normalized').arraySync();
     const meanArea = (4 + 2) / 2;
     expect(module.meanTeacherArea).toBe(meanArea);
     meanDistance.forEach((sample, b) =>

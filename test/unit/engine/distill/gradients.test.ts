@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MethodHyperparameters } from '../../../../src-shared/domain/method-catalog.js';
-import { createDistiller } from '../../../../src-main/engine/distill/distiller.js';
+import {
+  createDistiller,
+  teacherBatchOf,
+  teacherBatchTensors,
+  teacherNeedOf,
+  type TeacherBatch,
+} from '../../../../src-main/engine/distill/distiller.js';
 import { runBackbone } from '../../../../src-main/engine/models/index.js';
 import type { Backbone, BackboneOutputs } from '../../../../src-main/engine/models/types.js';
 import { buildTinyBackbone } from '../train/tiny-backbone.js';
@@ -11,6 +17,7 @@ let teacher: Backbone;
 let input: tf.Tensor4D;
 let labels: tf.Tensor1D;
 let teacherOutputs: BackboneOutputs;
+const teacherBatches = new Map<string, TeacherBatch>();
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -19,10 +26,16 @@ beforeAll(async () => {
   input = tf.randomNormal<tf.Rank.R4>([4, 6, 6, 2], 0, 1, 'float32', 3);
   labels = tf.tensor1d([0, 1, 2, 1], 'int32');
   teacherOutputs = runBackbone(teacher, input, false);
+  for (const need of ['logits', 'taps', 'summaries'] as const) {
+    for (const method of ['kd', 'at', 'afd', 'rtk'] as const) {
+      if (teacherNeedOf(method) === need) teacherBatches.set(method, teacherBatchOf(teacherOutputs, need));
+    }
+  }
 });
 
 afterAll(() => {
   tf.dispose([input, labels, ...teacherOutputs.taps, teacherOutputs.logits]);
+  for (const batch of teacherBatches.values()) tf.dispose(teacherBatchTensors(batch));
 });
 
 const methods: MethodHyperparameters[] = [
@@ -57,7 +70,7 @@ describe.each(methods)('gradient of $method', (hyperparameters) => {
       const lossOf = (part: 'total' | 'feature'): tf.Scalar =>
         distiller.loss({
           student: runBackbone(student, input, true),
-          teacher: teacherOutputs,
+          teacher: teacherBatches.get(hyperparameters.method) ?? null,
           labels,
           training: true,
         })[part];
