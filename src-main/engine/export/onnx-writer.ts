@@ -26,6 +26,16 @@ export interface OnnxWriteOptions {
   readonly metadata: Readonly<Record<string, string>>;
   readonly opset?: number;
   readonly producerVersion: string;
+  /**
+   * Adds every feature tap (all model outputs but the last) as an NHWC float32 output named `tap-0`,
+   * `tap-1`, ... after the logits; off by default.
+   */
+  readonly featureTaps?: boolean;
+}
+
+/** Name of the ONNX output that holds feature tap `index` (NHWC), written when `featureTaps` is on. */
+export function onnxTapName(index: number): string {
+  return `tap-${index}`;
 }
 
 /** What the writer produced: the serialised ModelProto and a summary of the graph. */
@@ -190,11 +200,56 @@ function className(layer: tf.layers.Layer): string {
   return layer.getClassName();
 }
 
+/** A feature tap to write: the layer whose output it is and the shape of one sample's map (H, W, C). */
+interface TapOutput {
+  readonly layerName: string;
+  readonly shape: readonly [number, number, number];
+}
+
+/**
+ * The feature taps of a model (every output but the last), checked to be the single output of a layer
+ * the logits depend on, with a fixed NHWC shape.
+ */
+function featureTapOutputs(model: tf.LayersModel, graph: readonly LayerInfo[]): TapOutput[] {
+  const converted = new Set(graph.map((info) => info.layer.name));
+  return model.outputs.slice(0, -1).map((output, index) => {
+    const layer = output.sourceLayer;
+    if (output.nodeIndex !== 0 || output.tensorIndex !== 0) {
+      throw new Error(
+        `Feature tap ${index} of model "${model.name}" is not the single output of layer "${layer.name}"; ` +
+          'the ONNX writer can only tap a layer applied once with one output.',
+      );
+    }
+    if (!converted.has(layer.name)) {
+      throw new Error(
+        `Feature tap ${index} of model "${model.name}" is the output of layer "${layer.name}", which the ` +
+          'logits do not depend on; the ONNX writer converts only the logits path, so it cannot output this tap.',
+      );
+    }
+    const [batch, height, width, channels] = output.shape;
+    if (
+      output.shape.length !== 4 ||
+      batch !== null ||
+      typeof height !== 'number' ||
+      typeof width !== 'number' ||
+      typeof channels !== 'number'
+    ) {
+      throw new Error(
+        `Feature tap ${index} of model "${model.name}" (layer "${layer.name}") must be a [batch, height, ` +
+          `width, channels] map with a fixed height, width and channels, found ${JSON.stringify(output.shape)}.`,
+      );
+    }
+    return { layerName: layer.name, shape: [height, width, channels] };
+  });
+}
+
 /**
  * Converts the logits path of a tfjs-layers CNN (Conv2D, BatchNormalization, ReLU, Add, ZeroPadding2D,
  * GlobalAveragePooling2D, Dense) to an ONNX ModelProto: BatchNorm folded into the preceding convolution
  * where that convolution feeds only it, otherwise a per-channel Mul+Add; explicit zero padding folded into
- * the convolution it feeds; dynamic batch.
+ * the convolution it feeds; dynamic batch. With `featureTaps` a tapped layer is never folded away (a
+ * convolution keeps its BatchNorm as Mul+Add, a padding layer becomes a Pad), so each tap is exactly that
+ * layer's output, transposed to NHWC.
  */
 export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions): OnnxModelBytes {
   const opset = options.opset ?? maximumOpset;
@@ -204,12 +259,16 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
     );
   }
   const graph = logitsGraph(model);
+  const taps = options.featureTaps === true ? featureTapOutputs(model, graph) : [];
+  const tapped = new Set(taps.map((tap) => tap.layerName));
   const consumers = new Map<string, string[]>();
   for (const info of graph) {
     for (const input of info.inputs) consumers.set(input, [...(consumers.get(input) ?? []), info.layer.name]);
   }
   const byName = new Map(graph.map((info) => [info.layer.name, info]));
+  // A tapped layer's output is also a graph output, so it never has a sole consumer to be folded into.
   const soleConsumer = (name: string): LayerInfo | null => {
+    if (tapped.has(name)) return null;
     const list = consumers.get(name) ?? [];
     return list.length === 1 && list[0] !== undefined ? (byName.get(list[0]) ?? null) : null;
   };
@@ -488,6 +547,30 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
     });
     outputs.push(valueInfo(onnxProbabilitiesName, [batch, { dimValue: classes }]));
   }
+  taps.forEach((tap, index) => {
+    const source = tensorOf.get(tap.layerName);
+    if (source === undefined) {
+      throw new Error(
+        `Feature tap ${index} reads layer "${tap.layerName}", which the writer did not convert.`,
+      );
+    }
+    const [tapHeight, tapWidth, tapChannels] = tap.shape;
+    nodes.push({
+      opType: 'Transpose',
+      name: `tap_${index}_to_nhwc`,
+      input: [source],
+      output: [onnxTapName(index)],
+      attribute: [intsAttribute('perm', [0, 2, 3, 1])],
+    });
+    outputs.push(
+      valueInfo(onnxTapName(index), [
+        batch,
+        { dimValue: tapHeight },
+        { dimValue: tapWidth },
+        { dimValue: tapChannels },
+      ]),
+    );
+  });
   const [height, width, channels] = inputShape;
   const inputDims =
     options.layout === 'NCHW'

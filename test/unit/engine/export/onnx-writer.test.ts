@@ -3,13 +3,20 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeOnnxModel, type InputLayout } from '../../../../src-main/engine/export/onnx-writer.js';
+import {
+  onnxTapName,
+  writeOnnxModel,
+  type InputLayout,
+  type OnnxWriteOptions,
+} from '../../../../src-main/engine/export/onnx-writer.js';
 import {
   compareLogits,
   prepareVerificationImages,
   runOnnxLogits,
+  toChannelsFirst,
 } from '../../../../src-main/engine/export/parity.js';
 import { predictLogits } from '../../../../src-main/engine/export/student-model.js';
 import { fixtureClasses, fixtureShape, randomizedBackbone } from './export-fixtures.js';
@@ -32,6 +39,95 @@ function randomImages(count: number) {
   );
 }
 
+async function checkModel(bytes: Uint8Array, fileName: string): Promise<void> {
+  const file = join(root, fileName);
+  await writeFile(file, bytes);
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)',
+    file,
+  ]);
+}
+
+/** Every output of an ONNX model in onnxruntime-node, by name, for NHWC images. */
+async function runOnnxOutputs(
+  bytes: Uint8Array,
+  images: Float32Array,
+  shape: readonly [number, number, number, number],
+  layout: InputLayout,
+): Promise<Record<string, ort.Tensor>> {
+  const [count, height, width, channels] = shape;
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  try {
+    const input =
+      layout === 'NHWC'
+        ? new ort.Tensor('float32', images, [...shape])
+        : new ort.Tensor('float32', toChannelsFirst(images, count, [height, width, channels]), [
+            count,
+            channels,
+            height,
+            width,
+          ]);
+    return await session.run({ input });
+  } finally {
+    await session.release();
+  }
+}
+
+/** Largest |onnx − tfjs| over an output, relative to the tfjs output's largest magnitude. */
+function relativeDifference(onnxOutput: ort.Tensor | undefined, reference: tf.Tensor): number {
+  if (onnxOutput === undefined || !(onnxOutput.data instanceof Float32Array)) return Infinity;
+  expect(onnxOutput.dims).toEqual(reference.shape);
+  const expected = reference.dataSync();
+  let scale = 0;
+  let difference = 0;
+  expected.forEach((value, index) => {
+    scale = Math.max(scale, Math.abs(value));
+    const gap = Math.abs(value - (onnxOutput.data[index] as number));
+    difference = Number.isNaN(gap) ? Infinity : Math.max(difference, gap);
+  });
+  expect(scale).toBeGreaterThan(0);
+  return difference / scale;
+}
+
+/** Gives every BatchNorm of a model random statistics far from 0/1, so folding mistakes show. */
+function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
+  model.layers
+    .filter((layer) => layer.getClassName() === 'BatchNormalization')
+    .forEach((layer, index) => {
+      const values = tf.tidy(() =>
+        layer.getWeights().map((weight, position) => {
+          const drawSeed = seed * 100 + index * 10 + position;
+          // Weight order of a tfjs BatchNorm: gamma, beta, moving mean, moving variance.
+          return position === 3
+            ? tf.randomUniform(weight.shape, 0.3, 3, 'float32', drawSeed)
+            : tf.randomNormal(weight.shape, position === 0 ? 1 : 0, 0.4, 'float32', drawSeed);
+        }),
+      );
+      layer.setWeights(values);
+      tf.dispose(values);
+    });
+}
+
+function symbolic(
+  value: tf.SymbolicTensor | tf.SymbolicTensor[] | tf.Tensor | tf.Tensor[],
+): tf.SymbolicTensor {
+  if (!(value instanceof tf.SymbolicTensor)) throw new Error('expected one symbolic tensor');
+  return value;
+}
+
+function seeded(seed: number): ReturnType<typeof tf.initializers.glorotUniform> {
+  return tf.initializers.glorotUniform({ seed });
+}
+
+const tapOptions: OnnxWriteOptions = {
+  layout: 'NHWC',
+  probabilities: false,
+  metadata: {},
+  producerVersion: 't',
+  featureTaps: true,
+};
+
 describe('writeOnnxModel', () => {
   const cases: [string, InputLayout][] = [
     ['resnet8', 'NCHW'],
@@ -48,13 +144,7 @@ describe('writeOnnxModel', () => {
         metadata: { backbone: name },
         producerVersion: 'test',
       });
-      const file = join(root, `${name}-${layout}.onnx`);
-      await writeFile(file, written.bytes);
-      execFileSync('/usr/bin/python3', [
-        '-c',
-        'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)',
-        file,
-      ]);
+      await checkModel(written.bytes, `${name}-${layout}.onnx`);
       const decoded = onnxProto.onnx.ModelProto.decode(written.bytes);
       expect(Number(decoded.irVersion)).toBe(8);
       expect(Number(decoded.opsetImport[0]?.version)).toBeLessThanOrEqual(17);
@@ -126,6 +216,137 @@ describe('writeOnnxModel', () => {
       ).toThrow(/between 13 and 17/);
     } finally {
       backbone.model.dispose();
+    }
+  });
+  const tapCases: [string, InputLayout][] = [
+    ['resnet8', 'NHWC'],
+    ['wrn-10-1', 'NCHW'],
+  ];
+  it.each(tapCases)(
+    '%s (%s) with featureTaps outputs every tap in NHWC, passes the checker and matches TFJS',
+    async (name, layout) => {
+      const backbone = randomizedBackbone(name, 14);
+      try {
+        const options = { ...tapOptions, layout, probabilities: true };
+        const written = writeOnnxModel(backbone.model, options);
+        await checkModel(written.bytes, `${name}-${layout}-taps.onnx`);
+        const tapCount = backbone.model.outputs.length - 1;
+        expect(tapCount).toBeGreaterThan(0);
+        const tapNames = Array.from({ length: tapCount }, (_, index) => onnxTapName(index));
+        const decoded = onnxProto.onnx.ModelProto.decode(written.bytes);
+        expect(decoded.graph?.output?.map((output) => output.name)).toEqual([
+          'logits',
+          'probabilities',
+          ...tapNames,
+        ]);
+        backbone.taps.forEach((tap, index) => {
+          const dims = decoded.graph?.output?.[index + 2]?.type?.tensorType?.shape?.dim ?? [];
+          expect(dims.map((dim) => dim.dimParam ?? Number(dim.dimValue))).toEqual(['batch', ...tap.shape]);
+        });
+        // Our taps are ReLU or block outputs, so tapping them costs no BatchNorm fold.
+        const plain = writeOnnxModel(backbone.model, { ...options, featureTaps: false });
+        expect(written.foldedBatchNorms).toBe(plain.foldedBatchNorms);
+
+        const verification = randomImages(4);
+        const shape = [verification.count, ...verification.shape] as const;
+        const outputs = await runOnnxOutputs(written.bytes, verification.images, shape, layout);
+        const input = tf.tensor4d(verification.images, [...shape]);
+        const reference = backbone.model.predict(input) as tf.Tensor[];
+        try {
+          expect(reference).toHaveLength(tapCount + 1);
+          reference.forEach((expected, index) => {
+            const outputName = index === tapCount ? 'logits' : onnxTapName(index);
+            expect(relativeDifference(outputs[outputName], expected)).toBeLessThanOrEqual(1e-5);
+          });
+        } finally {
+          tf.dispose([input, ...reference]);
+        }
+      } finally {
+        backbone.model.dispose();
+      }
+    },
+  );
+
+  it('materialises a tapped padding and a tapped convolution instead of folding them away', async () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const padded = symbolic(tf.layers.zeroPadding2d({ padding: 1, name: 'pad' }).apply(input));
+    const convolved = symbolic(
+      tf.layers
+        .conv2d({
+          filters: 4,
+          kernelSize: 3,
+          padding: 'valid',
+          useBias: false,
+          name: 'conv_a',
+          kernelInitializer: seeded(1),
+        })
+        .apply(padded),
+    );
+    const normalised = symbolic(tf.layers.batchNormalization({ name: 'bn_a' }).apply(convolved));
+    const activated = symbolic(tf.layers.reLU({ name: 'relu_a' }).apply(normalised));
+    const second = symbolic(
+      tf.layers
+        .conv2d({ filters: 5, kernelSize: 3, padding: 'same', name: 'conv_b', kernelInitializer: seeded(2) })
+        .apply(activated),
+    );
+    const secondNormalised = symbolic(tf.layers.batchNormalization({ name: 'bn_b' }).apply(second));
+    const pooled = symbolic(tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(secondNormalised));
+    const logits = symbolic(
+      tf.layers.dense({ units: 3, name: 'dense', kernelInitializer: seeded(3) }).apply(pooled),
+    );
+    const model = tf.model({ inputs: input, outputs: [padded, convolved, secondNormalised, logits] });
+    try {
+      randomizeBatchNorms(model, 5);
+      const plain = writeOnnxModel(model, { ...tapOptions, featureTaps: false });
+      expect(plain.foldedBatchNorms).toBe(2);
+      expect(plain.opTypes).not.toContain('Pad');
+      const written = writeOnnxModel(model, tapOptions);
+      await checkModel(written.bytes, 'folds-taps.onnx');
+      // bn_a cannot fold into the tapped conv_a; the tapped bn_b still folds, its conv then yields its value.
+      expect(written.foldedBatchNorms).toBe(1);
+      expect(written.opTypes).toContain('Pad');
+      expect(written.opTypes).toContain('Mul');
+
+      const images = Float32Array.from({ length: 3 * 8 * 8 * 3 }, (_, index) => Math.sin(index * 0.37) * 2);
+      const outputs = await runOnnxOutputs(written.bytes, images, [3, 8, 8, 3], 'NHWC');
+      const batch = tf.tensor4d(images, [3, 8, 8, 3]);
+      const reference = model.predict(batch) as tf.Tensor[];
+      try {
+        ['tap-0', 'tap-1', 'tap-2', 'logits'].forEach((outputName, index) => {
+          const expected = reference[index];
+          if (expected === undefined) throw new Error(`no TFJS output ${index}`);
+          expect(relativeDifference(outputs[outputName], expected)).toBeLessThanOrEqual(1e-5);
+        });
+      } finally {
+        tf.dispose([batch, ...reference]);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('refuses a tap the logits do not depend on, and writes the plain model when taps are off', () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const main = symbolic(
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'main' }).apply(input),
+    );
+    const side = symbolic(tf.layers.conv2d({ filters: 2, kernelSize: 1, name: 'side' }).apply(input));
+    const pooled = symbolic(tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(main));
+    const logits = symbolic(tf.layers.dense({ units: 3, name: 'dense' }).apply(pooled));
+    const model = tf.model({ inputs: input, outputs: [side, logits] });
+    try {
+      expect(() => writeOnnxModel(model, tapOptions)).toThrow(
+        /Feature tap 0 .* layer "side", which the logits do not depend on/,
+      );
+      const plain = writeOnnxModel(model, { ...tapOptions, featureTaps: false });
+      const { featureTaps: _omitted, ...withoutTaps } = tapOptions;
+      expect(Buffer.from(writeOnnxModel(model, withoutTaps).bytes).equals(Buffer.from(plain.bytes))).toBe(
+        true,
+      );
+      const decoded = onnxProto.onnx.ModelProto.decode(plain.bytes);
+      expect(decoded.graph?.output?.map((output) => output.name)).toEqual(['logits']);
+    } finally {
+      model.dispose();
     }
   });
 });
