@@ -131,6 +131,19 @@ export interface EngineBenchmarkOptions {
 
 /** Largest acceptable rtk step time / kd step time (issue "Speed"). */
 export const rtkOverKdLimit = 1.15;
+/** Smallest acceptable student training rates on wasm, batch 64 of 32x32x3 (issue "Benchmark"). */
+export const wasmTrainingTargets: Readonly<Record<string, number>> = { resnet20: 45, 'wrn-16-2': 25 };
+
+function trainingTarget(
+  backend: BackendName,
+  network: string,
+  batchSize: number,
+): ((imagesPerSecond: number) => BenchmarkTarget) | null {
+  const target = backend === 'wasm' && batchSize === 64 ? wasmTrainingTargets[network] : undefined;
+  if (target === undefined) return null;
+  return (rate) => ({ description: `≥ ${target} img/s`, met: rate >= target });
+}
+
 /** Smallest acceptable batch assembly rate in images per second (issue "Speed"). */
 export const assemblyTarget = 20_000;
 
@@ -214,6 +227,7 @@ async function timeTrainerSteps(
   hyperparameters: MethodHyperparameters,
   batch: { readonly input: tf.Tensor4D; readonly images: Float32Array; readonly labels: tf.Tensor1D },
   counts: { readonly warmup: number; readonly measured: number; readonly batchSize: number },
+  target: ((imagesPerSecond: number) => BenchmarkTarget) | null = null,
 ): Promise<EngineMeasurement> {
   const run = new RunState(stepConfig(hyperparameters), models);
   const teacher = teacherRunnerFor(models, run.distiller);
@@ -224,7 +238,7 @@ async function timeTrainerSteps(
         await distillationStep(models.student, run, teacher, batch, referenceRecipe.learningRate);
       },
       counts,
-      null,
+      target,
     );
   } finally {
     run.dispose();
@@ -378,6 +392,7 @@ async function measureBackend(
           { method: 'none' },
           batch,
           counts,
+          trainingTarget(backend, student.name, options.batchSize),
         ),
       );
     }
