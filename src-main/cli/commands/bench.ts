@@ -10,7 +10,7 @@ import { parseBackendFlag } from '../cli-arguments.js';
 import { formatBytes, formatTable } from '../output/text-format.js';
 
 /** Steps of a full and of a --quick engine benchmark. */
-const fullSettings = { warmupSteps: 1, measuredSteps: 3, assemblyBatches: 300 } as const;
+const fullSettings = { warmupSteps: 1, measuredSteps: 5, assemblyBatches: 300 } as const;
 const quickSettings = { warmupSteps: 1, measuredSteps: 1, assemblyBatches: 50 } as const;
 
 function verdict(met: boolean | null): string {
@@ -80,7 +80,11 @@ export function formatEngineBenchmark(report: EngineBenchmarkReport): string {
       '',
     );
   }
-  lines.push(`Teacher through onnxruntime-node: ${report.onnxRuntimeTeacher}.`);
+  for (const backend of report.backends) {
+    if (backend.teacherEngine !== undefined) {
+      lines.push(`${backend.name}: the distillation steps ran the teacher in ${backend.teacherEngine}.`);
+    }
+  }
   return lines.join('\n');
 }
 

@@ -15,8 +15,10 @@ import { initializeBackend, probeBackends } from '../backends/backend-ladder.js'
 import { describeAdapter, isSoftwareAdapter, requestWebGpuAdapter } from '../backends/webgpu.js';
 import { BatchAssembler, referenceAugmentation } from '../data/augment.js';
 import type { ImageShape, ImageSplit } from '../data/types.js';
+import { teacherBatchTensors } from '../distill/distiller.js';
 import { buildBackbone, runBackbone } from '../models/index.js';
 import { Random } from '../train/random.js';
+import { createTeacherRunner, type TeacherRunner } from '../train/teacher-runner.js';
 import {
   distillationStep,
   referenceRecipe,
@@ -85,6 +87,8 @@ export interface BackendOutcome {
   readonly reason: string;
   /** webgpu: the adapter it ran on, to tell a real GPU from a software one before trusting a figure. */
   readonly gpuAdapter?: GpuAdapter;
+  /** The engine that ran the teacher in the distillation steps, as the trainer picks it on this backend. */
+  readonly teacherEngine?: string;
 }
 
 /** Everything `runEngineBenchmark` measured, with the conditions it measured them in. */
@@ -111,8 +115,6 @@ export interface EngineBenchmarkReport {
   readonly backends: readonly BackendOutcome[];
   readonly measurements: readonly EngineMeasurement[];
   readonly ratios: readonly StepRatio[];
-  /** Why the teacher was not also timed through onnxruntime-node. */
-  readonly onnxRuntimeTeacher: string;
 }
 
 /** How to run the engine benchmark. */
@@ -155,10 +157,6 @@ const defaultNetworks = { teacher: 'wrn-40-2', students: ['resnet20', 'wrn-16-2'
 const cpuFallbackReason =
   'the plain-JavaScript backend is only the last fallback and a faster backend was measured; ' +
   'ask for it by name (--backend cpu) to time it';
-const onnxRuntimeNotMeasured =
-  'not measured: the ONNX exporter (engine/export/onnx-writer.ts) writes the logits only, not the ' +
-  'feature taps as extra outputs, so it cannot stand in for the teacher of a distillation step';
-
 function memory(): MemorySnapshot {
   const { numTensors, numBytes } = tf.memory();
   return { numTensors, numBytes };
@@ -230,8 +228,9 @@ async function timeTrainerSteps(
   target: ((imagesPerSecond: number) => BenchmarkTarget) | null = null,
 ): Promise<EngineMeasurement> {
   const run = new RunState(stepConfig(hyperparameters), models);
-  const teacher = teacherRunnerFor(models, run.distiller);
+  let teacher: TeacherRunner | null = null;
   try {
+    teacher = await teacherRunnerFor(models, run.distiller);
     return await timeSteps(
       label,
       async () => {
@@ -329,7 +328,7 @@ async function measureBackend(
   options: EngineBenchmarkOptions,
   networks: { readonly teacher: string; readonly students: readonly string[] },
   log: (line: string) => void,
-): Promise<EngineMeasurement[]> {
+): Promise<{ measurements: EngineMeasurement[]; teacherEngine: string }> {
   const counts = {
     warmup: options.warmupSteps,
     measured: options.measuredSteps,
@@ -357,13 +356,14 @@ async function measureBackend(
       'int32',
     ),
   };
+  let teacherEngine: string;
   try {
     record(
       await timeSteps(
         {
           backend,
           kind: 'teacher-inference',
-          what: `${teacher.name} inference`,
+          what: `${teacher.name} inference, TensorFlow.js`,
           network: teacher.name,
           teacher: null,
           method: null,
@@ -377,6 +377,33 @@ async function measureBackend(
         null,
       ),
     );
+    // The teacher as an AFD or RTK step runs it: through the engine the trainer picks on this backend,
+    // returning the taps' summaries.
+    const runner = await createTeacherRunner(teacher, 'summaries');
+    teacherEngine = runner.engine;
+    try {
+      if (!runner.engine.startsWith('TensorFlow.js')) {
+        record(
+          await timeSteps(
+            {
+              backend,
+              kind: 'teacher-inference',
+              what: `${teacher.name} inference with tap summaries, ${runner.engine}`,
+              network: teacher.name,
+              teacher: null,
+              method: null,
+            },
+            async () => {
+              tf.dispose(teacherBatchTensors(await runner.run(batch.input, batch.images)));
+            },
+            counts,
+            null,
+          ),
+        );
+      }
+    } finally {
+      await runner.dispose();
+    }
     for (const student of students) {
       record(
         await timeTrainerSteps(
@@ -425,7 +452,7 @@ async function measureBackend(
     tf.dispose([batch.input, batch.labels]);
     for (const backbone of [teacher, ...students]) backbone.model.dispose();
   }
-  return measurements;
+  return { measurements, teacherEngine };
 }
 
 /**
@@ -493,14 +520,15 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions): Promi
       log(
         `${name}: measuring (batch ${options.batchSize}, ${options.measuredSteps} steps after ${options.warmupSteps} warm-up)`,
       );
-      const backendMeasurements = await measureBackend(name, options, networks, log);
-      measurements.push(...backendMeasurements);
-      ratios.push(...stepRatios(name, backendMeasurements));
+      const measured = await measureBackend(name, options, networks, log);
+      measurements.push(...measured.measurements);
+      ratios.push(...stepRatios(name, measured.measurements));
       outcomes.push({
         name,
         measured: true,
         reason: 'measured',
         ...(gpuAdapter === null ? {} : { gpuAdapter }),
+        teacherEngine: measured.teacherEngine,
       });
     }
   } finally {
@@ -533,6 +561,5 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions): Promi
     backends: outcomes,
     measurements,
     ratios,
-    onnxRuntimeTeacher: onnxRuntimeNotMeasured,
   };
 }

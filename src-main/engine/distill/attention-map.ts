@@ -72,10 +72,28 @@ export function poolMaps(maps: tf.Tensor2D, from: Resolution, to: Resolution): t
   return tf.matMul(maps, tf.tensor2d(values, [from[0] * from[1], to[0] * to[1]]));
 }
 
-/** Pools stacked flattened maps (B, N, from H·W) to (B, N, to H·W) with one product. */
+/**
+ * Pools stacked flattened maps (B, N, from H·W) to (B, N, to H·W) as poolMaps does. Whole-factor sizes, the
+ * only ones between stages of our backbones, go through average pooling or nearest-neighbour resizing,
+ * which give the same numbers as the pooling matrix at a small part of its cost.
+ */
 export function poolMapStack(maps: tf.Tensor3D, from: Resolution, to: Resolution): tf.Tensor3D {
   if (from[0] === to[0] && from[1] === to[1]) return maps;
   const [batch, count, size] = maps.shape;
+  const images = (resolution: Resolution): tf.Tensor4D =>
+    tf.reshape<tf.Rank.R4>(maps, [batch * count, resolution[0], resolution[1], 1]);
+  const flat = (pooled: tf.Tensor4D): tf.Tensor3D => tf.reshape(pooled, [batch, count, to[0] * to[1]]);
+  if (from[0] % to[0] === 0 && from[1] % to[1] === 0) {
+    const window: [number, number] = [from[0] / to[0], from[1] / to[1]];
+    return flat(tf.avgPool(images(from), window, window, 'valid'));
+  }
+  if (to[0] % from[0] === 0 && to[1] % from[1] === 0) {
+    // Each value repeated over its block by a broadcasting product, whose gradient sums the block; the
+    // gradients of resizeNearestNeighbor and of a rank-5 tile do not serve here in TensorFlow.js.
+    const blocks = tf.reshape(maps, [batch * count, from[0], 1, from[1], 1]);
+    const repeated = tf.mul(blocks, tf.ones([1, 1, to[0] / from[0], 1, to[1] / from[1]]));
+    return tf.reshape(repeated, [batch, count, to[0] * to[1]]);
+  }
   const pooled = poolMaps(tf.reshape<tf.Rank.R2>(maps, [batch * count, size]), from, to);
   return tf.reshape(pooled, [batch, count, to[0] * to[1]]);
 }

@@ -31,11 +31,22 @@ export interface OnnxWriteOptions {
    * `tap-1`, ... after the logits; off by default.
    */
   readonly featureTaps?: boolean;
+  /**
+   * Adds, for every feature tap, its channel means (batch, C) as `tap-<i>-channel-means` and its energy map,
+   * the channel mean of its squares flattened to (batch, H·W), as `tap-<i>-energy`: all that AFD and RTK
+   * read of a teacher, a few kilobytes per batch instead of the taps' megabytes. Off by default.
+   */
+  readonly tapSummaries?: boolean;
 }
 
 /** Name of the ONNX output that holds feature tap `index` (NHWC), written when `featureTaps` is on. */
 export function onnxTapName(index: number): string {
   return `tap-${index}`;
+}
+
+/** Names of the ONNX outputs that hold feature tap `index`'s summaries, written when `tapSummaries` is on. */
+export function onnxTapSummaryNames(index: number): { channelMeans: string; energy: string } {
+  return { channelMeans: `tap-${index}-channel-means`, energy: `tap-${index}-energy` };
 }
 
 /** What the writer produced: the serialised ModelProto and a summary of the graph. */
@@ -259,7 +270,8 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
     );
   }
   const graph = logitsGraph(model);
-  const taps = options.featureTaps === true ? featureTapOutputs(model, graph) : [];
+  const taps =
+    options.featureTaps === true || options.tapSummaries === true ? featureTapOutputs(model, graph) : [];
   const tapped = new Set(taps.map((tap) => tap.layerName));
   const consumers = new Map<string, string[]>();
   for (const info of graph) {
@@ -555,21 +567,59 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
       );
     }
     const [tapHeight, tapWidth, tapChannels] = tap.shape;
-    nodes.push({
-      opType: 'Transpose',
-      name: `tap_${index}_to_nhwc`,
-      input: [source],
-      output: [onnxTapName(index)],
-      attribute: [intsAttribute('perm', [0, 2, 3, 1])],
-    });
-    outputs.push(
-      valueInfo(onnxTapName(index), [
-        batch,
-        { dimValue: tapHeight },
-        { dimValue: tapWidth },
-        { dimValue: tapChannels },
-      ]),
-    );
+    if (options.featureTaps === true) {
+      nodes.push({
+        opType: 'Transpose',
+        name: `tap_${index}_to_nhwc`,
+        input: [source],
+        output: [onnxTapName(index)],
+        attribute: [intsAttribute('perm', [0, 2, 3, 1])],
+      });
+      outputs.push(
+        valueInfo(onnxTapName(index), [
+          batch,
+          { dimValue: tapHeight },
+          { dimValue: tapWidth },
+          { dimValue: tapChannels },
+        ]),
+      );
+    }
+    if (options.tapSummaries === true) {
+      const names = onnxTapSummaryNames(index);
+      nodes.push(
+        {
+          opType: 'ReduceMean',
+          name: `tap_${index}_channel_means`,
+          input: [source],
+          output: [names.channelMeans],
+          attribute: [intsAttribute('axes', [2, 3]), intAttribute('keepdims', 0)],
+        },
+        {
+          opType: 'Mul',
+          name: `tap_${index}_squares`,
+          input: [source, source],
+          output: [`tap_${index}_squares`],
+        },
+        {
+          opType: 'ReduceMean',
+          name: `tap_${index}_energy_map`,
+          input: [`tap_${index}_squares`],
+          output: [`tap_${index}_energy_map`],
+          attribute: [intsAttribute('axes', [1]), intAttribute('keepdims', 0)],
+        },
+        {
+          opType: 'Flatten',
+          name: `tap_${index}_energy`,
+          input: [`tap_${index}_energy_map`],
+          output: [names.energy],
+          attribute: [intAttribute('axis', 1)],
+        },
+      );
+      outputs.push(
+        valueInfo(names.channelMeans, [batch, { dimValue: tapChannels }]),
+        valueInfo(names.energy, [batch, { dimValue: tapHeight * tapWidth }]),
+      );
+    }
   });
   const [height, width, channels] = inputShape;
   const inputDims =

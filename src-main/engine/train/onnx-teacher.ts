@@ -1,14 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { onnxInputName, onnxLogitsName, onnxTapName, writeOnnxModel } from '../export/onnx-writer.js';
-import type { Backbone, BackboneOutputs } from '../models/types.js';
+import type { TeacherBatch, TeacherNeed } from '../distill/distiller.js';
+import {
+  onnxInputName,
+  onnxLogitsName,
+  onnxTapName,
+  onnxTapSummaryNames,
+  writeOnnxModel,
+} from '../export/onnx-writer.js';
+import type { Backbone } from '../models/types.js';
 
 /** How to run a frozen teacher in ONNX Runtime. */
 export interface OnnxTeacherOptions {
   /** ONNX Runtime intra-op threads (the calling thread counts as one). */
   readonly threads: number;
-  /** Also output every feature tap; off when the method needs only the teacher's logits (KD). */
-  readonly featureTaps: boolean;
+  /** What the method reads of the teacher: logits (KD), full taps (AT) or the taps' summaries (AFD, RTK). */
+  readonly need: Exclude<TeacherNeed, 'nothing'>;
 }
 
 function messageOf(error: unknown): string {
@@ -39,7 +46,7 @@ export class OnnxTeacher {
 
   private constructor(
     private readonly teacher: Backbone,
-    private readonly featureTaps: boolean,
+    private readonly need: Exclude<TeacherNeed, 'nothing'>,
     session: ort.InferenceSession,
   ) {
     this.session = session;
@@ -62,7 +69,8 @@ export class OnnxTeacher {
         probabilities: false,
         metadata: {},
         producerVersion: 'teacher',
-        featureTaps: options.featureTaps,
+        featureTaps: options.need === 'taps',
+        tapSummaries: options.need === 'summaries',
       }).bytes;
     } catch (error) {
       throw new Error(`Teacher "${teacher.name}" cannot run in ONNX Runtime: ${messageOf(error)}`, {
@@ -77,11 +85,11 @@ export class OnnxTeacher {
         cause: error,
       });
     }
-    return new OnnxTeacher(teacher, options.featureTaps, session);
+    return new OnnxTeacher(teacher, options.need, session);
   }
 
-  /** NHWC float32 images (already normalised, batch × H × W × C) → tfjs tensors of logits and taps. */
-  async run(images: Float32Array, batchSize: number): Promise<BackboneOutputs> {
+  /** NHWC float32 images (already normalised, batch × H × W × C) → what the method needs, as tfjs tensors. */
+  async run(images: Float32Array, batchSize: number): Promise<TeacherBatch> {
     const session = this.session;
     const { name, inputShape, classes } = this.teacher;
     if (session === null) throw new Error(`The ONNX teacher "${name}" was disposed and cannot run.`);
@@ -115,15 +123,33 @@ export class OnnxTeacher {
     };
     // Every output is read and checked before any tf tensor exists, so a bad output leaks nothing.
     const logitsValues = read(onnxLogitsName, [batchSize, classes]);
-    const tapValues = this.featureTaps
-      ? this.teacher.taps.map((tap, position) => {
-          const shape: [number, number, number, number] = [batchSize, ...tap.shape];
-          return { values: read(onnxTapName(position), shape), shape };
-        })
-      : [];
+    const tapValues =
+      this.need === 'taps'
+        ? this.teacher.taps.map((tap, position) => {
+            const shape: [number, number, number, number] = [batchSize, ...tap.shape];
+            return { values: read(onnxTapName(position), shape), shape };
+          })
+        : [];
+    const summaryValues =
+      this.need === 'summaries'
+        ? this.teacher.taps.map((tap, position) => {
+            const names = onnxTapSummaryNames(position);
+            const [height, width, channels] = tap.shape;
+            return {
+              channelMeans: read(names.channelMeans, [batchSize, channels]),
+              channels,
+              energy: read(names.energy, [batchSize, height * width]),
+              area: height * width,
+            };
+          })
+        : [];
     return {
-      taps: tapValues.map(({ values, shape }) => tf.tensor4d(values, shape)),
       logits: tf.tensor2d(logitsValues, [batchSize, classes]),
+      taps: tapValues.map(({ values, shape }) => tf.tensor4d(values, shape)),
+      channelMeans: summaryValues.map((summary) =>
+        tf.tensor2d(summary.channelMeans, [batchSize, summary.channels]),
+      ),
+      energyMaps: summaryValues.map((summary) => tf.tensor2d(summary.energy, [batchSize, summary.area])),
     };
   }
 

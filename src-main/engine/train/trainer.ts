@@ -16,7 +16,7 @@ import { evaluate, type EvaluationMetrics } from './evaluate.js';
 import { SgdMomentum } from './optimizer.js';
 import { Random, type RandomState } from './random.js';
 import { learningRateAt, type LearningRateSchedule } from './schedule.js';
-import { tensorflowTeacherRunner, type TeacherRunner } from './teacher-runner.js';
+import { createTeacherRunner, type TeacherRunner } from './teacher-runner.js';
 
 /** Everything that defines a training run; a plain object that can be stored and compared. */
 export interface TrainConfig {
@@ -412,10 +412,13 @@ export async function distillationStep(
  * The teacher runner a run needs: none for 'none', or when no teacher is given (validateConfig refuses
  * that for the methods that need one).
  */
-export function teacherRunnerFor(models: TrainModels, distiller: Distiller): TeacherRunner | null {
+export async function teacherRunnerFor(
+  models: TrainModels,
+  distiller: Distiller,
+): Promise<TeacherRunner | null> {
   const need = distiller.teacherNeed;
   if (models.teacher === null || need === 'nothing') return null;
-  return tensorflowTeacherRunner(models.teacher, need);
+  return createTeacherRunner(models.teacher, need);
 }
 
 /** Reads a step's figures back (asynchronously) and frees its tensors. */
@@ -461,8 +464,9 @@ export async function trainRun(
 ): Promise<TrainResult> {
   validateConfig(config, models, data);
   const run = new RunState(config, models);
-  const teacherRunner = teacherRunnerFor(models, run.distiller);
+  let teacherRunner: TeacherRunner | null = null;
   try {
+    teacherRunner = await teacherRunnerFor(models, run.distiller);
     let history: EpochMetrics[] = [];
     let startEpoch = 0;
     let partial: PartialEpoch | null = null;

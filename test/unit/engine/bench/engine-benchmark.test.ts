@@ -18,9 +18,18 @@ describe('runEngineBenchmark', () => {
       log: (line) => lines.push(line),
     });
 
-    expect(report.backends).toEqual([{ name: 'wasm', measured: true, reason: 'measured' }]);
+    // On wasm the trainer runs the teacher in ONNX Runtime, so the bench times it both ways.
+    expect(report.backends).toEqual([
+      {
+        name: 'wasm',
+        measured: true,
+        reason: 'measured',
+        teacherEngine: expect.stringMatching(/^ONNX Runtime \(CPU, \d+ threads?\)$/) as unknown,
+      },
+    ]);
     const kinds = report.measurements.map((entry) => `${entry.kind}:${entry.method ?? '-'}`);
     expect(kinds).toEqual([
+      'teacher-inference:-',
       'teacher-inference:-',
       'student-training:-',
       'distillation-step:none',
@@ -39,7 +48,8 @@ describe('runEngineBenchmark', () => {
       expect(entry.memoryAfter.numTensors).toBe(entry.memoryBefore.numTensors);
     }
     const tensorflowMeasurements = report.measurements.filter((entry) => entry.backend === 'wasm');
-    expect(tensorflowMeasurements).toHaveLength(7);
+    expect(tensorflowMeasurements).toHaveLength(8);
+    expect(report.measurements[1]?.what).toMatch(/^resnet8 inference with tap summaries, ONNX Runtime/);
     for (const entry of tensorflowMeasurements) expect(entry.memoryBefore.numBytes).toBeGreaterThan(0);
 
     const assembly = report.measurements.at(-1);
@@ -57,6 +67,7 @@ describe('runEngineBenchmark', () => {
     const table = formatEngineBenchmark(report);
     expect(table).toContain('resnet8 → resnet8, afd step');
     expect(table).toContain('rtk/kd step (CPU)');
+    expect(table).toContain('wasm: the distillation steps ran the teacher in ONNX Runtime (CPU, ');
   });
 
   it('reports a backend that cannot be loaded instead of failing', async () => {

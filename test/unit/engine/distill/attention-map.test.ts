@@ -3,9 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   adaptivePoolingMatrix,
   attentionMap,
+  poolMapStack,
   poolMaps,
   poolTap,
 } from '../../../../src-main/engine/distill/attention-map.js';
+import { initializeBackend } from '../../../../src-main/engine/backends/backend-ladder.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -49,6 +51,60 @@ describe('adaptive pooling', () => {
     const pooled = poolMaps(map, [2, 2], [4, 4]).arraySync();
     expect(pooled[0]).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
   });
+
+  it.each([
+    [
+      [8, 8],
+      [2, 2],
+    ],
+    [
+      [8, 4],
+      [4, 2],
+    ],
+    [
+      [2, 2],
+      [8, 8],
+    ],
+    [
+      [4, 2],
+      [8, 6],
+    ],
+    [
+      [3, 3],
+      [2, 2],
+    ],
+  ] as const)(
+    'pools stacked maps from %j to %j as the pooling matrix does, and passes gradients the same way',
+    async (from, to) => {
+      for (const backend of ['cpu', 'wasm']) {
+        if (backend === 'wasm') await initializeBackend({ forced: 'wasm' });
+        const maps = tf.randomNormal<tf.Rank.R3>([2, 3, from[0] * from[1]], 0, 1, 'float32', 5);
+        const weights = tf.randomNormal<tf.Rank.R3>([2, 3, to[0] * to[1]], 0, 1, 'float32', 6);
+        const stacked = (values: tf.Tensor): tf.Scalar =>
+          tf.sum(tf.mul(poolMapStack(values as tf.Tensor3D, from, to), weights));
+        const byMatrix = (values: tf.Tensor): tf.Scalar =>
+          tf.sum(
+            tf.mul(
+              tf.reshape(poolMaps(tf.reshape(values, [6, from[0] * from[1]]), from, to), [
+                2,
+                3,
+                to[0] * to[1],
+              ]),
+              weights,
+            ),
+          );
+        const expected = tf.reshape(poolMaps(tf.reshape(maps, [6, from[0] * from[1]]), from, to), [2, 3, -1]);
+        const actual = poolMapStack(maps, from, to);
+        expect(actual.shape).toEqual([2, 3, to[0] * to[1]]);
+        const difference = tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0] ?? Infinity;
+        expect(difference).toBeLessThan(1e-6);
+        const gradientDifference = tf.max(tf.abs(tf.sub(tf.grad(stacked)(maps), tf.grad(byMatrix)(maps))));
+        expect(gradientDifference.dataSync()[0] ?? Infinity).toBeLessThan(1e-6);
+        tf.dispose([maps, weights, expected, actual, gradientDifference]);
+      }
+      await tf.setBackend('cpu');
+    },
+  );
 
   it('uses overlapping windows like AdaptiveAvgPool2d for 3 to 2', () => {
     const matrix = adaptivePoolingMatrix([1, 3], [1, 2]);

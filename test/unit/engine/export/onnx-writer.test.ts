@@ -8,6 +8,7 @@ import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   onnxTapName,
+  onnxTapSummaryNames,
   writeOnnxModel,
   type InputLayout,
   type OnnxWriteOptions,
@@ -223,28 +224,39 @@ describe('writeOnnxModel', () => {
     ['wrn-10-1', 'NCHW'],
   ];
   it.each(tapCases)(
-    '%s (%s) with featureTaps outputs every tap in NHWC, passes the checker and matches TFJS',
+    '%s (%s) with featureTaps and tapSummaries outputs every tap in NHWC and its summaries, passes the checker and matches TFJS',
     async (name, layout) => {
       const backbone = randomizedBackbone(name, 14);
       try {
-        const options = { ...tapOptions, layout, probabilities: true };
+        const options = { ...tapOptions, layout, probabilities: true, tapSummaries: true };
         const written = writeOnnxModel(backbone.model, options);
         await checkModel(written.bytes, `${name}-${layout}-taps.onnx`);
         const tapCount = backbone.model.outputs.length - 1;
         expect(tapCount).toBeGreaterThan(0);
-        const tapNames = Array.from({ length: tapCount }, (_, index) => onnxTapName(index));
+        const tapNames = Array.from({ length: tapCount }, (_, index) => [
+          onnxTapName(index),
+          onnxTapSummaryNames(index).channelMeans,
+          onnxTapSummaryNames(index).energy,
+        ]).flat();
         const decoded = onnxProto.onnx.ModelProto.decode(written.bytes);
         expect(decoded.graph?.output?.map((output) => output.name)).toEqual([
           'logits',
           'probabilities',
           ...tapNames,
         ]);
+        const dimsOf = (outputName: string): (string | number)[] =>
+          (
+            decoded.graph?.output?.find((output) => output.name === outputName)?.type?.tensorType?.shape
+              ?.dim ?? []
+          ).map((dim) => dim.dimParam ?? Number(dim.dimValue));
         backbone.taps.forEach((tap, index) => {
-          const dims = decoded.graph?.output?.[index + 2]?.type?.tensorType?.shape?.dim ?? [];
-          expect(dims.map((dim) => dim.dimParam ?? Number(dim.dimValue))).toEqual(['batch', ...tap.shape]);
+          const [height, width, channels] = tap.shape;
+          expect(dimsOf(onnxTapName(index))).toEqual(['batch', ...tap.shape]);
+          expect(dimsOf(onnxTapSummaryNames(index).channelMeans)).toEqual(['batch', channels]);
+          expect(dimsOf(onnxTapSummaryNames(index).energy)).toEqual(['batch', height * width]);
         });
         // Our taps are ReLU or block outputs, so tapping them costs no BatchNorm fold.
-        const plain = writeOnnxModel(backbone.model, { ...options, featureTaps: false });
+        const plain = writeOnnxModel(backbone.model, { ...options, featureTaps: false, tapSummaries: false });
         expect(written.foldedBatchNorms).toBe(plain.foldedBatchNorms);
 
         const verification = randomImages(4);

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initializeBackend } from '../../../../src-main/engine/backends/backend-ladder.js';
+import {
+  teacherBatchOf,
+  teacherBatchTensors,
+  type TeacherNeed,
+} from '../../../../src-main/engine/distill/distiller.js';
 import { runBackbone } from '../../../../src-main/engine/models/index.js';
 import type { Backbone } from '../../../../src-main/engine/models/types.js';
 import { OnnxTeacher } from '../../../../src-main/engine/train/onnx-teacher.js';
@@ -36,54 +41,68 @@ function relativeDifference(actual: tf.Tensor, expected: tf.Tensor): number {
   return difference / scale;
 }
 
+/** Compares two lists of outputs pairwise, shape and values. */
+function expectClose(actual: readonly tf.Tensor[], expected: readonly tf.Tensor[]): void {
+  expect(actual).toHaveLength(expected.length);
+  expected.forEach((tensor, index) => {
+    const other = actual[index];
+    if (other === undefined) throw new Error(`output ${index} is missing`);
+    expect(relativeDifference(other, tensor)).toBeLessThanOrEqual(1e-4);
+  });
+}
+
 /** Runs the teacher through both paths on the same images; disposes every tensor it made. */
 async function compareWithTfjs(
   teacher: Backbone,
   onnxTeacher: OnnxTeacher,
-  withTaps: boolean,
+  need: Exclude<TeacherNeed, 'nothing'>,
 ): Promise<void> {
   const images = normalisedImages(batchSize, 3);
   const fromOnnx = await onnxTeacher.run(images, batchSize);
   const input = tf.tensor4d(images, [batchSize, ...fixtureShape]);
-  const fromTfjs = runBackbone(teacher, input, false);
+  const outputs = runBackbone(teacher, input, false);
+  const fromTfjs = teacherBatchOf(outputs, need);
   try {
-    expect(relativeDifference(fromOnnx.logits, fromTfjs.logits)).toBeLessThanOrEqual(1e-4);
-    if (!withTaps) {
-      expect(fromOnnx.taps).toEqual([]);
-      return;
-    }
     expect(teacher.taps.length).toBeGreaterThan(0);
-    expect(fromOnnx.taps).toHaveLength(teacher.taps.length);
-    teacher.taps.forEach((tap, index) => {
-      const onnxTap = fromOnnx.taps[index];
-      const tfjsTap = fromTfjs.taps[index];
-      if (onnxTap === undefined || tfjsTap === undefined) throw new Error(`tap ${index} is missing`);
-      expect(onnxTap.shape).toEqual([batchSize, ...tap.shape]);
-      expect(relativeDifference(onnxTap, tfjsTap)).toBeLessThanOrEqual(1e-4);
-    });
+    expectClose([fromOnnx.logits], [fromTfjs.logits]);
+    expectClose(fromOnnx.taps, fromTfjs.taps);
+    expectClose(fromOnnx.channelMeans, fromTfjs.channelMeans);
+    expectClose(fromOnnx.energyMaps, fromTfjs.energyMaps);
+    expect(fromOnnx.taps.map((tap) => tap.shape)).toEqual(
+      need === 'taps' ? teacher.taps.map((tap) => [batchSize, ...tap.shape]) : [],
+    );
+    expect(fromOnnx.energyMaps.map((map) => map.shape)).toEqual(
+      need === 'summaries' ? teacher.taps.map((tap) => [batchSize, tap.shape[0] * tap.shape[1]]) : [],
+    );
   } finally {
-    tf.dispose([input, fromOnnx.logits, ...fromOnnx.taps, fromTfjs.logits, ...fromTfjs.taps]);
+    tf.dispose([input, outputs.logits, ...outputs.taps]);
+    tf.dispose([...teacherBatchTensors(fromOnnx), ...teacherBatchTensors(fromTfjs)]);
   }
 }
 
 describe('OnnxTeacher on the wasm backend', () => {
-  it.each(['resnet8', 'wrn-16-1'])('%s gives the logits and every tap of runBackbone', async (name) => {
+  it.each([
+    ['resnet8', 'taps'],
+    ['wrn-16-1', 'taps'],
+    ['resnet8', 'summaries'],
+    ['wrn-16-1', 'summaries'],
+  ] as const)('%s gives the logits and %s of runBackbone', async (name, need) => {
     expect(tf.getBackend()).toBe('wasm');
     const teacher = randomizedBackbone(name, 31);
-    const onnxTeacher = await OnnxTeacher.create(teacher, { threads: 2, featureTaps: true });
+    const onnxTeacher = await OnnxTeacher.create(teacher, { threads: 2, need });
     try {
-      await compareWithTfjs(teacher, onnxTeacher, true);
+      await compareWithTfjs(teacher, onnxTeacher, need);
     } finally {
       await onnxTeacher.dispose();
       teacher.model.dispose();
     }
   });
 
-  it('gives only the logits when feature taps are off', async () => {
+  it('gives only the logits when the method needs nothing else', async () => {
     const teacher = randomizedBackbone('wrn-16-1', 32);
-    const onnxTeacher = await OnnxTeacher.create(teacher, { threads: 1, featureTaps: false });
+    const onnxTeacher = await OnnxTeacher.create(teacher, { threads: 1, need: 'logits' });
     try {
-      await compareWithTfjs(teacher, onnxTeacher, false);
+      await compareWithTfjs(teacher, onnxTeacher, 'logits');
     } finally {
       await onnxTeacher.dispose();
       teacher.model.dispose();
@@ -92,7 +111,7 @@ describe('OnnxTeacher on the wasm backend', () => {
 
   it('refuses images of the wrong length and a disposed session', async () => {
     const teacher = randomizedBackbone('resnet8', 33);
-    const onnxTeacher = await OnnxTeacher.create(teacher, { threads: 1, featureTaps: true });
+    const onnxTeacher = await OnnxTeacher.create(teacher, { threads: 1, need: 'taps' });
     try {
       await expect(onnxTeacher.run(normalisedImages(batchSize, 1).subarray(1), batchSize)).rejects.toThrow(
         'The ONNX teacher "resnet8" got 3071 image values for a batch of 4 16×16×3 images; expected 3072.',
@@ -107,13 +126,13 @@ describe('OnnxTeacher on the wasm backend', () => {
 
   it('leaves no tensor behind across three runs', async () => {
     const teacher = randomizedBackbone('resnet8', 34);
-    const onnxTeacher = await OnnxTeacher.create(teacher, { threads: 2, featureTaps: true });
+    const onnxTeacher = await OnnxTeacher.create(teacher, { threads: 2, need: 'taps' });
     try {
       const before = tf.memory().numTensors;
       for (let run = 0; run < 3; run += 1) {
         const outputs = await onnxTeacher.run(normalisedImages(batchSize, run), batchSize);
         expect(tf.memory().numTensors).toBe(before + 1 + teacher.taps.length);
-        tf.dispose([outputs.logits, ...outputs.taps]);
+        tf.dispose(teacherBatchTensors(outputs));
       }
       expect(tf.memory().numTensors).toBe(before);
     } finally {
@@ -138,12 +157,10 @@ describe('OnnxTeacher on the wasm backend', () => {
       parameterCount: 0,
     };
     try {
-      await expect(OnnxTeacher.create(teacher, { threads: 1, featureTaps: false })).rejects.toThrow(
+      await expect(OnnxTeacher.create(teacher, { threads: 1, need: 'logits' })).rejects.toThrow(
         /Teacher "pooled" cannot run in ONNX Runtime: Layer "max_pool" \(MaxPooling2D\) has no ONNX conversion/,
       );
-      await expect(OnnxTeacher.create(teacher, { threads: 0, featureTaps: false })).rejects.toThrow(
-        /threads/,
-      );
+      await expect(OnnxTeacher.create(teacher, { threads: 0, need: 'logits' })).rejects.toThrow(/threads/);
     } finally {
       model.dispose();
     }
