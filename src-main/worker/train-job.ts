@@ -175,6 +175,7 @@ export async function runTrainJob(
       { train, test, statistics: manifest.statistics },
       {
         signal,
+        onTeacherReady: (engine) => report({ kind: 'preparing', message: `The teacher runs in ${engine}` }),
         onBatch: (progress) => {
           const now = performance.now();
           if (now - lastBatchReport < progressInterval && progress.batch !== progress.batches) return;

@@ -108,6 +108,8 @@ export interface EpochMetrics {
 
 /** Optional observers and the stop signal of a run. */
 export interface TrainHooks {
+  /** Called once the teacher is ready, with the engine that runs it (see TeacherRunner.engine). */
+  readonly onTeacherReady?: (engine: string) => void;
   readonly onBatch?: (progress: BatchProgress) => void;
   /** Called after the epoch's checkpoint has been written; awaited. */
   readonly onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
@@ -467,6 +469,7 @@ export async function trainRun(
   let teacherRunner: TeacherRunner | null = null;
   try {
     teacherRunner = await teacherRunnerFor(models, run.distiller);
+    if (teacherRunner !== null) hooks.onTeacherReady?.(teacherRunner.engine);
     let history: EpochMetrics[] = [];
     let startEpoch = 0;
     let partial: PartialEpoch | null = null;

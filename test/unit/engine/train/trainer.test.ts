@@ -75,6 +75,33 @@ afterAll(async () => {
 });
 
 describe('trainRun', () => {
+  it('runs the teacher in ONNX Runtime on a CPU backend, in TensorFlow.js when asked, and equally well', async () => {
+    const engines: string[] = [];
+    const run = async (): Promise<readonly EpochMetrics[]> =>
+      (
+        await trainRun(config({ epochs: 1 }), models(), data, {
+          onTeacherReady: (engine) => engines.push(engine),
+        })
+      ).history;
+    const throughOnnx = await run();
+    process.env['RTK_TEACHER_ENGINE'] = 'tensorflow';
+    let throughTensorflow: readonly EpochMetrics[];
+    try {
+      throughTensorflow = await run();
+    } finally {
+      delete process.env['RTK_TEACHER_ENGINE'];
+    }
+    expect(engines).toEqual([
+      expect.stringMatching(/^ONNX Runtime \(CPU, \d+ threads?\)$/),
+      'TensorFlow.js (cpu): RTK_TEACHER_ENGINE asks for it',
+    ]);
+    // The same teacher through either engine: the losses agree to float rounding.
+    const [onnxEpoch] = throughOnnx;
+    const [tensorflowEpoch] = throughTensorflow;
+    expect(onnxEpoch?.train.total).toBeCloseTo(tensorflowEpoch?.train.total ?? Number.NaN, 4);
+    expect(onnxEpoch?.train.feature).toBeGreaterThan(0);
+  });
+
   it('gives the identical loss sequence for the same seed and a different one for another seed', async () => {
     const lossesOf = async (seed: number): Promise<number[]> => {
       const losses: number[] = [];
