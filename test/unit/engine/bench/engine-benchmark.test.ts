@@ -14,6 +14,7 @@ describe('runEngineBenchmark', () => {
       warmupSteps: 1,
       measuredSteps: 1,
       networks: { teacher: 'resnet8', students: ['resnet8'] },
+      ratioPairs: 2,
       assemblyBatches: 5,
       log: (line) => lines.push(line),
     });
@@ -59,6 +60,8 @@ describe('runEngineBenchmark', () => {
     expect(report.ratios).toHaveLength(1);
     const ratio = report.ratios[0];
     expect(ratio?.student).toBe('resnet8');
+    expect(ratio?.pairs).toBe(2);
+    expect(ratio?.wallRatio).toBeGreaterThan(0);
     expect(ratio?.cpuRatio).toBeGreaterThan(0);
     expect(ratio?.met).toBe((ratio?.cpuRatio ?? Infinity) <= 1.15);
     expect(tf.getBackend()).toBe('cpu');
