@@ -85,6 +85,7 @@ export interface LatencyFigures {
   readonly medianMilliseconds: number;
   readonly p90Milliseconds: number;
   readonly runs: number;
+  /** What ran it: `onnxruntime-node (cpu)` or `tfjs (<backend>)`. */
   readonly engine: string;
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
+import type { LatencyFigures } from '../../../src-shared/contracts/api.js';
 import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
 import { loadCachedSplit, readManifest } from '../data/cache.js';
 import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
@@ -30,7 +31,6 @@ import {
   measureTfjsLatency,
   minimumLatencyRuns,
   peakActivationBytes,
-  type LatencyFigures,
 } from './profile.js';
 import { logitsModel, predictLogits, readStoredStudent } from './student-model.js';
 

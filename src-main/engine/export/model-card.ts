@@ -2,7 +2,7 @@ import type { ExportFormat } from './edge-presets.js';
 import type { WeightPrecision } from './layers-model-files.js';
 import type { InputLayout } from './onnx-writer.js';
 import type { ParityFigures } from './parity.js';
-import type { LatencyFigures } from './profile.js';
+import type { LatencyFigures } from '../../../src-shared/contracts/api.js';
 
 /** How the student was trained, as far as the caller knows it (from the run and its experiment). */
 export interface TrainingFacts {

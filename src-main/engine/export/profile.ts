@@ -1,31 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
+import type { LatencyFigures, ModelProfile } from '../../../src-shared/contracts/api.js';
 import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
-import type { WeightPrecision } from './layers-model-files.js';
 import { logitsGraph, onnxInputName, writeOnnxModel, type InputLayout } from './onnx-writer.js';
-
-/** Latency of one image (batch 1) on this machine. */
-export interface LatencyFigures {
-  readonly medianMilliseconds: number;
-  readonly p90Milliseconds: number;
-  readonly runs: number;
-  /** What ran it: `onnxruntime-node (cpu)` or `tfjs (<backend>)`. */
-  readonly engine: string;
-}
-
-/** What a backbone or trained student costs. */
-export interface ModelProfile {
-  readonly backbone: string;
-  readonly classes: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly parameterCount: number;
-  readonly macsPerImage: number;
-  /** Size of the TFJS weights file per precision, and of the float32 ONNX file. */
-  readonly fileBytes: Readonly<Record<WeightPrecision, number>> & { readonly onnx: number };
-  /** The largest sum of activations alive at once along the graph, batch 1, float32. */
-  readonly peakActivationBytes: number;
-  readonly latency: { readonly onnxRuntime: LatencyFigures; readonly tfjs: LatencyFigures };
-}
 
 /** Fewest timed runs per latency figure; the brief asks for a median of at least 50. */
 export const minimumLatencyRuns = 50;
