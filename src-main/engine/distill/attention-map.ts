@@ -14,11 +14,14 @@ export function channelMeans(tap: tf.Tensor4D): tf.Tensor2D {
   return tf.mean<tf.Tensor2D>(tap, [1, 2]);
 }
 
-/** Rows divided by their L2 norm, as torch.nn.functional.normalize (norm clamped at 1e-12). */
-export function l2NormalizeRows(maps: tf.Tensor2D): tf.Tensor2D {
+/**
+ * Maps divided by their L2 norm over the last axis, as torch.nn.functional.normalize (norm clamped at
+ * 1e-12): rows of (B, H·W), or of (B, N, H·W) for stacked maps.
+ */
+export function l2NormalizeRows<T extends tf.Tensor2D | tf.Tensor3D>(maps: T): T {
   // Clamping the squared norm before the square root keeps the gradient finite for an all-zero row.
-  const norms = tf.sqrt(tf.maximum(tf.sum(tf.square(maps), 1, true), 1e-24));
-  return tf.div(maps, norms);
+  const norms = tf.sqrt(tf.maximum(tf.sum(tf.square(maps), -1, true), 1e-24));
+  return tf.div<T>(maps, norms);
 }
 
 /** The attention map of method.md §2: A(F) = l2normalize_over_HW(mean_over_C(F²)) → (B, H·W). */

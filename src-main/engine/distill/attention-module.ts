@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureTap } from '../models/types.js';
 import type { Random } from '../train/random.js';
-import { channelMeans, energyMap, poolMapStack, type Resolution } from './attention-map.js';
+import { channelMeans, energyMap, l2NormalizeRows, poolMapStack, type Resolution } from './attention-map.js';
 import { BatchNorm, Dense, glorotNormal, type NamedVariable } from './layers.js';
 
 /** How a student map and a teacher map are compared (method.md §2, AFD step 6 and RTK step 3). */
@@ -135,11 +135,6 @@ function projectionRuns(
   );
 }
 
-/** Rows of the last axis divided by their L2 norm (clamped as torch.nn.functional.normalize). */
-function normalizeLastAxis(maps: tf.Tensor3D): tf.Tensor3D {
-  return tf.div(maps, tf.sqrt(tf.maximum(tf.sum(tf.square(maps), 2, true), 1e-24)));
-}
-
 /**
  * The learned part shared by AFD and RTK: per-tap projections of globally pooled features, the shared
  * bilinear map that gives one student vector per (student tap, teacher tap), and the layer embeddings.
@@ -243,13 +238,13 @@ export class AttentionModule {
     }));
     const blocks = this.teacherResolutionRuns.map((run) => {
       const resolution = resolutionOf(this.teacherTap(run.first));
-      const studentMaps = normalizeLastAxis(
+      const studentMaps = l2NormalizeRows(
         tf.concat(
           studentEnergy.map((group) => poolMapStack(group.maps, group.resolution, resolution)),
           1,
         ),
       );
-      const teacherMaps = normalizeLastAxis(tf.stack(tapsOf(teacherEnergy, run), 1) as tf.Tensor3D);
+      const teacherMaps = l2NormalizeRows(tf.stack(tapsOf(teacherEnergy, run), 1) as tf.Tensor3D);
       const products = tf.matMul(studentMaps, teacherMaps, false, true);
       const studentNorms = tf.sum(tf.square(studentMaps), 2, true);
       const teacherNorms = tf.expandDims(tf.sum(tf.square(teacherMaps), 2), 1);
