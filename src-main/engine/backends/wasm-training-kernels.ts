@@ -135,11 +135,11 @@ function conv2dBackpropFilter(args: {
   release(backend, xT, dyT);
   let cropped = product;
   if (product.shape[1] !== g.filterHeight || product.shape[2] !== g.filterWidth) {
-    cropped = run(
+    cropped = copyBlock(
       backend,
-      tf.Slice,
-      { x: product },
-      { begin: [0, 0, 0, 0], size: [g.inChannels, g.filterHeight, g.filterWidth, g.outChannels] },
+      product,
+      [0, 0, 0, 0],
+      [g.inChannels, g.filterHeight, g.filterWidth, g.outChannels],
     );
     release(backend, product);
   }
@@ -265,11 +265,11 @@ function conv2dBackpropInput(args: {
   ) {
     return spread;
   }
-  const cropped = run(
+  const cropped = copyBlock(
     backend,
-    tf.Slice,
-    { x: spread },
-    { begin: [0, offsetTop, offsetLeft, 0], size: [g.batch, g.inHeight, g.inWidth, g.inChannels] },
+    spread,
+    [0, offsetTop, offsetLeft, 0],
+    [g.batch, g.inHeight, g.inWidth, g.inChannels],
   );
   release(backend, spread);
   return cropped;
@@ -552,6 +552,122 @@ function reductionGradient(kernelName: typeof tf.Sum | typeof tf.Mean): tf.GradC
   };
 }
 
+const copyDtypes = new Set<tf.DataType>(['float32', 'int32', 'bool']);
+
+/**
+ * The block of x that starts at `begin` and has shape `size`, copied straight between wasm heap views.
+ * The stock Slice first copies all of x out of the heap (readSync), and Unpack and SplitV slice once per
+ * output, so splitting a tensor in n cost n copies of the whole of it.
+ */
+function copyBlock(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  begin: readonly number[],
+  size: readonly number[],
+): tf.TensorInfo {
+  const out = backend.makeOutput([...size], x.dtype);
+  if (sizeOf(size) === 0) return out;
+  // Views taken after makeOutput, which may grow (and so move) the heap.
+  const input = backend.typedArrayFromHeap(x);
+  const output = backend.typedArrayFromHeap(out);
+  const rank = x.shape.length;
+  const strides = new Array<number>(rank).fill(1);
+  for (let axis = rank - 2; axis >= 0; axis -= 1) {
+    strides[axis] = (strides[axis + 1] ?? 1) * (x.shape[axis + 1] ?? 1);
+  }
+  // Trailing axes taken whole join one contiguous run per position of the axes before them.
+  let inner = rank - 1;
+  while (inner > 0 && begin[inner] === 0 && size[inner] === x.shape[inner]) inner -= 1;
+  const runLength = (size[inner] ?? 1) * (strides[inner] ?? 1);
+  const position = new Array<number>(inner).fill(0);
+  const runs = sizeOf(size.slice(0, inner));
+  for (let runIndex = 0, outputOffset = 0; runIndex < runs; runIndex += 1, outputOffset += runLength) {
+    let inputOffset = (begin[inner] ?? 0) * (strides[inner] ?? 1);
+    for (let axis = 0; axis < inner; axis += 1) {
+      inputOffset += ((begin[axis] ?? 0) + (position[axis] ?? 0)) * (strides[axis] ?? 1);
+    }
+    if (runLength < 16) {
+      for (let offset = 0; offset < runLength; offset += 1) {
+        output[outputOffset + offset] = input[inputOffset + offset] ?? 0;
+      }
+    } else {
+      output.set(input.subarray(inputOffset, inputOffset + runLength), outputOffset);
+    }
+    for (let axis = inner - 1; axis >= 0; axis -= 1) {
+      position[axis] = (position[axis] ?? 0) + 1;
+      if ((position[axis] ?? 0) < (size[axis] ?? 0)) break;
+      position[axis] = 0;
+    }
+  }
+  return out;
+}
+
+function slice(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const attrs = args.attrs ?? {};
+  const { x } = args.inputs;
+  if (x === undefined) throw new Error('Slice needs input x.');
+  if (!copyDtypes.has(x.dtype)) return run(backend, tf.Slice, { x }, attrs);
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x,
+    attrs['begin'] as number[],
+    attrs['size'] as number[],
+  );
+  if (begin === undefined || size === undefined) throw new Error('Slice needs begin and size.');
+  return copyBlock(backend, x, begin, size);
+}
+
+function unpack(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo[] {
+  const backend = args.backend as BackendWasm;
+  const { value } = args.inputs;
+  if (value === undefined) throw new Error('Unpack needs input value.');
+  const rank = value.shape.length;
+  const requested = (args.attrs?.['axis'] as number | undefined) ?? 0;
+  const axis = requested < 0 ? requested + rank : requested;
+  const size = [...value.shape];
+  size[axis] = 1;
+  const outputShape = value.shape.filter((_, index) => index !== axis);
+  return Array.from({ length: value.shape[axis] ?? 0 }, (_, index) => {
+    const begin = new Array<number>(rank).fill(0);
+    begin[axis] = index;
+    const block = copyBlock(backend, value, begin, size);
+    return { dataId: block.dataId, dtype: block.dtype, shape: outputShape };
+  });
+}
+
+function splitV(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo[] {
+  const backend = args.backend as BackendWasm;
+  const attrs = args.attrs ?? {};
+  const { x } = args.inputs;
+  if (x === undefined) throw new Error('SplitV needs input x.');
+  const axis = tf.util.parseAxisParam(attrs['axis'] as number, x.shape)[0] ?? 0;
+  const sizes = tf.backend_util.prepareSplitSize(
+    x,
+    attrs['numOrSizeSplits'] as number | number[],
+    axis,
+  );
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((length) => {
+    const size = [...x.shape];
+    size[axis] = length;
+    const block = copyBlock(backend, x, begin, size);
+    begin[axis] = (begin[axis] ?? 0) + length;
+    return block;
+  });
+}
+
 /** Stock wasm kernels that ours call. */
 const usedStockKernels = [
   tf.AvgPool,
@@ -639,6 +755,9 @@ export function registerWasmTrainingKernels(): void {
   replaceKernel(tf.Identity, identity);
   replaceKernel(tf.Cast, cast);
   replaceKernel(tf.BatchMatMul, batchMatMul);
+  replaceKernel(tf.Slice, slice);
+  replaceKernel(tf.Unpack, unpack);
+  replaceKernel(tf.SplitV, splitV);
   for (const kernelName of [tf.Sum, tf.Mean] as const) {
     replaceKernel(kernelName, (args) => reduceLeading(args, kernelName));
   }

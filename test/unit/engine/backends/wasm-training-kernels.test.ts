@@ -185,6 +185,28 @@ describe('wasm reductions and identity match the cpu backend', () => {
     }, 1e-5);
   });
 
+  it('slices, unstacks and splits along every axis, contiguous blocks or not, for each dtype', async () => {
+    const values = randomValues(5 * 4 * 3 * 6, 17);
+    await expectParity(() => {
+      const x = tf.tensor4d(values, [5, 4, 3, 6]);
+      const integers = tf.cast(tf.mul(x, 10), 'int32');
+      const flags = tf.greater(x, 0);
+      return [
+        tf.slice(x, [1, 0, 0, 0], [3, 4, 3, 6]),
+        tf.slice(x, [0, 1, 0, 2], [5, 2, 3, 3]),
+        tf.slice(x, [2, 3, 1, 5], [1, 1, 2, 1]),
+        tf.slice(x, [0, 0, 0, 0], [5, 4, 3, 0]),
+        ...[0, 1, 2, 3].flatMap((axis) => tf.unstack(x, axis)),
+        ...tf.split(x, [1, 3], 1),
+        ...tf.split(x, 3, 3),
+        ...tf.split(tf.reshape(x, [20, 18]), [5, 13], 1),
+        tf.cast(tf.slice(integers, [1, 1, 0, 1], [2, 2, 3, 4]), 'float32'),
+        tf.cast(tf.slice(flags, [0, 2, 1, 0], [4, 2, 1, 6]), 'float32'),
+        ...tf.unstack(integers, 2).map((part) => tf.cast(part, 'float32')),
+      ];
+    }, 0);
+  });
+
   it('clones without copying yet keeps the clone alive after its source is disposed', async () => {
     await tf.setBackend('wasm');
     const source = tf.tensor1d([1, 2, 3]);
