@@ -27,11 +27,29 @@ function union(masks: readonly tf.Tensor3D[]): tf.Tensor3D {
 /**
  * Picks the kept teacher keys of every (sample, student query) row of `logits` (batch, students, teachers)
  * and returns a boolean mask of the same shape. It stays on the device, so no backend has to read the
- * logits back in the middle of a step (WebGPU under Node cannot read synchronously at all). It is built
- * only from ops whose gradient is zero, since the selection itself must not be trained, and which every
- * backend can differentiate (top-k and logical ops have no gradient in TensorFlow.js).
+ * logits back in the middle of a step (WebGPU under Node cannot read synchronously at all). The selection
+ * itself is not trained: to backprop it is one operation with a zero gradient.
  */
 export function selectRepresentativeKeys(logits: tf.Tensor3D, selection: SelectionRule): tf.Tensor3D {
+  return tf.greaterEqual(
+    withoutGradient(logits, (values) => maskToFloat(selectedKeys(values, selection))),
+    1,
+  );
+}
+
+/**
+ * f(x) as one operation whose gradient is zero: the operations inside it are not recorded, so backprop
+ * does not walk back through a selection whose every gradient is zero anyway (a max's gradient alone costs
+ * a broadcast comparison over the logits).
+ */
+function withoutGradient(x: tf.Tensor3D, f: (x: tf.Tensor3D) => tf.Tensor3D): tf.Tensor3D {
+  return tf.customGrad((input) => ({
+    value: f(input as tf.Tensor3D),
+    gradFunc: (gradient: tf.Tensor3D) => tf.zerosLike(gradient),
+  }))(x);
+}
+
+function selectedKeys(logits: tf.Tensor3D, selection: SelectionRule): tf.Tensor3D {
   return tf.tidy((): tf.Tensor3D => {
     const teachers = logits.shape[2];
     if (selection.rule === 'topk') {
