@@ -114,7 +114,16 @@ function pool(map: number[], from: readonly [number, number], to: readonly [numb
   return output;
 }
 
-function reference(weights: Map<string, number[]>): {
+/**
+ * BatchNorm as the reference applies it: over running statistics, or over the batch statistics of the rows
+ * given together (biased variance), as in training.
+ */
+type Statistics = 'running' | 'batch';
+
+function reference(
+  weights: Map<string, number[]>,
+  statistics: Statistics = 'running',
+): {
   logits: number[][][];
   distances: number[][][];
   afd: number;
@@ -152,16 +161,46 @@ function reference(weights: Map<string, number[]>): {
       (offset, output) =>
         offset + sum(input.map((value, row) => value * (kernel[row * bias.length + output] ?? 0))),
     );
-  const batchNorm = (input: number[], parameters: Omit<Projection, 'kernel' | 'bias'>): number[] =>
-    input.map(
-      (value, index) =>
-        ((value - (parameters.movingMean[index] ?? 0)) /
-          Math.sqrt((parameters.movingVariance[index] ?? 0) + epsilon)) *
-          (parameters.gamma[index] ?? 0) +
-        (parameters.beta[index] ?? 0),
+  const batchNorm = (rows: number[][], parameters: Omit<Projection, 'kernel' | 'bias'>): number[][] => {
+    const column = (index: number): number[] => rows.map((row) => row[index] ?? 0);
+    const width = rows[0]?.length ?? 0;
+    const means = Array.from({ length: width }, (_, index) =>
+      statistics === 'running' ? (parameters.movingMean[index] ?? 0) : mean(column(index)),
     );
-  const project = (input: number[], projection: Projection): number[] =>
-    batchNorm(dense(input, projection.kernel, projection.bias), projection);
+    const variances = Array.from({ length: width }, (_, index) =>
+      statistics === 'running'
+        ? (parameters.movingVariance[index] ?? 0)
+        : mean(column(index).map((value) => (value - (means[index] ?? 0)) ** 2)),
+    );
+    return rows.map((row) =>
+      row.map(
+        (value, index) =>
+          ((value - (means[index] ?? 0)) / Math.sqrt((variances[index] ?? 0) + epsilon)) *
+            (parameters.gamma[index] ?? 0) +
+          (parameters.beta[index] ?? 0),
+      ),
+    );
+  };
+  /** Projects one input per row; the rows are normalised together. */
+  const project = (inputs: number[][], projection: Projection): number[][] =>
+    batchNorm(
+      inputs.map((input) => dense(input, projection.kernel, projection.bias)),
+      projection,
+    );
+  const samples = Array.from({ length: batch }, (_, sample) => sample);
+  // [tap][sample] vectors: each tap's projection normalises over the samples of the batch.
+  const teacherVectorsByTap = teacherTaps.map((_, t) =>
+    project(
+      samples.map((sample) => globalMean(teacherValues[t]?.[sample] ?? [])),
+      projectionOf('teacher-projections', teacherTaps, t),
+    ),
+  );
+  const studentVectorsByTap = studentTaps.map((_, s) =>
+    project(
+      samples.map((sample) => globalMean(studentValues[s]?.[sample] ?? [])),
+      projectionOf('student-projections', studentTaps, s),
+    ).map((vector) => vector.map((value) => Math.max(value, 0))),
+  );
   const bilinearProjection: Projection = {
     kernel: weight('bilinear/dense/kernel'),
     bias: weight('bilinear/dense/bias'),
@@ -174,20 +213,14 @@ function reference(weights: Map<string, number[]>): {
   const distances: number[][][] = [];
   const afdAttention = studentTaps.map(() => teacherTaps.map(() => 0));
   let afd = 0;
+  // The bilinear map normalises over every (sample, student tap) row of the batch together.
+  const bilinearRows = project(
+    samples.flatMap((sample) => studentTaps.map((_, s) => studentVectorsByTap[s]?.[sample] ?? [])),
+    bilinearProjection,
+  );
   for (let sample = 0; sample < batch; sample += 1) {
-    const teacherVectors = teacherTaps.map((_, t) =>
-      project(
-        globalMean(teacherValues[t]?.[sample] ?? []),
-        projectionOf('teacher-projections', teacherTaps, t),
-      ),
-    );
-    const studentVectors = studentTaps.map((_, s) =>
-      project(
-        globalMean(studentValues[s]?.[sample] ?? []),
-        projectionOf('student-projections', studentTaps, s),
-      ).map((value) => Math.max(value, 0)),
-    );
-    const bilinear = studentVectors.map((vector) => project(vector, bilinearProjection));
+    const teacherVectors = teacherTaps.map((_, t) => teacherVectorsByTap[t]?.[sample] ?? []);
+    const bilinear = bilinearRows.slice(sample * studentTaps.length, (sample + 1) * studentTaps.length);
     const teacherEmbedding = weight('teacher-embedding');
     const studentEmbedding = weight('student-embedding');
     const sampleLogits = studentTaps.map((_, s) =>
@@ -276,12 +309,18 @@ describe('AFD', () => {
     expect(loss.total.dataSync()[0]).toBeCloseTo(ce + kd + 200 * expected.afd, 4);
   });
 
-  it('normalises the batch with batch statistics when training', () => {
-    const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(1));
-    const { student, teacher } = batchOf();
-    const training = module.logits(student.taps, teacher.channelMeans, true).arraySync();
-    const inference = module.logits(student.taps, teacher.channelMeans, false).arraySync();
-    expect(training).not.toEqual(inference);
+  it('normalises with batch statistics when training, as the hand-computed layers do', () => {
+    const distiller = distillerFor(afd);
+    const weights = fixWeights(distiller);
+    const training = reference(weights, 'batch');
+    const inference = reference(weights, 'running');
+    const loss = distiller.loss({ ...batchOf(), training: true });
+    expect(Math.abs(training.afd - inference.afd)).toBeGreaterThan(1e-3);
+    expect(loss.feature.dataSync()[0]).toBeCloseTo(200 * training.afd, 3);
+    const attentionSum = loss.attentionSum?.arraySync() ?? [];
+    training.afdAttention.forEach((row, s) =>
+      row.forEach((value, t) => expect(attentionSum[s]?.[t]).toBeCloseTo(value, 4)),
+    );
   });
 });
 
