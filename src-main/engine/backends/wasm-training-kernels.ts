@@ -653,11 +653,7 @@ function splitV(args: {
   const { x } = args.inputs;
   if (x === undefined) throw new Error('SplitV needs input x.');
   const axis = tf.util.parseAxisParam(attrs['axis'] as number, x.shape)[0] ?? 0;
-  const sizes = tf.backend_util.prepareSplitSize(
-    x,
-    attrs['numOrSizeSplits'] as number | number[],
-    axis,
-  );
+  const sizes = tf.backend_util.prepareSplitSize(x, attrs['numOrSizeSplits'] as number | number[], axis);
   const begin = new Array<number>(x.shape.length).fill(0);
   return sizes.map((length) => {
     const size = [...x.shape];
