@@ -14,6 +14,47 @@ export function channelMeans(tap: tf.Tensor4D): tf.Tensor2D {
   return tf.mean<tf.Tensor2D>(tap, [1, 2]);
 }
 
+/** A tap's channel means (B, C) and energy map (B, H·W), what AFD and RTK read of it. */
+export interface TapSummary {
+  readonly means: tf.Tensor2D;
+  readonly energy: tf.Tensor2D;
+}
+
+/**
+ * channelMeans and energyMap of a trained tap as one operation with a hand-written gradient,
+ * ∂/∂F = ∂means/(H·W) + ∂energy·2F/C, broadcast. The channel means come from one average pooling over a
+ * (B, H·W, 1, C) view; built from generic reductions, the two summaries and their gradients cost several
+ * times more on the wasm backend (transposes, filled arrays and a separate gradient per reduction).
+ */
+export function tapSummary(tap: tf.Tensor4D): TapSummary {
+  const [batch, height, width, channels] = tap.shape;
+  const area = height * width;
+  const joined = tf.customGrad((input, save) => {
+    const x = input as tf.Tensor4D;
+    (save as tf.GradSaveFunc)([x]);
+    const means = tf.reshape<tf.Rank.R2>(
+      tf.avgPool(tf.reshape<tf.Rank.R4>(x, [batch, area, 1, channels]), [area, 1], 1, 'valid'),
+      [batch, channels],
+    );
+    return {
+      value: tf.concat<tf.Tensor2D>([means, energyMap(x)], 1),
+      gradFunc: (gradient: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [fromMeans, fromEnergy] = tf.split(gradient, [channels, area], 1);
+        const [features] = saved;
+        if (fromMeans === undefined || fromEnergy === undefined || features === undefined) {
+          throw new Error('The tap summary gradient lost its inputs.');
+        }
+        return tf.add(
+          tf.mul(features, tf.reshape(tf.mul(fromEnergy, 2 / channels), [batch, height, width, 1])),
+          tf.reshape(tf.div(fromMeans, area), [batch, 1, 1, channels]),
+        );
+      },
+    };
+  })(tap);
+  const [means, energy] = tf.split(joined, [channels, area], 1) as [tf.Tensor2D, tf.Tensor2D];
+  return { means, energy };
+}
+
 /**
  * Maps divided by their L2 norm over the last axis, as torch.nn.functional.normalize (norm clamped at
  * 1e-12): rows of (B, H·W), or of (B, N, H·W) for stacked maps.
@@ -75,27 +116,37 @@ export function poolMaps(maps: tf.Tensor2D, from: Resolution, to: Resolution): t
   return tf.matMul(maps, tf.tensor2d(values, [from[0] * from[1], to[0] * to[1]]));
 }
 
+/** Whole factors (height, width) by which `from` divides into `to`, or null. */
+export function shrinkFactors(from: Resolution, to: Resolution): [number, number] | null {
+  return from[0] % to[0] === 0 && from[1] % to[1] === 0 ? [from[0] / to[0], from[1] / to[1]] : null;
+}
+
 /**
- * Pools stacked flattened maps (B, N, from H·W) to (B, N, to H·W) as poolMaps does. Whole-factor sizes, the
- * only ones between stages of our backbones, go through average pooling or nearest-neighbour resizing,
- * which give the same numbers as the pooling matrix at a small part of its cost.
+ * Block averages of stacked images (N, H, W, 1) over whole-factor windows, with the gradient written as a
+ * nearest-neighbour enlargement of dy: the wasm backend's own AvgPoolGrad costs as much as the rest of the
+ * distance computation.
+ */
+function blockMeans(images: tf.Tensor4D, window: [number, number]): tf.Tensor4D {
+  const [, height, width] = images.shape;
+  return tf.customGrad((input) => ({
+    value: tf.avgPool(input as tf.Tensor4D, window, window, 'valid'),
+    gradFunc: (gradient: tf.Tensor4D) =>
+      tf.div(tf.image.resizeNearestNeighbor(gradient, [height, width]), window[0] * window[1]),
+  }))(images);
+}
+
+/**
+ * Pools stacked flattened maps (B, N, from H·W) to (B, N, to H·W) as poolMaps does. Shrinking by whole
+ * factors, the case between stages of our backbones, goes through block averages, which give the same
+ * numbers as the pooling matrix at a small part of its cost.
  */
 export function poolMapStack(maps: tf.Tensor3D, from: Resolution, to: Resolution): tf.Tensor3D {
   if (from[0] === to[0] && from[1] === to[1]) return maps;
   const [batch, count, size] = maps.shape;
-  const images = (resolution: Resolution): tf.Tensor4D =>
-    tf.reshape<tf.Rank.R4>(maps, [batch * count, resolution[0], resolution[1], 1]);
-  const flat = (pooled: tf.Tensor4D): tf.Tensor3D => tf.reshape(pooled, [batch, count, to[0] * to[1]]);
-  if (from[0] % to[0] === 0 && from[1] % to[1] === 0) {
-    const window: [number, number] = [from[0] / to[0], from[1] / to[1]];
-    return flat(tf.avgPool(images(from), window, window, 'valid'));
-  }
-  if (to[0] % from[0] === 0 && to[1] % from[1] === 0) {
-    // Each value repeated over its block by a broadcasting product, whose gradient sums the block; the
-    // gradients of resizeNearestNeighbor and of a rank-5 tile do not serve here in TensorFlow.js.
-    const blocks = tf.reshape(maps, [batch * count, from[0], 1, from[1], 1]);
-    const repeated = tf.mul(blocks, tf.ones([1, 1, to[0] / from[0], 1, to[1] / from[1]]));
-    return tf.reshape(repeated, [batch, count, to[0] * to[1]]);
+  const window = shrinkFactors(from, to);
+  if (window !== null) {
+    const images = tf.reshape<tf.Rank.R4>(maps, [batch * count, from[0], from[1], 1]);
+    return tf.reshape(blockMeans(images, window), [batch, count, to[0] * to[1]]);
   }
   const pooled = poolMaps(tf.reshape<tf.Rank.R2>(maps, [batch * count, size]), from, to);
   return tf.reshape(pooled, [batch, count, to[0] * to[1]]);

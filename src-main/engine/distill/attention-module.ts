@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureTap } from '../models/types.js';
 import type { Random } from '../train/random.js';
-import { channelMeans, energyMap, l2NormalizeRows, poolMapStack, type Resolution } from './attention-map.js';
+import { l2NormalizeRows, poolMapStack, shrinkFactors, type Resolution } from './attention-map.js';
 import { BatchNorm, Dense, glorotNormal, type NamedVariable } from './layers.js';
 
 /** How a student map and a teacher map are compared (method.md §2, AFD step 6 and RTK step 3). */
@@ -194,15 +194,15 @@ export class AttentionModule {
   }
 
   /**
-   * Attention logits laid out (B, S, T) from the student's taps and the teacher taps' channel means
-   * (B, C_t) as channelMeans gives them.
+   * Attention logits laid out (B, S, T) from the student and teacher taps' channel means (B, C) as
+   * channelMeans or tapSummary gives them.
    */
   logits(
-    studentTaps: readonly tf.Tensor4D[],
+    studentMeans: readonly tf.Tensor2D[],
     teacherMeans: readonly tf.Tensor2D[],
     training: boolean,
   ): tf.Tensor3D {
-    const batch = this.checkTaps(studentTaps, teacherMeans);
+    const batch = this.checkTaps(studentMeans, teacherMeans);
     const teacherCount = this.teacherTaps.length;
     const studentCount = this.studentTaps.length;
     const project = (runs: readonly ProjectionRun[], pooled: readonly tf.Tensor2D[]): tf.Tensor3D => {
@@ -210,7 +210,7 @@ export class AttentionModule {
       return vectors.length === 1 && vectors[0] !== undefined ? vectors[0] : tf.concat(vectors, 1);
     };
     const teacherVectors = project(this.teacherProjections, teacherMeans);
-    const studentVectors = tf.relu(project(this.studentProjections, studentTaps.map(channelMeans)));
+    const studentVectors = tf.relu(project(this.studentProjections, studentMeans));
     const perTeacher = tf.reshape(
       this.bilinear.apply(tf.reshape(studentVectors, [batch * studentCount, this.qkDim]), training),
       [batch, studentCount, teacherCount, this.qkDim],
@@ -222,41 +222,85 @@ export class AttentionModule {
 
   /**
    * Distances (B, S, T) between each student tap's map, pooled to the teacher tap's resolution and
-   * unit-normalised, and the teacher tap's attention map, from the teacher taps' energy maps (B, H_t·W_t)
-   * as energyMap gives them. The squared differences are expanded as |s|² + |t|² − 2⟨s, t⟩ so that each
-   * teacher resolution needs one batched product rather than a (B, S, H·W) difference per teacher tap.
+   * unit-normalised, and the teacher tap's attention map, from the student and teacher taps' energy maps
+   * (B, H·W) as energyMap or tapSummary gives them. The squared differences are expanded as
+   * |s|² + |t|² − 2⟨s, t⟩, so each pair of a student and a teacher resolution needs one batched product.
+   * A unit map's |s|² is 1, and 0 for an all-zero map, pooled or not: it is read off the student's own map.
    */
   distances(
-    studentTaps: readonly tf.Tensor4D[],
+    studentEnergy: readonly tf.Tensor2D[],
     teacherEnergy: readonly tf.Tensor2D[],
     distance: MapDistance,
   ): tf.Tensor3D {
-    this.checkTaps(studentTaps, teacherEnergy);
-    const studentEnergy = this.studentResolutionRuns.map((run) => ({
-      resolution: resolutionOf(this.studentTap(run.first)),
-      maps: tf.stack(tapsOf(studentTaps, run).map(energyMap), 1) as tf.Tensor3D,
+    this.checkTaps(studentEnergy, teacherEnergy);
+    const teacherGroups = this.teacherResolutionRuns.map((run) => ({
+      resolution: resolutionOf(this.teacherTap(run.first)),
+      maps: l2NormalizeRows(tf.stack(tapsOf(teacherEnergy, run), 1) as tf.Tensor3D),
     }));
-    const blocks = this.teacherResolutionRuns.map((run) => {
-      const resolution = resolutionOf(this.teacherTap(run.first));
-      const studentMaps = l2NormalizeRows(
-        tf.concat(
-          studentEnergy.map((group) => poolMapStack(group.maps, group.resolution, resolution)),
-          1,
-        ),
+    const studentGroups = this.studentResolutionRuns.map((run) => {
+      const resolution = resolutionOf(this.studentTap(run.first));
+      const maps = tf.stack(tapsOf(studentEnergy, run), 1) as tf.Tensor3D;
+      const normalized = l2NormalizeRows(maps);
+      const products = teacherGroups.map((teacher) =>
+        this.products(maps, normalized, resolution, teacher.maps, teacher.resolution),
       );
-      const teacherMaps = l2NormalizeRows(tf.stack(tapsOf(teacherEnergy, run), 1) as tf.Tensor3D);
-      const products = tf.matMul(studentMaps, teacherMaps, false, true);
-      const studentNorms = tf.sum(tf.square(studentMaps), 2, true);
-      const teacherNorms = tf.expandDims(tf.sum(tf.square(teacherMaps), 2), 1);
-      // Rounding can leave a tiny negative where the maps agree; a squared distance is never below zero.
-      const squared = tf.relu(tf.sub(tf.add(studentNorms, teacherNorms), tf.mul(products, 2)));
-      const area = resolution[0] * resolution[1];
-      return tf.div(squared, distance === 'mean' ? area : this.meanTeacherArea);
+      return {
+        products: products.length === 1 && products[0] !== undefined ? products[0] : tf.concat(products, 2),
+        norms: tf.sum<tf.Tensor3D>(tf.square(normalized), 2, true),
+      };
     });
-    return (blocks.length === 1 && blocks[0] !== undefined ? blocks[0] : tf.concat(blocks, 2)) as tf.Tensor3D;
+    const joined = (parts: tf.Tensor3D[], axis: number): tf.Tensor3D =>
+      parts.length === 1 && parts[0] !== undefined ? parts[0] : tf.concat(parts, axis);
+    const products = joined(
+      studentGroups.map((group) => group.products),
+      1,
+    );
+    const studentNorms = joined(
+      studentGroups.map((group) => group.norms),
+      1,
+    );
+    const teacherNorms = tf.expandDims(
+      tf.concat(
+        teacherGroups.map((teacher) => tf.sum(tf.square(teacher.maps), 2)),
+        1,
+      ),
+      1,
+    );
+    // Rounding can leave a tiny negative where the maps agree; a squared distance is never below zero.
+    const squared = tf.relu(tf.sub(tf.add(studentNorms, teacherNorms), tf.mul(products, 2)));
+    const divisors = this.teacherTaps.map((tap) =>
+      distance === 'mean' ? tap.shape[0] * tap.shape[1] : this.meanTeacherArea,
+    );
+    return tf.div(squared, tf.tensor1d(divisors));
   }
 
-  private checkTaps(studentTaps: readonly tf.Tensor4D[], teacherTaps: readonly tf.Tensor[]): number {
+  /**
+   * ⟨v̂, v_t⟩ (B, S_g, T_r) for a group of student maps of one resolution, v̂ being a student map pooled to
+   * the teacher's resolution and unit-normalised, against unit teacher maps of one resolution. Where the
+   * teacher's resolution is finer by whole factors f_h·f_w, pooling the student repeats each value over a
+   * block, so |pooled| = √(f_h·f_w)·|s| and ⟨pooled, v_t⟩ = f_h·f_w·⟨s, block mean of v_t⟩: the product
+   * runs at the student's resolution instead, against the constant teacher maps shrunk.
+   */
+  private products(
+    studentMaps: tf.Tensor3D,
+    normalizedStudentMaps: tf.Tensor3D,
+    studentResolution: Resolution,
+    teacherMaps: tf.Tensor3D,
+    teacherResolution: Resolution,
+  ): tf.Tensor3D {
+    const factors = shrinkFactors(teacherResolution, studentResolution);
+    if (factors !== null) {
+      const shrunk = tf.mul(
+        poolMapStack(teacherMaps, teacherResolution, studentResolution),
+        Math.sqrt(factors[0] * factors[1]),
+      );
+      return tf.matMul(normalizedStudentMaps, shrunk, false, true);
+    }
+    const pooled = l2NormalizeRows(poolMapStack(studentMaps, studentResolution, teacherResolution));
+    return tf.matMul(pooled, teacherMaps, false, true);
+  }
+
+  private checkTaps(studentTaps: readonly tf.Tensor[], teacherTaps: readonly tf.Tensor[]): number {
     if (studentTaps.length !== this.studentTaps.length || teacherTaps.length !== this.teacherTaps.length) {
       throw new Error(
         `The distillation module was built for ${this.studentTaps.length} student and ${this.teacherTaps.length} ` +

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MethodHyperparameters } from '../../../src-shared/domain/method-catalog.js';
 import type { BackboneOutputs, FeatureTap } from '../models/types.js';
 import { Random } from '../train/random.js';
-import { channelMeans, energyMap } from './attention-map.js';
+import { channelMeans, energyMap, tapSummary } from './attention-map.js';
 import { AttentionModule, afdFeatureLoss, rtkFeatureLoss } from './attention-module.js';
 import { attentionTransferLinks, attentionTransferLoss } from './attention-transfer.js';
 import type { NamedVariable } from './layers.js';
@@ -185,17 +185,23 @@ export function createDistiller(options: DistillerOptions): Distiller {
     if (hyperparameters.method === 'kd' || module === null) {
       return { total: tf.add(ce, kd), ce, kd, feature: zero(), attentionSum: null, selectionSum: null };
     }
-    const logits = module.logits(batch.student.taps, teacher.channelMeans, batch.training);
+    const student = batch.student.taps.map(tapSummary);
+    const studentEnergy = student.map((summary) => summary.energy);
+    const logits = module.logits(
+      student.map((summary) => summary.means),
+      teacher.channelMeans,
+      batch.training,
+    );
     let term: { loss: tf.Scalar; attention: tf.Tensor3D };
     let selectionSum: tf.Tensor2D | null = null;
     if (hyperparameters.method === 'afd') {
-      term = afdFeatureLoss(logits, module.distances(batch.student.taps, teacher.energyMaps, 'mean'));
+      term = afdFeatureLoss(logits, module.distances(studentEnergy, teacher.energyMaps, 'mean'));
     } else {
       const keep = selectRepresentativeKeys(logits, selectionRule(hyperparameters, teacherTaps));
       selectionSum = tf.sum<tf.Tensor2D>(maskToFloat(keep), 0);
       term = rtkFeatureLoss(
         logits,
-        module.distances(batch.student.taps, teacher.energyMaps, hyperparameters.rtkDistance),
+        module.distances(studentEnergy, teacher.energyMaps, hyperparameters.rtkDistance),
         keep,
       );
     }

@@ -3,9 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   adaptivePoolingMatrix,
   attentionMap,
+  channelMeans,
+  energyMap,
   poolMapStack,
   poolMaps,
   poolTap,
+  tapSummary,
 } from '../../../../src-main/engine/distill/attention-map.js';
 import { initializeBackend } from '../../../../src-main/engine/backends/backend-ladder.js';
 
@@ -37,6 +40,40 @@ describe('attentionMap', () => {
     );
     for (const value of gradient.dataSync()) expect(Number.isFinite(value)).toBe(true);
   });
+});
+
+describe('tapSummary', () => {
+  it.each([
+    [2, 4, 4, 3],
+    [3, 5, 2, 1],
+    [1, 8, 8, 16],
+  ] as const)(
+    'gives channelMeans and energyMap of a %i x %i x %i x %i tap and their gradient, on cpu and wasm',
+    async (batch, height, width, channels) => {
+      for (const backend of ['cpu', 'wasm']) {
+        if (backend === 'wasm') await initializeBackend({ forced: 'wasm' });
+        const tap = tf.randomNormal<tf.Rank.R4>([batch, height, width, channels], 0, 1, 'float32', 3);
+        const meanWeights = tf.randomNormal<tf.Rank.R2>([batch, channels], 0, 1, 'float32', 4);
+        const energyWeights = tf.randomNormal<tf.Rank.R2>([batch, height * width], 0, 1, 'float32', 5);
+        const weighted = (means: tf.Tensor2D, energy: tf.Tensor2D): tf.Scalar =>
+          tf.add(tf.sum(tf.mul(means, meanWeights)), tf.sum(tf.mul(energy, energyWeights)));
+        const fused = (values: tf.Tensor): tf.Scalar => {
+          const summary = tapSummary(values as tf.Tensor4D);
+          return weighted(summary.means, summary.energy);
+        };
+        const composite = (values: tf.Tensor): tf.Scalar =>
+          weighted(channelMeans(values as tf.Tensor4D), energyMap(values as tf.Tensor4D));
+        const summary = tapSummary(tap);
+        const largest = (tensor: tf.Tensor): number => tf.max(tf.abs(tensor)).dataSync()[0] ?? Infinity;
+        expect(largest(tf.sub(summary.means, channelMeans(tap)))).toBeLessThan(1e-6);
+        expect(largest(tf.sub(summary.energy, energyMap(tap)))).toBeLessThan(1e-5);
+        const expected = tf.grad(composite)(tap);
+        expect(largest(tf.sub(tf.grad(fused)(tap), expected)) / largest(expected)).toBeLessThan(1e-6);
+        tf.dispose([tap, meanWeights, energyWeights, summary.means, summary.energy, expected]);
+      }
+      await tf.setBackend('cpu');
+    },
+  );
 });
 
 describe('adaptive pooling', () => {

@@ -331,8 +331,8 @@ describe('RTK', () => {
     const rtkFeature =
       distiller.loss({ student, teacher, labels: target, training: false }).feature.dataSync()[0] ?? 0;
     const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(9));
-    const logits = module.logits(student.taps, teacher.channelMeans, false);
-    const distances = module.distances(student.taps, teacher.energyMaps, 'mean');
+    const logits = module.logits(student.taps.map(channelMeans), teacher.channelMeans, false);
+    const distances = module.distances(student.taps.map(energyMap), teacher.energyMaps, 'mean');
     const swapped =
       afdFeatureLoss(
         tf.transpose<tf.Tensor3D>(logits, [0, 2, 1]),
@@ -375,8 +375,12 @@ describe('RTK', () => {
   it('normalized distance is the squared distance divided by the mean teacher map size', () => {
     const module = new AttentionModule(teacherTaps, studentTaps, qkDim, new Random(1));
     const { student, teacher } = batchOf();
-    const meanDistance = module.distances(student.taps, teacher.energyMaps, 'mean').arraySync();
-    const normalized = module.distances(student.taps, teacher.energyMaps, 'normalized').arraySync();
+    const meanDistance = module
+      .distances(student.taps.map(energyMap), teacher.energyMaps, 'mean')
+      .arraySync();
+    const normalized = module
+      .distances(student.taps.map(energyMap), teacher.energyMaps, 'normalized')
+      .arraySync();
     const meanArea = (4 + 2) / 2;
     expect(module.meanTeacherArea).toBe(meanArea);
     meanDistance.forEach((sample, b) =>
