@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { FeatureTap } from '../models/types.js';
 import type { Random } from '../train/random.js';
 import { l2NormalizeRows, poolMapStack, shrinkFactors, type Resolution } from './attention-map.js';
-import { BatchNorm, Dense, glorotNormal, type NamedVariable } from './layers.js';
+import { BatchNorm, batchNormEpsilon, Dense, glorotNormal, type NamedVariable } from './layers.js';
 
 /** How a student map and a teacher map are compared (method.md §2, AFD step 6 and RTK step 3). */
 export type MapDistance = 'mean' | 'normalized';
@@ -95,21 +95,93 @@ class ProjectionRun {
   }
 }
 
-class Projection {
+/**
+ * AFD's shared bilinear map: Dense(d → d·T) → BatchNorm(d·T) over every (sample, student tap) row, whose
+ * t-th block of d is dotted with teacher vector t. The (B·S, d·T) output itself, the largest product of
+ * an RTK step, is never formed: with x̄ the batch mean of the rows and Σ their covariance, a block of the
+ * normalised output dotted with a key k is (x − x̄)·W_t(scale_t ⊙ k) + β_t·k, where scale = γ/√(var + ε) and
+ * the batch variance of an output column w is wᵀΣw. The numbers, gradients included, are the layers'.
+ */
+class BilinearMap {
   readonly dense: Dense;
   readonly batchNorm: BatchNorm;
+  private readonly teacherCount: number;
 
-  constructor(name: string, inputs: number, outputs: number, random: Random) {
-    this.dense = new Dense(`${name}/dense`, inputs, outputs, random);
-    this.batchNorm = new BatchNorm(`${name}/batch-norm`, outputs);
+  constructor(qkDim: number, teacherCount: number, random: Random) {
+    this.dense = new Dense('bilinear/dense', qkDim, qkDim * teacherCount, random);
+    this.batchNorm = new BatchNorm('bilinear/batch-norm', qkDim * teacherCount);
+    this.teacherCount = teacherCount;
   }
 
-  apply(input: tf.Tensor2D, training: boolean): tf.Tensor2D {
-    return this.batchNorm.apply(this.dense.apply(input), training);
+  /** Student vectors (B, S, d), teacher vectors (B, T, d) → ⟨BN(Dense(student s))[t], teacher t⟩ (B, S, T). */
+  scores(studentVectors: tf.Tensor3D, teacherVectors: tf.Tensor3D, training: boolean): tf.Tensor3D {
+    const [batch, studentCount, qkDim] = studentVectors.shape;
+    const teacherCount = this.teacherCount;
+    const rows = tf.reshape<tf.Rank.R2>(studentVectors, [batch * studentCount, qkDim]);
+    const { gamma, beta, movingMean, movingVariance } = this.batchNorm;
+    const kernel = this.dense.kernel as tf.Tensor2D;
+    let inputs: tf.Tensor2D;
+    let scale: tf.Tensor1D;
+    let shift: tf.Tensor1D;
+    if (training) {
+      const mean = tf.mean<tf.Tensor1D>(rows, 0);
+      inputs = tf.sub(rows, mean);
+      const covariance = tf.div<tf.Tensor2D>(tf.matMul(inputs, inputs, true, false), rows.shape[0]);
+      // Rounding can leave a tiny negative where a column's variance is zero.
+      const variance = tf.relu(tf.sum<tf.Tensor1D>(tf.mul(kernel, tf.matMul(covariance, kernel)), 0));
+      this.batchNorm.updateStatistics(
+        tf.add<tf.Tensor1D>(tf.squeeze(tf.matMul(tf.expandDims(mean, 0), kernel), [0]), this.dense.bias),
+        variance,
+        rows.shape[0],
+      );
+      scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, batchNormEpsilon)));
+      shift = beta;
+    } else {
+      inputs = rows;
+      scale = tf.mul(gamma, tf.rsqrt(tf.add(movingVariance, batchNormEpsilon)));
+      shift = tf.add(beta, tf.mul(scale, tf.sub(this.dense.bias, movingMean)));
+    }
+    // u_t = W_t(scale_t ⊙ k_t) per teacher tap, (B, d) by (d, d): one plain product per tap, since the wasm
+    // backend multiplies batched matrices an order of magnitude slower.
+    const scaledKeys = tf.unstack(
+      tf.transpose(
+        tf.reshape(tf.mul(tf.reshape(teacherVectors, [batch, teacherCount * qkDim]), scale), [
+          batch,
+          teacherCount,
+          qkDim,
+        ]),
+        [1, 0, 2],
+      ),
+      0,
+    );
+    const kernelBlocks = tf.unstack(tf.reshape(tf.transpose(kernel), [teacherCount, qkDim, qkDim]), 0);
+    const weighted = tf.stack(
+      scaledKeys.map((keys, tap) => {
+        const block = kernelBlocks[tap];
+        if (block === undefined) throw new Error(`The bilinear map has no block for teacher tap ${tap}.`);
+        return tf.matMul(keys, block);
+      }),
+      0,
+    );
+    const products = tf.matMul(
+      tf.reshape<tf.Rank.R3>(inputs, [batch, studentCount, qkDim]),
+      tf.transpose(weighted, [1, 2, 0]),
+    );
+    const offsets = tf.sum(tf.mul(teacherVectors, tf.reshape(shift, [teacherCount, qkDim])), 2);
+    return tf.add(products, tf.expandDims(offsets, 1));
   }
 
+  /**
+   * The dense bias cancels in a BatchNorm over batch statistics, so its gradient in training is exactly
+   * zero: it is kept, since scores over running statistics use it, but the optimiser does not move it.
+   */
   get namedVariables(): NamedVariable[] {
-    return [...this.dense.namedVariables, ...this.batchNorm.namedVariables];
+    return [
+      ...this.dense.namedVariables.map((entry) =>
+        entry.variable === this.dense.bias ? { ...entry, trainable: false } : entry,
+      ),
+      ...this.batchNorm.namedVariables,
+    ];
   }
 }
 
@@ -149,7 +221,7 @@ export class AttentionModule {
   readonly meanTeacherArea: number;
   private readonly teacherProjections: ProjectionRun[];
   private readonly studentProjections: ProjectionRun[];
-  private readonly bilinear: Projection;
+  private readonly bilinear: BilinearMap;
   private readonly teacherEmbedding: tf.Variable;
   private readonly studentEmbedding: tf.Variable;
   private readonly teacherResolutionRuns: TapRun[];
@@ -174,7 +246,7 @@ export class AttentionModule {
       teacherTaps.reduce((sum, tap) => sum + tap.shape[0] * tap.shape[1], 0) / teacherTaps.length;
     this.teacherProjections = projectionRuns('teacher-projections', teacherTaps, qkDim, random);
     this.studentProjections = projectionRuns('student-projections', studentTaps, qkDim, random);
-    this.bilinear = new Projection('bilinear', qkDim, qkDim * teacherTaps.length, random);
+    this.bilinear = new BilinearMap(qkDim, teacherTaps.length, random);
     this.teacherEmbedding = tf.tidy(() => tf.variable(glorotNormal(teacherTaps.length, qkDim, random), true));
     this.studentEmbedding = tf.tidy(() => tf.variable(glorotNormal(studentTaps.length, qkDim, random), true));
     const byResolution = (tap: FeatureTap): string => resolutionOf(tap).join('x');
@@ -202,20 +274,14 @@ export class AttentionModule {
     teacherMeans: readonly tf.Tensor2D[],
     training: boolean,
   ): tf.Tensor3D {
-    const batch = this.checkTaps(studentMeans, teacherMeans);
-    const teacherCount = this.teacherTaps.length;
-    const studentCount = this.studentTaps.length;
+    this.checkTaps(studentMeans, teacherMeans);
     const project = (runs: readonly ProjectionRun[], pooled: readonly tf.Tensor2D[]): tf.Tensor3D => {
       const vectors = runs.map((projection) => projection.apply(tapsOf(pooled, projection.run), training));
       return vectors.length === 1 && vectors[0] !== undefined ? vectors[0] : tf.concat(vectors, 1);
     };
     const teacherVectors = project(this.teacherProjections, teacherMeans);
     const studentVectors = tf.relu(project(this.studentProjections, studentMeans));
-    const perTeacher = tf.reshape(
-      this.bilinear.apply(tf.reshape(studentVectors, [batch * studentCount, this.qkDim]), training),
-      [batch, studentCount, teacherCount, this.qkDim],
-    );
-    const products = tf.sum(tf.mul(perTeacher, tf.expandDims(teacherVectors, 1)), 3);
+    const products = this.bilinear.scores(studentVectors, teacherVectors, training);
     const embedding = tf.matMul(this.studentEmbedding, this.teacherEmbedding, false, true);
     return tf.div<tf.Tensor3D>(tf.add(products, embedding), Math.sqrt(this.qkDim));
   }

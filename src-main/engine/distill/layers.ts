@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../train/random.js';
 
 /** Reference BatchNorm constants (method.md §1): epsilon 1e-5, running statistics momentum 0.1. */
-const batchNormEpsilon = 1e-5;
+export const batchNormEpsilon = 1e-5;
 const batchNormMomentum = 0.1;
 
 /** A variable of the distillation module with a stable name, for checkpoints. */
@@ -85,7 +85,19 @@ export class BatchNorm {
       );
     }
     const { mean, variance } = tf.moments(input, 0);
-    const rows = input.shape[0];
+    this.updateStatistics(mean as tf.Tensor1D, variance as tf.Tensor1D, input.shape[0]);
+    return tf.batchNorm2d(
+      input,
+      mean as tf.Tensor1D,
+      variance as tf.Tensor1D,
+      this.beta,
+      this.gamma,
+      batchNormEpsilon,
+    );
+  }
+
+  /** Moves the running statistics towards a batch's mean and biased variance over `rows` rows. */
+  updateStatistics(mean: tf.Tensor1D, variance: tf.Tensor1D, rows: number): void {
     tf.tidy(() => {
       const unbiased = rows > 1 ? tf.mul(variance, rows / (rows - 1)) : variance;
       this.movingMean.assign(
@@ -95,14 +107,6 @@ export class BatchNorm {
         tf.add(tf.mul(this.movingVariance, 1 - batchNormMomentum), tf.mul(unbiased, batchNormMomentum)),
       );
     });
-    return tf.batchNorm2d(
-      input,
-      mean as tf.Tensor1D,
-      variance as tf.Tensor1D,
-      this.beta,
-      this.gamma,
-      batchNormEpsilon,
-    );
   }
 
   get namedVariables(): NamedVariable[] {
