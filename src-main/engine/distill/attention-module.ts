@@ -96,13 +96,41 @@ class ProjectionRun {
 }
 
 /**
+ * wᵀΣw for every column w of `kernel` (d, n), the variances of the product's columns for inputs of
+ * covariance Σ (d, d). Its gradient is written out, since Σ is symmetric: ∂Σ = W diag(∂v) Wᵀ and
+ * ∂W = 2·ΣW diag(∂v), one product fewer than the tape would take.
+ */
+function columnVariances(covariance: tf.Tensor2D, kernel: tf.Tensor2D): tf.Tensor1D {
+  return tf.customGrad((sigma, weights, save) => {
+    const product = tf.matMul(sigma as tf.Tensor2D, weights as tf.Tensor2D);
+    // Rounding can leave a tiny negative where a column's variance is zero.
+    const value = tf.relu(tf.sum<tf.Tensor1D>(tf.mul(weights as tf.Tensor2D, product), 0));
+    (save as tf.GradSaveFunc)([weights as tf.Tensor2D, product, value]);
+    return {
+      value,
+      gradFunc: (gradient: tf.Tensor1D, saved: tf.Tensor[]) => {
+        const [savedWeights, savedProduct, savedValue] = saved;
+        if (savedWeights === undefined || savedProduct === undefined || savedValue === undefined) {
+          throw new Error('The column variance gradient lost its inputs.');
+        }
+        const kept = tf.mul(gradient, tf.step(savedValue));
+        return [
+          tf.matMul(tf.mul(savedWeights, kept), savedWeights, false, true),
+          tf.mul(tf.mul(savedProduct, kept), 2),
+        ];
+      },
+    };
+  })(covariance, kernel);
+}
+
+/**
  * AFD's shared bilinear map: Dense(d → d·T) → BatchNorm(d·T) over every (sample, student tap) row, whose
  * t-th block of d is dotted with teacher vector t. The (B·S, d·T) output itself, the largest product of
  * an RTK step, is never formed: with x̄ the batch mean of the rows and Σ their covariance, a block of the
  * normalised output dotted with a key k is (x − x̄)·W_t(scale_t ⊙ k) + β_t·k, where scale = γ/√(var + ε) and
  * the batch variance of an output column w is wᵀΣw. The numbers, gradients included, are the layers'.
  */
-class BilinearMap {
+export class BilinearMap {
   readonly dense: Dense;
   readonly batchNorm: BatchNorm;
   private readonly teacherCount: number;
@@ -127,8 +155,7 @@ class BilinearMap {
       const mean = tf.mean<tf.Tensor1D>(rows, 0);
       inputs = tf.sub(rows, mean);
       const covariance = tf.div<tf.Tensor2D>(tf.matMul(inputs, inputs, true, false), rows.shape[0]);
-      // Rounding can leave a tiny negative where a column's variance is zero.
-      const variance = tf.relu(tf.sum<tf.Tensor1D>(tf.mul(kernel, tf.matMul(covariance, kernel)), 0));
+      const variance = columnVariances(covariance, kernel);
       this.batchNorm.updateStatistics(
         tf.add<tf.Tensor1D>(tf.squeeze(tf.matMul(tf.expandDims(mean, 0), kernel), [0]), this.dense.bias),
         variance,

@@ -91,6 +91,7 @@ describe.each(methods)('gradient of $method', (hyperparameters) => {
       const checked = [
         studentVariables[0],
         distiller.trainableVariables[0],
+        distiller.variables.find((entry) => entry.name === 'bilinear/dense/kernel')?.variable,
         distiller.trainableVariables.at(-1),
       ];
       for (const variable of checked) {
