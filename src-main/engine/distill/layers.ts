@@ -84,16 +84,40 @@ export class BatchNorm {
         batchNormEpsilon,
       );
     }
-    const { mean, variance } = tf.moments(input, 0);
-    this.updateStatistics(mean as tf.Tensor1D, variance as tf.Tensor1D, input.shape[0]);
-    return tf.batchNorm2d(
-      input,
-      mean as tf.Tensor1D,
-      variance as tf.Tensor1D,
-      this.beta,
-      this.gamma,
-      batchNormEpsilon,
-    );
+    return this.normalizeBatch(input);
+  }
+
+  /**
+   * Training-mode normalisation as one operation with the textbook gradient,
+   * ∂x = γ/σ·(∂y − mean(∂y) − x̂·mean(∂y·x̂)), ∂γ = Σ∂y·x̂, ∂β = Σ∂y: composed from moments and a batch norm,
+   * the tape records a dozen operations and their saved inputs for these small matrices, several times
+   * the arithmetic.
+   */
+  private normalizeBatch(input: tf.Tensor2D): tf.Tensor2D {
+    const rows = input.shape[0];
+    return tf.customGrad((x, gamma, beta, save) => {
+      const { mean, variance } = tf.moments(x as tf.Tensor2D, 0);
+      this.updateStatistics(mean as tf.Tensor1D, variance as tf.Tensor1D, rows);
+      const reciprocalDeviation = tf.rsqrt(tf.add(variance, batchNormEpsilon));
+      const normalized = tf.mul(tf.sub(x as tf.Tensor2D, mean), reciprocalDeviation);
+      (save as tf.GradSaveFunc)([normalized, reciprocalDeviation, gamma as tf.Tensor1D]);
+      return {
+        value: tf.add<tf.Tensor2D>(tf.mul(normalized, gamma as tf.Tensor1D), beta as tf.Tensor1D),
+        gradFunc: (gradient: tf.Tensor2D, saved: tf.Tensor[]) => {
+          const [savedNormalized, savedReciprocal, savedGamma] = saved;
+          if (savedNormalized === undefined || savedReciprocal === undefined || savedGamma === undefined) {
+            throw new Error(`${this.name} lost the tensors of its gradient.`);
+          }
+          const betaGradient = tf.sum(gradient, 0);
+          const gammaGradient = tf.sum(tf.mul(gradient, savedNormalized), 0);
+          const centered = tf.sub(
+            tf.sub(gradient, tf.div(betaGradient, rows)),
+            tf.mul(savedNormalized, tf.div(gammaGradient, rows)),
+          );
+          return [tf.mul(centered, tf.mul(savedGamma, savedReciprocal)), gammaGradient, betaGradient];
+        },
+      };
+    })(input, this.gamma, this.beta);
   }
 
   /** Moves the running statistics towards a batch's mean and biased variance over `rows` rows. */
