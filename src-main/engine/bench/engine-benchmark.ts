@@ -77,7 +77,7 @@ export interface StepRatio {
   readonly wallRatio: number;
   /** The same ratio by process CPU time; the target is judged on this one (see imagesPerCpuSecond). */
   readonly cpuRatio: number;
-  /** How many kd and rtk steps, taken in turn, the medians are of. */
+  /** How many pairs of a kd and an rtk step, taken back to back, the ratios are the medians of. */
   readonly pairs: number;
   readonly limit: number;
   readonly met: boolean;
@@ -129,7 +129,7 @@ export interface EngineBenchmarkOptions {
   readonly measuredSteps: number;
   /** Teacher and students; default WRN-40-2 and [resnet20, WRN-16-2] (tests pass smaller ones). */
   readonly networks?: { readonly teacher: string; readonly students: readonly string[] } | undefined;
-  /** kd and rtk steps taken in turn for each pair's step ratio (default 6 of each). */
+  /** Pairs of a kd and an rtk step taken back to back for each pair's step ratio (default 10). */
   readonly ratioPairs?: number | undefined;
   /** Batches timed for the assembly rate (default 300). */
   readonly assemblyBatches?: number | undefined;
@@ -313,9 +313,10 @@ function median(values: readonly number[]): number {
 }
 
 /**
- * The rtk/kd step ratio of one pair from kd and rtk steps taken in turn, each timed alone, compared by
- * their medians: a machine whose speed drifts by tens of percent from one minute to the next (a shared
- * virtual machine) slows both methods alike, where two separate loops would each catch a different spell.
+ * The rtk/kd step ratio of one pair: the median over `pairs` of the time of an rtk step over that of a kd
+ * step taken right next to it, the two in alternating order. A machine whose speed drifts by tens of
+ * percent from one minute to the next (a shared virtual machine) slows the two steps of a pair alike; the
+ * medians of two separate series, or of interleaved ones, still mix the spells each step fell in.
  */
 async function interleavedStepRatio(
   backend: BackendName,
@@ -323,51 +324,48 @@ async function interleavedStepRatio(
   batch: { readonly input: tf.Tensor4D; readonly images: Float32Array; readonly labels: tf.Tensor1D },
   pairs: number,
 ): Promise<StepRatio> {
-  const methods = (['kd', 'rtk'] as const).map((method) => {
+  const [kd, rtk] = (['kd', 'rtk'] as const).map((method) => {
     const hyperparameters = resolveHyperparameters(
       method,
       {},
       { teacher: models.teacher.taps.length, student: models.student.taps.length },
     );
-    return {
-      method,
-      run: new RunState(stepConfig(hyperparameters), models),
-      wall: [] as number[],
-      cpu: [] as number[],
-    };
+    return { run: new RunState(stepConfig(hyperparameters), models), runner: null as TeacherRunner | null };
   });
-  const runners: (TeacherRunner | null)[] = [];
+  if (kd === undefined || rtk === undefined) throw new Error('The step ratio needs a kd and an rtk run.');
+  const wallRatios: number[] = [];
+  const cpuRatios: number[] = [];
   try {
-    for (const entry of methods) runners.push(await teacherRunnerFor(models, entry.run.distiller));
+    kd.runner = await teacherRunnerFor(models, kd.run.distiller);
+    rtk.runner = await teacherRunnerFor(models, rtk.run.distiller);
+    const timedStep = async (entry: typeof kd): Promise<{ wall: number; cpu: number }> => {
+      const cpuStart = process.cpuUsage();
+      const wallStart = performance.now();
+      await distillationStep(models.student, entry.run, entry.runner, batch, referenceRecipe.learningRate);
+      return { wall: performance.now() - wallStart, cpu: cpuSecondsSince(cpuStart) };
+    };
+    // The first pair warms both up and is not counted.
     for (let pair = -1; pair < pairs; pair += 1) {
-      for (const [index, entry] of methods.entries()) {
-        const cpuStart = process.cpuUsage();
-        const wallStart = performance.now();
-        await distillationStep(
-          models.student,
-          entry.run,
-          runners[index] ?? null,
-          batch,
-          referenceRecipe.learningRate,
-        );
-        // The first pair warms both up and is not counted.
-        if (pair < 0) continue;
-        entry.wall.push(performance.now() - wallStart);
-        entry.cpu.push(cpuSecondsSince(cpuStart));
-      }
+      const rtkFirst = pair % 2 === 1;
+      const first = await timedStep(rtkFirst ? rtk : kd);
+      const second = await timedStep(rtkFirst ? kd : rtk);
+      if (pair < 0) continue;
+      const [kdTime, rtkTime] = rtkFirst ? [second, first] : [first, second];
+      wallRatios.push(rtkTime.wall / kdTime.wall);
+      cpuRatios.push(rtkTime.cpu / kdTime.cpu);
     }
   } finally {
-    for (const entry of methods) entry.run.dispose();
-    for (const runner of runners) await runner?.dispose();
+    for (const entry of [kd, rtk]) {
+      entry.run.dispose();
+      await entry.runner?.dispose();
+    }
   }
-  const [kd, rtk] = methods;
-  if (kd === undefined || rtk === undefined) throw new Error('The step ratio needs a kd and an rtk run.');
-  const cpuRatio = median(rtk.cpu) / median(kd.cpu);
+  const cpuRatio = median(cpuRatios);
   return {
     backend,
     teacher: models.teacher.name,
     student: models.student.name,
-    wallRatio: median(rtk.wall) / median(kd.wall),
+    wallRatio: median(wallRatios),
     cpuRatio,
     pairs,
     limit: rtkOverKdLimit,
@@ -500,11 +498,16 @@ async function measureBackend(
           ),
         );
       }
-      const ratio = await interleavedStepRatio(backend, { student, teacher }, batch, options.ratioPairs ?? 6);
+      const ratio = await interleavedStepRatio(
+        backend,
+        { student, teacher },
+        batch,
+        options.ratioPairs ?? 10,
+      );
       ratios.push(ratio);
       log(
         `${backend}: ${teacher.name} → ${student.name}, rtk/kd step ${ratio.cpuRatio.toFixed(3)} (CPU), ` +
-          `${ratio.wallRatio.toFixed(3)} (wall), medians of ${ratio.pairs} steps each taken in turn`,
+          `${ratio.wallRatio.toFixed(3)} (wall), medians over ${ratio.pairs} pairs of steps taken back to back`,
       );
     }
   } finally {
