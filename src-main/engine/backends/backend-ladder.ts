@@ -253,10 +253,29 @@ async function tryRung(name: BackendName, forced: boolean, wasmThreads: number):
       break;
     case 'cpu':
       await activate('cpu');
-      break;
+      await withoutNodeBackendAdvice(selfTest);
+      return note;
   }
   await selfTest();
   return note;
+}
+
+/**
+ * Runs the cpu backend's first operation with its one-time console advice to install tfjs-node dropped:
+ * the workbench has already tried that backend and says why it is not used (doctor, run records).
+ */
+async function withoutNodeBackendAdvice(firstUse: () => Promise<void>): Promise<void> {
+  const warn = console.warn;
+  console.warn = (...parts: unknown[]) => {
+    if (!parts.some((part) => typeof part === 'string' && part.includes('install our node backend'))) {
+      warn(...parts);
+    }
+  };
+  try {
+    await firstUse();
+  } finally {
+    console.warn = warn;
+  }
 }
 
 async function flag(name: string): Promise<boolean> {
