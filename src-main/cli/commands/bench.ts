@@ -10,7 +10,7 @@ import { parseBackendFlag } from '../cli-arguments.js';
 import { formatBytes, formatTable } from '../output/text-format.js';
 
 /** Steps of a full and of a --quick engine benchmark. */
-const fullSettings = { warmupSteps: 1, measuredSteps: 5, ratioPairs: 10, assemblyBatches: 300 } as const;
+const fullSettings = { warmupSteps: 1, measuredSteps: 5, ratioPairs: 16, assemblyBatches: 300 } as const;
 const quickSettings = { warmupSteps: 1, measuredSteps: 1, ratioPairs: 2, assemblyBatches: 50 } as const;
 
 function verdict(met: boolean | null): string {

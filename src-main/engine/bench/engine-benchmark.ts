@@ -129,7 +129,7 @@ export interface EngineBenchmarkOptions {
   readonly measuredSteps: number;
   /** Teacher and students; default WRN-40-2 and [resnet20, WRN-16-2] (tests pass smaller ones). */
   readonly networks?: { readonly teacher: string; readonly students: readonly string[] } | undefined;
-  /** Pairs of a kd and an rtk step taken back to back for each pair's step ratio (default 10). */
+  /** Pairs of a kd and an rtk step taken back to back for each pair's step ratio (default 16). */
   readonly ratioPairs?: number | undefined;
   /** Batches timed for the assembly rate (default 300). */
   readonly assemblyBatches?: number | undefined;
