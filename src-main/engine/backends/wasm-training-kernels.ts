@@ -6,6 +6,9 @@ type ExplicitPadding = [Pair, Pair, Pair, Pair];
 
 const wasm = 'wasm';
 
+/** What tfjs passes a kernel function. */
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
 /** Stock wasm kernels captured before ours replace any of them. */
 const stockKernels = new Map<string, tf.KernelFunc>();
 
@@ -102,11 +105,7 @@ function conv(
  * dW[kh,kw,ci,co] = sum over n,oh,ow of x[n, oh*s+kh-pad, ow*s+kw-pad, ci] * dy[n,oh,ow,co]: a forward
  * convolution of x viewed as [Ci, H, W, N] with dy viewed as an [OH, OW, N, Co] filter dilated by the stride.
  */
-function conv2dBackpropFilter(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const attrs = args.attrs ?? {};
   const { x, dy } = args.inputs;
@@ -194,11 +193,7 @@ function subPixelFilter(backend: BackendWasm, filter: tf.TensorInfo, stride: Pai
  * larger strides with one sub-pixel filter per phase followed by depth-to-space, which avoids convolving
  * the zeros of an upsampled dy.
  */
-function conv2dBackpropInput(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const attrs = args.attrs ?? {};
   const { dy, filter } = args.inputs;
@@ -289,11 +284,7 @@ function identity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf
 }
 
 /** A cast to the dtype a tensor already has shares its data instead of copying it. */
-function cast(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function cast(args: KernelArgs): tf.TensorInfo {
   const { x } = args.inputs;
   if (x === undefined) throw new Error('Cast needs input x.');
   if (x.dtype === args.attrs?.['dtype'] && x.dtype !== 'string') return identity(args);
@@ -312,10 +303,7 @@ function leadingAxesCount(axisAttr: unknown, rank: number): number {
  * Sum or mean over the leading axes of a float32 tensor as one XNNPACK average pooling over a [1, R, 1, C]
  * view: the stock kernels first transpose the reduced axes to the end, which costs several times more.
  */
-function reduceLeading(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
-  kernelName: typeof tf.Sum | typeof tf.Mean,
-): tf.TensorInfo {
+function reduceLeading(args: KernelArgs, kernelName: typeof tf.Sum | typeof tf.Mean): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const attrs = args.attrs ?? {};
   const { x } = args.inputs;
@@ -473,10 +461,7 @@ function channelAffine(
 type BinaryName = typeof tf.Multiply | typeof tf.Add | typeof tf.Sub;
 
 /** Multiply, Add and Sub of a tensor with a per-channel vector go through `channelAffine`. */
-function channelBinary(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
-  kernelName: BinaryName,
-): tf.TensorInfo {
+function channelBinary(args: KernelArgs, kernelName: BinaryName): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { a, b } = args.inputs;
   if (a === undefined || b === undefined) throw new Error(`${kernelName} needs inputs a and b.`);
@@ -500,11 +485,7 @@ function channelBinary(
 }
 
 /** FusedBatchNorm with per-channel statistics as two fast passes: (x - mean), then * scale/std + offset. */
-function batchNorm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function batchNorm(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const attrs = args.attrs ?? {};
   const { x, mean, variance, offset, scale } = args.inputs;
@@ -602,11 +583,7 @@ function copyBlock(
   return out;
 }
 
-function slice(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function slice(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const attrs = args.attrs ?? {};
   const { x } = args.inputs;
@@ -621,11 +598,7 @@ function slice(args: {
   return copyBlock(backend, x, begin, size);
 }
 
-function unpack(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
+function unpack(args: KernelArgs): tf.TensorInfo[] {
   const backend = args.backend as BackendWasm;
   const { value } = args.inputs;
   if (value === undefined) throw new Error('Unpack needs input value.');
@@ -643,11 +616,7 @@ function unpack(args: {
   });
 }
 
-function splitV(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
+function splitV(args: KernelArgs): tf.TensorInfo[] {
   const backend = args.backend as BackendWasm;
   const attrs = args.attrs ?? {};
   const { x } = args.inputs;
@@ -696,11 +665,7 @@ function swapLastAxes(backend: BackendWasm, x: tf.TensorInfo): tf.TensorInfo {
  * XNNPACK's product with a transposed operand is 10–15x slower than an explicit transpose followed by a
  * plain product, and the MatMul gradient asks for exactly those transposed forms.
  */
-function batchMatMul(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { a, b } = args.inputs;
   const attrs = args.attrs ?? {};
