@@ -30,6 +30,11 @@ function runsOf(taps: readonly FeatureTap[], key: (tap: FeatureTap) => string): 
   return runs;
 }
 
+/** Tensors joined along an axis; a single one is returned as it is, with no copy. */
+function joined<T extends tf.Tensor>(parts: readonly T[], axis: number): T {
+  return parts.length === 1 && parts[0] !== undefined ? parts[0] : tf.concat(parts as T[], axis);
+}
+
 function tapsOf<T>(values: readonly T[], run: TapRun): T[] {
   return values.slice(run.first, run.first + run.count);
 }
@@ -79,10 +84,7 @@ class ProjectionRun {
       if (kernel === undefined) throw new Error(`${this.name} has no kernel for its tap ${member}.`);
       return tf.matMul(input, kernel);
     });
-    const sideBySide = tf.add<tf.Tensor2D>(
-      products.length === 1 && products[0] !== undefined ? products[0] : tf.concat(products, 1),
-      tf.reshape(this.bias, [count * qkDim]),
-    );
+    const sideBySide = tf.add<tf.Tensor2D>(joined(products, 1), tf.reshape(this.bias, [count * qkDim]));
     return tf.reshape(this.batchNorm.apply(sideBySide, training), [batch, count, qkDim]);
   }
 
@@ -304,7 +306,7 @@ export class AttentionModule {
     this.checkTaps(studentMeans, teacherMeans);
     const project = (runs: readonly ProjectionRun[], pooled: readonly tf.Tensor2D[]): tf.Tensor3D => {
       const vectors = runs.map((projection) => projection.apply(tapsOf(pooled, projection.run), training));
-      return vectors.length === 1 && vectors[0] !== undefined ? vectors[0] : tf.concat(vectors, 1);
+      return joined(vectors, 1);
     };
     const teacherVectors = project(this.teacherProjections, teacherMeans);
     const studentVectors = tf.relu(project(this.studentProjections, studentMeans));
@@ -338,12 +340,10 @@ export class AttentionModule {
         this.products(maps, normalized, resolution, teacher.maps, teacher.resolution),
       );
       return {
-        products: products.length === 1 && products[0] !== undefined ? products[0] : tf.concat(products, 2),
+        products: joined(products, 2),
         norms: tf.sum<tf.Tensor3D>(tf.square(normalized), 2, true),
       };
     });
-    const joined = (parts: tf.Tensor3D[], axis: number): tf.Tensor3D =>
-      parts.length === 1 && parts[0] !== undefined ? parts[0] : tf.concat(parts, axis);
     const products = joined(
       studentGroups.map((group) => group.products),
       1,
@@ -393,14 +393,13 @@ export class AttentionModule {
     return tf.matMul(pooled, teacherMaps, false, true);
   }
 
-  private checkTaps(studentTaps: readonly tf.Tensor[], teacherTaps: readonly tf.Tensor[]): number {
+  private checkTaps(studentTaps: readonly tf.Tensor[], teacherTaps: readonly tf.Tensor[]): void {
     if (studentTaps.length !== this.studentTaps.length || teacherTaps.length !== this.teacherTaps.length) {
       throw new Error(
         `The distillation module was built for ${this.studentTaps.length} student and ${this.teacherTaps.length} ` +
           `teacher taps but got ${studentTaps.length} and ${teacherTaps.length}.`,
       );
     }
-    return studentTaps[0]?.shape[0] ?? 0;
   }
 
   private teacherTap(index: number): FeatureTap {
