@@ -43,10 +43,19 @@ function installNodeModules() {
   writeFileSync(stampFile, wanted);
 }
 
+/** Whether Debian's Python (the independent producer of test fixtures) can import a module. */
+function pythonHas(module) {
+  return spawnSync('/usr/bin/python3', ['-c', `import ${module}`]).status === 0;
+}
+
 const testPackages = [
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { name: 'dataset-fashion-mnist', present: () => existsSync('/usr/share/datasets/fashion-mnist') },
-  { name: 'python3-onnx', present: () => spawnSync('/usr/bin/python3', ['-c', 'import onnx']).status === 0 },
+  { name: 'python3-onnx', present: () => pythonHas('onnx') },
+  { name: 'python3-torch', present: () => pythonHas('torch') },
+  { name: 'python3-torchvision', present: () => pythonHas('torchvision') },
+  { name: 'python3-scipy', present: () => pythonHas('scipy.io') },
+  { name: 'python3-pil', present: () => pythonHas('PIL.Image') },
 ];
 
 function installTestPackages() {
