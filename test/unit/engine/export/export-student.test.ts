@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOnnxFile } from '../../../support/python.js';
 import {
   exportStudent,
   modelCardJsonFile,
@@ -47,14 +47,6 @@ const base = () => ({
   latencyRuns: 50,
 });
 
-function checkOnnx(file: string): void {
-  execFileSync('/usr/bin/python3', [
-    '-c',
-    'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)',
-    file,
-  ]);
-}
-
 describe('exportStudent', () => {
   it('writes a verified float32 ONNX export with card, demo page and the TFJS copy', async () => {
     const outDirectory = join(root, 'out-onnx');
@@ -86,7 +78,7 @@ describe('exportStudent', () => {
         'tfjs',
       ].sort(),
     );
-    checkOnnx(join(outDirectory, onnxFile));
+    checkOnnxFile(join(outDirectory, onnxFile));
     const card = JSON.parse(await readFile(join(outDirectory, modelCardJsonFile), 'utf8')) as ModelCard;
     expect(card.classNames).toEqual(fixtureClasses);
     expect(card.parameterCount).toBe(77_652);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOnnxFile } from '../../../support/python.js';
 import {
   onnxTapName,
   onnxTapSummaryNames,
@@ -43,11 +43,7 @@ function randomImages(count: number) {
 async function checkModel(bytes: Uint8Array, fileName: string): Promise<void> {
   const file = join(root, fileName);
   await writeFile(file, bytes);
-  execFileSync('/usr/bin/python3', [
-    '-c',
-    'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)',
-    file,
-  ]);
+  checkOnnxFile(file);
 }
 
 /** Every output of an ONNX model in onnxruntime-node, by name, for NHWC images. */
