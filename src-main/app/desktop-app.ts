@@ -3,6 +3,7 @@ import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { bindIpc } from '../ipc/bind-ipc.js';
 import { utilityProcessWorkerLauncher } from '../jobs/utility-process-launcher.js';
 import { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import { describeOwner } from '../services/home-ownership.js';
 import { createWorkbenchServices } from '../services/workbench-services.js';
 import type { WorkbenchServices } from '../services/workbench-services.js';
 import { openWorkbenchStore } from '../store/workbench-store.js';
@@ -119,10 +120,12 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     event.preventDefault();
     if (shuttingDown || workbench === null) return;
     shuttingDown = true;
+    workbench.services.runQueue.stopServing();
     workbench.supervisor
       .shutdown()
       .catch((error: unknown) => console.error(`Could not stop the compute worker: ${describe(error)}`))
       .finally(() => {
+        workbench.services.releaseHome();
         workbench.store.close();
         running = null;
         shuttingDown = false;
@@ -137,9 +140,19 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
       handleAppProtocol(paths.rendererDirectory);
       installApplicationMenu(process.platform, app.isPackaged);
       const workbench = openWorkbench();
+      const claim = workbench.services.claimHome('desktop', 'the RTK Workbench desktop app');
+      if (!claim.claimed) {
+        workbench.store.close();
+        dialog.showErrorBox(
+          'This workbench is already open',
+          `Its home ${app.getPath('userData')} is in use by ${describeOwner(claim.owner)}. ` +
+            'Use that one, or stop it and start the app again.',
+        );
+        app.exit(1);
+        return;
+      }
       running = workbench;
       openWindow(workbench);
-      workbench.services.startQueue();
       // Doctor runs after the window exists so the first paint never waits for the worker.
       return workbench.services.warmUp();
     })

@@ -1,9 +1,6 @@
-import type {
-  RunEpochEvent,
-  RunProgress,
-  RunStatus,
-  RunSummary,
-} from '../../src-shared/contracts/run-types.js';
+import type { RunProgress, RunStatus, RunSummary } from '../../src-shared/contracts/run-types.js';
+import { describeOwner } from '../services/home-ownership.js';
+import type { OwnerKind } from '../store/repositories/home-owner-repository.js';
 import type { WorkbenchHost } from '../services/workbench-host.js';
 import {
   formatEpochLine,
@@ -26,13 +23,26 @@ export const settledStatuses: ReadonlySet<RunStatus> = new Set([
 export interface FollowOutcome {
   /** The followed runs as they are now. */
   readonly runs: readonly RunSummary[];
-  /** Ctrl+C was pressed: the running run was paused and queued ones held. */
+  /** Ctrl+C was pressed: the running run was paused and queued ones held (or, run elsewhere, left going). */
   readonly interrupted: boolean;
   /** The queue went idle while some followed runs were still queued (e.g. their teacher is paused). */
   readonly stalled: boolean;
+  /** Why this process's queue stopped on its own (a full disk), or null. */
+  readonly halted: string | null;
+}
+
+/** How to follow runs when another process may own the workbench home. */
+export interface FollowOptions {
+  /**
+   * Tries to make this process the home's owner (which starts its queue); true once it is. Followed runs
+   * train in the owning process, so a follower that does not own the home keeps trying: it takes over
+   * when the owner ends, or just watches while the owner trains them.
+   */
+  readonly claimHome: () => boolean;
 }
 
 const pollMilliseconds = 250;
+const claimRetryMilliseconds = 2_000;
 
 function delay(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
@@ -63,47 +73,84 @@ export async function pauseQueue(host: WorkbenchHost, runIds: readonly string[])
 }
 
 /**
- * Shows the progress of the queue (status lines of every run) until each run `followedIds` names has settled,
- * the queue goes idle with some of them still waiting, or Ctrl+C pauses them.
+ * Prints what changed in the store since the last look: each run's new epochs, then its new status. Reading
+ * the store (not this process's events) lets a follower watch runs that another process trains.
+ */
+class StoreWatcher {
+  private readonly seen = new Map<string, { epochs: number; status: RunStatus }>();
+
+  constructor(
+    private readonly host: WorkbenchHost,
+    private readonly printer: ProgressPrinter,
+  ) {}
+
+  report(runs: readonly RunSummary[]): void {
+    for (const run of runs) {
+      const before = this.seen.get(run.id) ?? { epochs: run.epochsDone, status: 'queued' };
+      if (run.epochsDone > before.epochs) {
+        for (const record of this.host.store.runs.epochs(run.id)) {
+          if (record.epoch > before.epochs && record.epoch <= run.epochsDone) {
+            this.printer.log(formatEpochLine(runLabel(run), record, run.epochsTotal));
+          }
+        }
+      }
+      if (run.status !== before.status && run.status !== 'queued' && run.status !== 'running') {
+        this.printer.log(formatRunStatusLine(run));
+      }
+      this.seen.set(run.id, { epochs: run.epochsDone, status: run.status });
+    }
+  }
+}
+
+/**
+ * After taking the home over from an owner that ended, continues the followed runs it left interrupted,
+ * each from its last checkpoint.
+ */
+function resumeLeftBehind(host: WorkbenchHost, runs: readonly RunSummary[], printer: ProgressPrinter): void {
+  for (const run of runs) {
+    if (run.status !== 'interrupted') continue;
+    printer.log(
+      `The process that owned the workbench home ended; resuming ${runLabel(run)} from epoch ${run.epochsDone}.`,
+    );
+    host.services.runQueue.resume(run.id);
+  }
+}
+
+/**
+ * Shows the progress of the followed runs (epochs and status lines, and live batch progress while this
+ * process trains) until each run `followedIds` names has settled, this process's queue goes idle with
+ * some of them still waiting, or Ctrl+C pauses them.
  */
 export async function followRuns(
   host: WorkbenchHost,
   followedIds: () => readonly string[],
   printer: ProgressPrinter,
+  options: FollowOptions,
 ): Promise<FollowOutcome> {
   const { store, services } = host;
-  const labels = new Map<string, string>();
-  const labelOf = (runId: string): string => {
-    let label = labels.get(runId);
-    if (label === undefined) {
-      const run = store.runs.get(runId);
-      label = run === undefined ? runId : runLabel(run);
-      labels.set(runId, label);
-    }
-    return label;
-  };
+  const watcher = new StoreWatcher(host, printer);
   let wake: () => void = () => undefined;
   const unsubscribe = services.events.subscribe((name, payload) => {
     if (name === 'onRunProgress') {
       const progress = payload as RunProgress;
+      const run = store.runs.get(progress.runId);
       const final = progress.phase === 'preparing' || progress.batch === progress.batches;
-      printer.update(formatRunProgress(labelOf(progress.runId), progress, printer.interactive), final);
-    } else if (name === 'onRunEpoch') {
-      const event = payload as RunEpochEvent;
-      const run = store.runs.get(event.runId);
-      printer.log(
-        formatEpochLine(labelOf(event.runId), event.record, run?.epochsTotal ?? event.record.epoch),
-      );
-    } else if (name === 'onRunStatus') {
-      const run = payload as RunSummary;
-      if (run.status !== 'queued' && run.status !== 'running') printer.log(formatRunStatusLine(run));
+      const label = run === undefined ? progress.runId : runLabel(run);
+      printer.update(formatRunProgress(label, progress, printer.interactive), final);
+    } else if (name === 'onRunEpoch' || name === 'onRunStatus') {
       wake();
     }
   });
+  let owner = options.claimHome();
+  let lastClaimAttempt = performance.now();
   let interruptRequested = false;
   const onInterrupt = (): void => {
     interruptRequested = true;
-    printer.log('Pausing: the running run stops after its current batch (Ctrl+C again to quit at once).');
+    printer.log(
+      owner
+        ? 'Pausing: the running run stops after its current batch (Ctrl+C again to quit at once).'
+        : 'Stopped following; the runs go on in the process that owns the workbench home.',
+    );
     process.once('SIGINT', () => process.exit(130));
     wake();
   };
@@ -113,25 +160,37 @@ export async function followRuns(
       const run = store.runs.get(id);
       return run === undefined ? [] : [run];
     });
+  const outcome = (runs: RunSummary[], ending: Partial<FollowOutcome>): FollowOutcome => {
+    watcher.report(runs);
+    return { runs, interrupted: false, stalled: false, halted: null, ...ending };
+  };
   try {
     for (;;) {
       if (interruptRequested) {
-        await pauseQueue(host, followedIds());
-        return { runs: followed(), interrupted: true, stalled: false };
+        if (owner) await pauseQueue(host, followedIds());
+        return outcome(followed(), { interrupted: true });
+      }
+      if (!owner && performance.now() - lastClaimAttempt >= claimRetryMilliseconds) {
+        owner = options.claimHome();
+        lastClaimAttempt = performance.now();
+        if (owner) resumeLeftBehind(host, followed(), printer);
       }
       const runs = followed();
-      if (runs.every((run) => settledStatuses.has(run.status))) {
-        return { runs, interrupted: false, stalled: false };
+      watcher.report(runs);
+      if (runs.every((run) => settledStatuses.has(run.status))) return outcome(runs, {});
+      if (owner && services.runQueue.haltReason !== null && services.runQueue.activeRunId === null) {
+        return outcome(followed(), { halted: services.runQueue.haltReason });
       }
-      if (services.runQueue.activeRunId === null) {
+      if (owner && services.runQueue.activeRunId === null) {
         // Idle with followed runs still queued: nothing will start them in this process.
         await services.runQueue.whenIdle();
         const again = followed();
         if (
           services.runQueue.activeRunId === null &&
+          services.runQueue.haltReason === null &&
           !again.every((run) => settledStatuses.has(run.status))
         ) {
-          return { runs: again, interrupted: false, stalled: true };
+          return outcome(again, { stalled: true });
         }
       }
       await new Promise<void>((resolve) => {
@@ -144,4 +203,28 @@ export async function followRuns(
     unsubscribe();
     printer.finish();
   }
+}
+
+/**
+ * The `claimHome` of a training command: claims the home for `kind`, and the first time another process
+ * owns it, says which one and that the runs train there until it ends.
+ */
+export function claimForTraining(
+  host: WorkbenchHost,
+  kind: OwnerKind,
+  description: string,
+  printer: ProgressPrinter,
+): () => boolean {
+  let told = false;
+  return () => {
+    const claim = host.services.claimHome(kind, description);
+    if (!claim.claimed && !told) {
+      told = true;
+      printer.log(
+        `The workbench home is in use by ${describeOwner(claim.owner)}. The runs are queued in it and train ` +
+          'there; this command follows them, and takes over if that process ends. Ctrl+C stops following.',
+      );
+    }
+    return claim.claimed;
+  };
 }

@@ -10,6 +10,8 @@ import { WorkerCrashedError } from '../jobs/worker-supervisor.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import type { EventBus } from './event-bus.js';
+import { describeOwner } from './home-ownership.js';
+import { describeStorageFailure, isDiskFull } from './storage-failure.js';
 
 /** Where a run keeps its checkpoints and trained model inside a workbench home. */
 export function runDirectory(homeDirectory: string, runId: string): string {
@@ -25,21 +27,14 @@ const digitFormats = new Set(['svhn', 'idx']);
 const finishedStatuses: ReadonlySet<RunStatus> = new Set(['done', 'failed', 'cancelled']);
 
 /** A readable reason for a failed run, naming the usual causes in plain words. */
-export function describeRunFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code =
-    (error as NodeJS.ErrnoException | null)?.code ?? /\b(ENOSPC|EACCES|EROFS|EPERM)\b/.exec(message)?.[1];
-  switch (code) {
-    case 'ENOSPC':
-      return `The disk is full, so the run's checkpoint could not be written (${message}). Free some space and resume.`;
-    case 'EACCES':
-    case 'EPERM':
-    case 'EROFS':
-      return `The workbench home cannot be written to (${message}). Check the folder's permissions and resume.`;
-    default:
-      return message;
-  }
+export function describeRunFailure(error: unknown, homeDirectory: string): string {
+  const storage = describeStorageFailure(error, homeDirectory);
+  if (storage !== null) return `${storage} Free some space or fix the folder, then resume the run.`;
+  return error instanceof Error ? error.message : String(error);
 }
+
+/** How often an idle queue looks for runs that another process put in the store. */
+const idlePollMilliseconds = 2_000;
 
 interface ActiveRun {
   readonly runId: string;
@@ -50,12 +45,18 @@ interface ActiveRun {
 
 /**
  * Runs the queued runs one at a time on the compute worker, in queue order, recording every epoch in the
- * store as it finishes. Survives worker crashes (the run becomes interrupted with the reason) and restarts
- * (runs left running are marked interrupted at start-up), and resumes runs from their last checkpoint.
+ * store as it finishes. Only the process that owns the workbench home serves the queue (`serve`); every
+ * other process may queue, pause or cancel runs that are not training, through the store. Survives worker
+ * crashes (the run becomes interrupted with the reason) and a full disk (the queue halts with the reason
+ * instead of crashing the process), and resumes runs from their last checkpoint.
  */
 export class RunQueue {
   private active: ActiveRun | null = null;
   private idleWaiters: (() => void)[] = [];
+  private serving = false;
+  private idlePoll: NodeJS.Timeout | null = null;
+  private eligibility: ((run: RunSummary) => boolean) | null = null;
+  private halt: string | null = null;
 
   constructor(
     private readonly store: WorkbenchStore,
@@ -65,7 +66,38 @@ export class RunQueue {
     private readonly forcedBackend: BackendName | null,
   ) {}
 
-  /** Marks runs that a dead process left running as interrupted; call once at start-up. */
+  /**
+   * Starts serving the queue: this process owns the home. It looks for newly queued runs every few seconds,
+   * so runs that other processes queue in the store are trained here too.
+   */
+  serve(): void {
+    this.serving = true;
+    if (this.idlePoll === null) {
+      this.idlePoll = setInterval(() => this.pump(), idlePollMilliseconds);
+      this.idlePoll.unref();
+    }
+    this.pump();
+  }
+
+  /** Stops taking new runs (the one training now goes on until it ends or is paused). */
+  stopServing(): void {
+    this.serving = false;
+    if (this.idlePoll !== null) clearInterval(this.idlePoll);
+    this.idlePoll = null;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Trains only the queued runs `isEligible` accepts (null: all of them), e.g. one CLI command's own runs. */
+  limitTo(isEligible: ((run: RunSummary) => boolean) | null): void {
+    this.eligibility = isEligible;
+  }
+
+  /** Why the queue stopped taking runs on its own (a full disk), or null while it can go on. */
+  get haltReason(): string | null {
+    return this.halt;
+  }
+
+  /** Marks runs that a dead owner left running as interrupted; call only while claiming the home. */
   recoverAbandonedRuns(): number {
     return this.store.runs.interruptAbandoned(
       'The workbench stopped while this run was training. Resume it to continue from its last checkpoint.',
@@ -77,10 +109,10 @@ export class RunQueue {
     return this.active?.runId ?? null;
   }
 
-  /** Starts the next eligible queued run if none is running. */
+  /** Starts the next eligible queued run if this process serves the queue and none is running. */
   pump(): void {
     if (this.active !== null) return;
-    const next = this.nextEligible();
+    const next = this.serving && this.halt === null ? this.claimNext() : undefined;
     if (next === undefined) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
       return;
@@ -92,9 +124,11 @@ export class RunQueue {
     });
   }
 
-  /** Resolves when no run is running and none that can run is queued. */
+  /** Resolves when no run is running here and none that this process would run is queued. */
   whenIdle(): Promise<void> {
-    if (this.active === null && this.nextEligible() === undefined) return Promise.resolve();
+    if (this.active === null && (!this.serving || this.halt !== null || !this.hasEligible())) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -104,9 +138,9 @@ export class RunQueue {
     if (this.active?.runId === runId) {
       this.active.stopAs = 'paused';
       this.supervisor.stopAll();
-    } else if (run.status === 'queued') {
-      this.setStatus(run, 'paused');
-    } else {
+    } else if (run.status === 'running') {
+      throw this.trainingElsewhere(run);
+    } else if (!this.transition(run, ['queued'], 'paused')) {
       throw new Error(`Run ${runId} is ${run.status}; only a queued or running run can be paused.`);
     }
     return this.requireRun(runId);
@@ -118,9 +152,9 @@ export class RunQueue {
     if (this.active?.runId === runId) {
       this.active.stopAs = 'cancelled';
       this.supervisor.stopAll();
-    } else if (!finishedStatuses.has(run.status)) {
-      this.setStatus(run, 'cancelled');
-    } else {
+    } else if (run.status === 'running') {
+      throw this.trainingElsewhere(run);
+    } else if (!this.transition(run, ['queued', 'paused', 'interrupted'], 'cancelled')) {
       throw new Error(`Run ${runId} is already ${run.status}; there is nothing to cancel.`);
     }
     return this.requireRun(runId);
@@ -137,9 +171,26 @@ export class RunQueue {
     const checkpoint = this.store.runs.latestCheckpoint(runId);
     this.store.runs.truncateAfter(runId, checkpoint?.epoch ?? 0);
     this.store.runs.requeue(runId);
+    // Resuming is how a person says the cause of a halt (a full disk) is fixed.
+    this.halt = null;
     this.publishStatus(runId);
     this.pump();
     return this.requireRun(runId);
+  }
+
+  private trainingElsewhere(run: RunSummary): Error {
+    const owner = this.store.owner.current();
+    return new Error(
+      `Run ${run.id} is training in ${owner === undefined ? 'another workbench process' : describeOwner(owner)}; ` +
+        'pause or cancel it there (Ctrl+C pauses a CLI run), or stop that process first.',
+    );
+  }
+
+  private transition(run: RunSummary, expected: readonly RunStatus[], status: RunStatus): boolean {
+    if (!this.store.runs.transition(run.id, expected, status)) return false;
+    this.store.eventLog.append('run-status', run.id, status);
+    this.publishStatus(run.id);
+    return true;
   }
 
   private requireRun(runId: string): RunSummary {
@@ -148,20 +199,46 @@ export class RunQueue {
     return run;
   }
 
-  private nextEligible(): RunSummary | undefined {
-    for (const run of this.store.runs.listWithStatus('queued')) {
-      if (run.teacherRunId === null) return run;
-      const teacher = this.store.runs.get(run.teacherRunId);
-      if (teacher?.status === 'done') return run;
-      if (teacher === undefined || finishedStatuses.has(teacher.status)) {
-        this.setStatus(
-          run,
-          'failed',
-          `Its teacher run ${run.teacherRunId} ended ${teacher?.status ?? 'missing'}, so there is no teacher to learn from.`,
-        );
+  /** Whether a queued run may start now: its teacher run is done (or it has none) and the limit allows it. */
+  private isEligible(run: RunSummary): boolean {
+    if (this.eligibility !== null && !this.eligibility(run)) return false;
+    if (run.teacherRunId === null) return true;
+    return this.store.runs.get(run.teacherRunId)?.status === 'done';
+  }
+
+  private hasEligible(): boolean {
+    return this.store.runs.listWithStatus('queued').some((run) => this.isEligible(run));
+  }
+
+  /** Fails runs whose teacher run ended without a model, then claims the next eligible run atomically. */
+  private claimNext(): RunSummary | undefined {
+    try {
+      for (const run of this.store.runs.listWithStatus('queued')) {
+        if (run.teacherRunId === null) continue;
+        const teacher = this.store.runs.get(run.teacherRunId);
+        if (teacher?.status === 'done') continue;
+        if (teacher === undefined || finishedStatuses.has(teacher.status)) {
+          this.setStatus(
+            run,
+            'failed',
+            `Its teacher run ${run.teacherRunId} ended ${teacher?.status ?? 'missing'}, so there is no teacher to learn from.`,
+          );
+        }
       }
+      const claimed = this.store.runs.claimNext(null, (run) => this.isEligible(run));
+      if (claimed !== undefined) this.recordStatus(claimed, 'running', null);
+      return claimed;
+    } catch (error) {
+      this.haltOn(error);
+      return undefined;
     }
-    return undefined;
+  }
+
+  /** Stops taking runs after a store write failed for good (a full disk), with the reason kept and logged. */
+  private haltOn(error: unknown): void {
+    this.halt = describeRunFailure(error, this.homeDirectory);
+    console.error(`The training queue stopped: ${this.halt}`);
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private setStatus(
@@ -171,6 +248,10 @@ export class RunQueue {
     backend: string | null = null,
   ): void {
     this.store.runs.setStatus(run.id, status, error, backend);
+    this.recordStatus(run, status, error);
+  }
+
+  private recordStatus(run: RunSummary, status: RunStatus, error: string | null): void {
     this.store.eventLog.append('run-status', run.id, error === null ? status : `${status}: ${error}`);
     this.publishStatus(run.id);
   }
@@ -334,10 +415,9 @@ export class RunQueue {
     try {
       job = this.buildJob(run);
     } catch (error) {
-      this.setStatus(run, 'failed', describeRunFailure(error));
+      this.settle(run, 'failed', describeRunFailure(error, this.homeDirectory));
       return;
     }
-    this.setStatus(run, 'running');
     const progressFailure: { error: Error | null } = { error: null };
     try {
       const result = await this.supervisor.run(job, (raw) => {
@@ -353,24 +433,43 @@ export class RunQueue {
       if (progressFailure.error !== null) throw progressFailure.error;
       if (result.status === 'completed') {
         if (result.modelDirectory !== null) this.recordModel(run, job, result.modelDirectory);
-        this.setStatus(run, 'done', null, result.backend);
+        this.settle(run, 'done', null, result.backend);
       } else {
-        this.setStatus(run, active.stopAs ?? 'paused', null, result.backend);
+        this.settle(run, active.stopAs ?? 'paused', null, result.backend);
       }
     } catch (error) {
       if (error instanceof WorkerCrashedError) {
-        this.setStatus(
+        this.settle(
           run,
           'interrupted',
           `${error.reason} Resume the run to continue from its last checkpoint.`,
         );
       } else {
-        this.setStatus(
+        this.settle(
           run,
           active.stopAs === 'cancelled' ? 'cancelled' : 'failed',
-          describeRunFailure(error),
+          describeRunFailure(error, this.homeDirectory),
         );
+        // The next run would meet the same full disk: stop here, with the reason, until someone resumes.
+        if (isDiskFull(error)) this.haltOn(error);
       }
+    }
+  }
+
+  /**
+   * Records how a run ended. When even that write fails (the disk is full), the queue halts: the run stays
+   * `running` in the store, and whoever claims the home next marks it interrupted, ready to resume.
+   */
+  private settle(
+    run: RunSummary,
+    status: RunStatus,
+    error: string | null,
+    backend: string | null = null,
+  ): void {
+    try {
+      this.setStatus(run, status, error, backend);
+    } catch (writeError) {
+      this.haltOn(writeError);
     }
   }
 }

@@ -40,7 +40,10 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
     supervisor,
     services,
     close: async () => {
+      services.runQueue.stopServing();
       await supervisor.shutdown();
+      // Given up only once the worker is gone, so a run still settling here is never taken for abandoned.
+      services.releaseHome();
       store.close();
     },
   };

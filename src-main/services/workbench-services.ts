@@ -4,6 +4,7 @@ import type { WorkbenchHandlers } from '../../src-shared/contracts/api.js';
 import type { AppInfo, AppMode } from '../../src-shared/contracts/domain-types.js';
 import type { BackendName, EngineStatus } from '../../src-shared/contracts/engine-status.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import type { OwnerClaim, OwnerKind } from '../store/repositories/home-owner-repository.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import { ensureDemoDataset } from '../engine/data/demo-dataset.js';
 import { readDatasetThumbnails } from './dataset-thumbnails.js';
@@ -12,6 +13,7 @@ import { EventBus } from './event-bus.js';
 import { exportRun, listExports, profileModel } from './exports-service.js';
 import { createExperiment, experimentResults, requireExperimentDetails } from './experiments-service.js';
 import { estimateExperiment } from './experiment-estimate.js';
+import { HomeOwnership } from './home-ownership.js';
 import { RunQueue } from './run-queue.js';
 import { workbenchVersion } from './version.js';
 
@@ -34,10 +36,14 @@ export interface WorkbenchServices {
   readonly events: EventBus;
   readonly runQueue: RunQueue;
   /**
-   * Marks runs a dead process left running as interrupted and starts the queue. Only the process that owns
-   * the workbench (desktop app, lab server, a training CLI command) calls it.
+   * Claims the workbench home for this process and starts serving its queue, unless another live process
+   * owns it (then nothing changes and the claim names that process). Runs the previous owner left running
+   * are marked interrupted, in the same transaction as the claim. Only the desktop app, the lab server and
+   * the CLI commands that train claim a home.
    */
-  startQueue(): void;
+  claimHome(kind: OwnerKind, description: string): OwnerClaim;
+  /** Stops serving the queue and gives the home up, so another process can claim it. */
+  releaseHome(): void;
   /** Runs doctor once so the first screen has the engine status; failures are kept as the engine error. */
   warmUp(): Promise<void>;
 }
@@ -45,6 +51,13 @@ export interface WorkbenchServices {
 /** Builds the services over a store and a worker supervisor. */
 export function createWorkbenchServices(context: ServicesContext): WorkbenchServices {
   const events = new EventBus();
+  const ownership = new HomeOwnership(context.store, (owner) => {
+    runQueue.stopServing();
+    console.error(
+      `This process no longer owns the workbench home ${context.homeDirectory}` +
+        `${owner === undefined ? '' : `: ${owner.description} (process ${owner.pid}) took it over`}; it stopped taking runs.`,
+    );
+  });
   const runQueue = new RunQueue(
     context.store,
     context.supervisor,
@@ -182,9 +195,14 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     handlers,
     events,
     runQueue,
-    startQueue: () => {
-      runQueue.recoverAbandonedRuns();
-      runQueue.pump();
+    claimHome: (kind, description) => {
+      const claim = ownership.claim(kind, description, () => runQueue.recoverAbandonedRuns());
+      if (claim.claimed) runQueue.serve();
+      return claim;
+    },
+    releaseHome: () => {
+      runQueue.stopServing();
+      ownership.release();
     },
     warmUp: async () => {
       try {

@@ -5,6 +5,7 @@ import { DatasetsRepository } from './repositories/datasets-repository.js';
 import { ExperimentsRepository } from './repositories/experiments-repository.js';
 import { EventLogRepository } from './repositories/event-log-repository.js';
 import { ExportsRepository } from './repositories/exports-repository.js';
+import { HomeOwnerRepository } from './repositories/home-owner-repository.js';
 import { ModelsRepository } from './repositories/models-repository.js';
 import { RunsRepository } from './repositories/runs-repository.js';
 
@@ -17,6 +18,7 @@ export interface WorkbenchStore {
   readonly exports: ExportsRepository;
   readonly models: ModelsRepository;
   readonly eventLog: EventLogRepository;
+  readonly owner: HomeOwnerRepository;
   close(): void;
 }
 
@@ -36,6 +38,7 @@ export function openWorkbenchStore(homeDirectory: string): WorkbenchStore {
     exports: new ExportsRepository(database.connection),
     models: new ModelsRepository(database.connection),
     eventLog: new EventLogRepository(database.connection),
+    owner: new HomeOwnerRepository(database.connection),
     close: () => database.close(),
   };
 }

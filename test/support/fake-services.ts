@@ -104,7 +104,8 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     handlers,
     events: new EventBus(),
     runQueue: fakeQueue,
-    startQueue: () => undefined,
+    claimHome: () => ({ claimed: true, replaced: null }),
+    releaseHome: () => undefined,
     warmUp: () => Promise.resolve(),
   };
 }

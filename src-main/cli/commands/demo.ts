@@ -98,7 +98,10 @@ export async function demoCommand(argumentList: string[]): Promise<number> {
       `${created ? 'Generated' : 'Reusing'} the demo dataset "${dataset.name}" (${dataset.id}): ${dataset.classCount} classes, ` +
         `${dataset.trainCount} training and ${dataset.testCount} test images of ${dataset.imageHeight}x${dataset.imageWidth}x${dataset.channels}.`,
     );
-    const trained = await trainExperiment(host, demoSpec(dataset.id), printer);
+    const trained = await trainExperiment(host, demoSpec(dataset.id), printer, {
+      kind: 'demo',
+      description: 'rtk-workbench demo',
+    });
     const best = bestStudent(trained.outcome.runs);
     const exported = best === undefined ? null : await exportRunModel(homeDirectory, best);
     const seconds = (performance.now() - startedAt) / 1000;

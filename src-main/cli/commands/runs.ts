@@ -7,7 +7,7 @@ import { hostOptions, withCliHost } from '../cli-host.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatRunStatusLine, runLabel } from '../output/progress-format.js';
 import { formatPercent, formatTable, shortId } from '../output/text-format.js';
-import { followRuns } from '../run-follower.js';
+import { claimForTraining, followRuns } from '../run-follower.js';
 import { describeUnfinished, trainingExitCode } from './train.js';
 
 /** The runs as a table, most recently queued first. */
@@ -123,9 +123,10 @@ export async function resumeCommand(argumentList: string[]): Promise<number> {
   );
   return withCliHost(values, async (host) => {
     const targets = resumeTargets(host, typed);
-    // startQueue marks runs a dead process left "running" as interrupted, which makes them resumable.
-    host.services.startQueue();
     const printer = new ProgressPrinter(process.stderr);
+    // Claiming the home marks runs a dead process left "running" as interrupted, which makes them resumable.
+    const claimHome = claimForTraining(host, 'resume', `rtk-workbench resume ${typed}`, printer);
+    claimHome();
     for (const target of targets) {
       const current = host.store.runs.get(target.id) ?? target;
       if (resumableStatuses.has(current.status)) await host.services.handlers.resumeRun({ id: target.id });
@@ -141,6 +142,7 @@ export async function resumeCommand(argumentList: string[]): Promise<number> {
         return [...followed];
       },
       printer,
+      { claimHome },
     );
     if (values.json) {
       console.log(JSON.stringify({ runs: outcome.runs, interrupted: outcome.interrupted }, null, 2));

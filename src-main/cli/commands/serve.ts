@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startLabServer } from '../../server/lab-server.js';
+import { HomeInUseError } from '../../services/home-ownership.js';
 import { openWorkbenchHost } from '../../services/workbench-host.js';
 import { resolveHomeDirectory } from '../../services/workbench-home.js';
 import { parseBackendFlag, parsePortFlag } from '../cli-arguments.js';
@@ -40,14 +41,21 @@ export async function serveCommand(argumentList: string[]): Promise<number> {
     host: values.host,
     port: parsePortFlag(values.port, 8765),
   });
-  console.log(`RTK Workbench lab mode: ${server.urlWithToken}`);
-  console.log(`Workbench home: ${homeDirectory}. Press Ctrl+C to stop.`);
-  host.services.startQueue();
-  void host.services.warmUp();
-  await new Promise<void>((resolveStop) => {
+  const claim = host.services.claimHome('serve', `rtk-workbench serve at ${server.url}`);
+  if (!claim.claimed) {
+    await server.close();
+    await host.close();
+    throw new HomeInUseError(homeDirectory, claim.owner);
+  }
+  // Listening before anything else happens: a stop request that arrives early still closes cleanly.
+  const stopped = new Promise<void>((resolveStop) => {
     process.once('SIGINT', () => resolveStop());
     process.once('SIGTERM', () => resolveStop());
   });
+  console.log(`RTK Workbench lab mode: ${server.urlWithToken}`);
+  console.log(`Workbench home: ${homeDirectory}. Press Ctrl+C to stop.`);
+  void host.services.warmUp();
+  await stopped;
   await server.close();
   await host.close();
   return 0;

@@ -8,8 +8,8 @@ import { hostOptions, withCliHost } from '../cli-host.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { runLabel } from '../output/progress-format.js';
 import { formatResultsTable } from '../output/results-format.js';
-import { shortId } from '../output/text-format.js';
-import { followRuns, pauseQueue } from '../run-follower.js';
+import { claimForTraining, followRuns } from '../run-follower.js';
+import type { OwnerKind } from '../../store/repositories/home-owner-repository.js';
 import type { FollowOutcome } from '../run-follower.js';
 import { readSpecFile } from '../spec-file.js';
 
@@ -31,7 +31,9 @@ export function describeUnfinished(outcome: FollowOutcome): string[] {
   const lines = [
     outcome.interrupted
       ? 'Paused. Continue later with:'
-      : 'The queue stopped with runs still waiting (is their teacher paused?). Continue with:',
+      : outcome.halted !== null
+        ? 'Training stopped before these runs ended. Once the cause is fixed, continue with:'
+        : 'The queue stopped with runs still waiting (is their teacher paused?). Continue with:',
   ];
   const experiments = new Set(open.map((run) => run.experimentId));
   for (const experimentId of experiments) {
@@ -42,39 +44,40 @@ export function describeUnfinished(outcome: FollowOutcome): string[] {
   return lines;
 }
 
-/** Exit code of a finished training command: 0 all done, 1 a run failed, 130 interrupted by Ctrl+C. */
+/**
+ * Exit code of a finished training command: 0 when every run is done (or deliberately cancelled), 130 after
+ * Ctrl+C, 1 when any run failed, was interrupted or is left waiting, or the queue halted (a full disk).
+ */
 export function trainingExitCode(outcome: FollowOutcome): number {
-  if (outcome.runs.some((run) => run.status === 'failed')) return 1;
   if (outcome.interrupted) return 130;
-  return outcome.stalled ? 1 : 0;
+  if (outcome.halted !== null || outcome.stalled) return 1;
+  return outcome.runs.every((run) => run.status === 'done' || run.status === 'cancelled') ? 0 : 1;
 }
 
 /**
- * Creates the experiment of `spec`, starts the queue and follows its runs (progress on stderr) until every
- * run has settled or Ctrl+C paused them; then reads its results.
+ * Creates the experiment of `spec` and trains it — in this process when it can own the workbench home, or
+ * in the process that owns it — following its runs (progress on stderr) until every run has settled or
+ * Ctrl+C paused them; then reads its results. Only this experiment's runs train here.
  */
 export async function trainExperiment(
   host: WorkbenchHost,
   spec: ExperimentSpec,
   printer: ProgressPrinter,
+  owner: { readonly kind: OwnerKind; readonly description: string },
 ): Promise<TrainedExperiment> {
-  host.services.startQueue();
+  const ours = new Set<string>();
+  host.services.runQueue.limitTo((run) => ours.has(run.id));
   const details = await host.services.handlers.createExperiment({ spec });
+  for (const run of details.runs) ours.add(run.id);
   const students = details.runs.filter((run) => run.role === 'student').length;
   printer.log(
     `Experiment "${details.experiment.name}" (${details.experiment.id}): ${details.runs.length} runs queued ` +
       `(${details.runs.some((run) => run.role === 'teacher') ? 'a teacher and ' : ''}${students} students).`,
   );
-  const runIds = details.runs.map((run) => run.id);
-  const outcome = await followRuns(host, () => runIds, printer);
-  if (!outcome.interrupted && host.services.runQueue.activeRunId !== null) {
-    // Runs of other experiments queued behind ours: they stay for whoever runs the queue next.
-    for (const id of await pauseQueue(host, [])) {
-      printer.log(
-        `Paused run ${shortId(id)} of another experiment; resume it with rtk-workbench resume ${id}.`,
-      );
-    }
-  }
+  const outcome = await followRuns(host, () => [...ours], printer, {
+    claimHome: claimForTraining(host, owner.kind, owner.description, printer),
+  });
+  if (outcome.halted !== null) printer.log(`Training stopped: ${outcome.halted}`);
   const results = await host.services.handlers.getExperimentResults({ id: details.experiment.id });
   return { details, outcome, results };
 }
@@ -91,7 +94,10 @@ export async function trainCommand(argumentList: string[]): Promise<number> {
   const spec = readSpecFile(specFile);
   return withCliHost(values, async (host) => {
     const printer = new ProgressPrinter(process.stderr);
-    const trained = await trainExperiment(host, spec, printer);
+    const trained = await trainExperiment(host, spec, printer, {
+      kind: 'train',
+      description: `rtk-workbench train ${specFile}`,
+    });
     if (values.json) {
       console.log(
         JSON.stringify(

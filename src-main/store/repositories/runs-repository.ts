@@ -104,9 +104,6 @@ export class RunsRepository {
         `SELECT ${runColumns} FROM runs WHERE experiment_id = ? ORDER BY queue_position`,
       ),
       all: connection.prepare<[], RunRow>(`SELECT ${runColumns} FROM runs ORDER BY queue_position DESC`),
-      nextQueued: connection.prepare<[], RunRow>(
-        `SELECT ${runColumns} FROM runs WHERE status = 'queued' ORDER BY queue_position LIMIT 1`,
-      ),
       withStatus: connection.prepare<[string], RunRow>(
         `SELECT ${runColumns} FROM runs WHERE status = ? ORDER BY queue_position`,
       ),
@@ -195,16 +192,43 @@ export class RunsRepository {
   }
 
   /**
-   * Takes the first queued run and marks it running, inside one immediate transaction so that two claimers
-   * never get the same run.
+   * Atomically takes the first queued run, in queue order, that `isEligible` accepts and marks it running: the
+   * choice and the status change happen in one immediate transaction, so two processes cannot take one run.
    */
-  claimNext(backend: string | null): RunSummary | undefined {
+  claimNext(
+    backend: string | null,
+    isEligible: (run: RunSummary) => boolean = () => true,
+  ): RunSummary | undefined {
     return this.connection
       .transaction(() => {
-        const row = this.statements.nextQueued.get();
-        if (row === undefined) return undefined;
-        this.setStatus(row.id, 'running', null, backend);
-        return this.get(row.id);
+        for (const row of this.statements.withStatus.all('queued')) {
+          const run = toRunSummary(row);
+          if (!isEligible(run)) continue;
+          this.setStatus(run.id, 'running', null, backend);
+          return this.get(run.id);
+        }
+        return undefined;
+      })
+      .immediate();
+  }
+
+  /**
+   * Changes a run's status only while it still has one of the `expected` statuses, in one immediate
+   * transaction; false when another process changed it first.
+   */
+  transition(
+    id: string,
+    expected: readonly RunStatus[],
+    status: RunStatus,
+    error: string | null = null,
+  ): boolean {
+    return this.connection
+      .transaction(() => {
+        const current = this.statements.get.get(id);
+        if (current === undefined || !expected.some((candidate) => candidate === current.status))
+          return false;
+        this.setStatus(id, status, error);
+        return true;
       })
       .immediate();
   }

@@ -28,7 +28,7 @@ beforeAll(async () => {
   host = openWorkbenchHost({ homeDirectory: home, mode: 'lab', forcedBackend: 'wasm' });
   const imported = await call('importDataset', { source: fixture.folder });
   datasetId = imported.dataset.id;
-  host.services.startQueue();
+  host.services.claimHome('serve', 'the experiment-runs test');
 });
 
 /** Calls the API the way both transports do: validated by the contract, then the handler. */

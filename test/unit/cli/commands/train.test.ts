@@ -26,14 +26,22 @@ function run(id: string, status: RunSummary['status'], role: RunSummary['role'] 
 }
 
 describe('the end of a training command', () => {
-  it('exits 0 when every run is done, 1 when one failed or the queue stalled, 130 after Ctrl+C', () => {
+  it('exits 0 when every run is done or cancelled, 1 when one failed, was interrupted, the queue stalled or halted, 130 after Ctrl+C', () => {
+    const ending = { interrupted: false, stalled: false, halted: null };
     const done = [run('a', 'done'), run('b', 'done')];
-    expect(trainingExitCode({ runs: done, interrupted: false, stalled: false })).toBe(0);
+    expect(trainingExitCode({ ...ending, runs: done })).toBe(0);
+    expect(trainingExitCode({ ...ending, runs: [...done, run('c', 'cancelled')] })).toBe(0);
+    expect(trainingExitCode({ ...ending, runs: [...done, run('c', 'failed')] })).toBe(1);
+    expect(trainingExitCode({ ...ending, runs: [...done, run('c', 'interrupted')] })).toBe(1);
+    expect(trainingExitCode({ ...ending, runs: [run('c', 'paused')], interrupted: true })).toBe(130);
+    expect(trainingExitCode({ ...ending, runs: [run('c', 'queued')], stalled: true })).toBe(1);
     expect(
-      trainingExitCode({ runs: [...done, run('c', 'failed')], interrupted: false, stalled: false }),
+      trainingExitCode({
+        ...ending,
+        runs: [run('c', 'running')],
+        halted: 'The disk is full: 0.0 MB free on /x.',
+      }),
     ).toBe(1);
-    expect(trainingExitCode({ runs: [run('c', 'paused')], interrupted: true, stalled: false })).toBe(130);
-    expect(trainingExitCode({ runs: [run('c', 'queued')], interrupted: false, stalled: true })).toBe(1);
   });
 
   it('says how to continue the unfinished runs, by experiment and one by one', () => {
@@ -41,6 +49,7 @@ describe('the end of a training command', () => {
       runs: [run('t', 'paused', 'teacher'), run('s', 'paused'), run('d', 'done')],
       interrupted: true,
       stalled: false,
+      halted: null,
     });
     expect(lines).toEqual([
       'Paused. Continue later with:',
@@ -49,6 +58,8 @@ describe('the end of a training command', () => {
       '  rtk-workbench resume t   # teacher resnet8 seed 1, paused',
       '  rtk-workbench resume s   # KD resnet8 seed 1, paused',
     ]);
-    expect(describeUnfinished({ runs: [run('d', 'done')], interrupted: false, stalled: false })).toEqual([]);
+    expect(
+      describeUnfinished({ runs: [run('d', 'done')], interrupted: false, stalled: false, halted: null }),
+    ).toEqual([]);
   });
 });
