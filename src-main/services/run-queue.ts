@@ -347,6 +347,7 @@ export class RunQueue {
       learningRateSchedule: spec.schedule.learningRateSchedule,
       warmupEpochs: spec.schedule.warmupEpochs,
       seed: run.seed,
+      recordedEpochs: this.store.runs.latestCheckpoint(run.id)?.epoch ?? 0,
       augmentation: {
         randomCrop: spec.augmentation.randomCrop,
         padding: spec.augmentation.padding,

@@ -175,6 +175,7 @@ export async function runTrainJob(
       { train, test, statistics: manifest.statistics },
       {
         signal,
+        recordedEpochs: job.recordedEpochs,
         onTeacherReady: (engine) => report({ kind: 'preparing', message: `The teacher runs in ${engine}` }),
         onBatch: (progress) => {
           const now = performance.now();

@@ -33,6 +33,8 @@ export const trainRunJobSchema = z.object({
   learningRateSchedule: learningRateScheduleSchema,
   warmupEpochs: z.number().int().nonnegative(),
   seed: z.number().int(),
+  /** The last epoch the store has on record; a checkpoint ahead of it has its later epochs reported again. */
+  recordedEpochs: z.number().int().nonnegative(),
   augmentation: z.object({ randomCrop: z.boolean(), padding: z.number().int(), horizontalFlip: z.boolean() }),
   subset: z.object({
     trainImages: z.number().int().positive().nullable(),

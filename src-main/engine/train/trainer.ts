@@ -115,6 +115,12 @@ export interface TrainHooks {
   readonly onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
   /** Checked between batches: once aborted the run stops before the next batch and returns. */
   readonly signal?: AbortSignal;
+  /**
+   * The last epoch the caller has on record. A checkpoint can be ahead of that record (the process died, or
+   * the record could not be written, after the checkpoint was saved): on resume, the checkpoint's later
+   * epochs are reported again through onEpoch, so the record catches up before training goes on.
+   */
+  readonly recordedEpochs?: number;
 }
 
 /** How a run ended. */
@@ -480,6 +486,9 @@ export async function trainRun(
         startEpoch = restored.completedEpochs;
         partial = restored.partialEpoch ?? null;
       }
+    }
+    for (const metrics of history) {
+      if (metrics.epoch > (hooks.recordedEpochs ?? startEpoch)) await hooks.onEpoch?.(metrics);
     }
     const trainAssembler = new BatchAssembler(data.train, data.statistics);
     const testAssembler = new BatchAssembler(data.test, data.statistics);
