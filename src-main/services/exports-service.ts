@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { CallArguments, ExportRecord, ModelProfile } from '../../src-shared/contracts/api.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
+import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
 import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
+import { checkExportDestination } from './export-destination.js';
 import { runModelDirectory } from './run-queue.js';
 import { workbenchVersion } from './version.js';
 
@@ -14,6 +16,11 @@ export interface ExportsContext {
   readonly supervisor: WorkerSupervisor;
   readonly homeDirectory: string;
   readonly forcedBackend: BackendName | null;
+}
+
+/** Where an export goes when the user names no folder: the workbench home's own exports folder. */
+export function managedExportDirectory(homeDirectory: string, exportId: string): string {
+  return join(homeDirectory, 'exports', exportId);
 }
 
 /** Exports a finished run's student in the worker, then records the export in the store. */
@@ -41,9 +48,26 @@ export async function exportRun(
       : spec.teacher.source === 'import'
         ? spec.teacher.modelJsonPath
         : (teacherRun?.backbone ?? null);
-  const outDirectory = isAbsolute(request.outDirectory)
-    ? request.outDirectory
-    : resolve(request.outDirectory);
+  const exportId = randomUUID();
+  const { classCount: classes, imageHeight, imageWidth, channels } = dataset;
+  const parameterBytes =
+    4 *
+    describeBackbone(run.backbone, { classes, inputShape: [imageHeight, imageWidth, channels] })
+      .parameterCount;
+  // The TFJS copy (which the demo page runs) always, the ONNX file when asked, the page's scripts and the card.
+  const neededBytes =
+    parameterBytes * (request.format === 'onnx' || request.preset?.startsWith('onnx') ? 2 : 1) + 16e6;
+  const destination =
+    request.outDirectory === undefined
+      ? { directory: managedExportDirectory(context.homeDirectory, exportId), replacedExportIds: [] }
+      : checkExportDestination({
+          store: context.store,
+          homeDirectory: context.homeDirectory,
+          outDirectory: request.outDirectory,
+          force: request.force,
+          neededBytes,
+        });
+  const outDirectory = destination.directory;
   const result = await context.supervisor.run(
     {
       type: 'export-run',
@@ -79,8 +103,9 @@ export async function exportRun(
     format: ExportRecord['format'];
     precision: ExportRecord['precision'];
   };
+  for (const replaced of destination.replacedExportIds) context.store.exports.remove(replaced);
   return context.store.exports.insert({
-    id: randomUUID(),
+    id: exportId,
     runId: run.id,
     format: card.format,
     precision: card.precision,

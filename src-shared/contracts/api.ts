@@ -121,7 +121,8 @@ export interface ExportRecord {
 export const exportRunArgumentsSchema = z
   .object({
     runId: z.string().min(1),
-    outDirectory: z.string().min(1, 'pick a folder'),
+    /** Where to write the export; left out, it goes to the workbench home's exports folder. */
+    outDirectory: z.string().min(1, 'pick a folder').optional(),
     format: z.enum(['tfjs', 'onnx']).optional(),
     precision: z.enum(['float32', 'float16', 'uint8']).optional(),
     preset: z.enum(['browser', 'node', 'onnx-desktop', 'onnx-mobile', 'microcontroller']).optional(),

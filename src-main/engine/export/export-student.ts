@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { LatencyFigures } from '../../../src-shared/contracts/api.js';
 import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
 import { loadCachedSplit, readManifest } from '../data/cache.js';
 import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
+import { nearestExistingFolder, writeProbe } from '../files/folder-checks.js';
 import { demoFiles, demoModelScript, demoPageHtml } from './demo-page.js';
 import { findEdgePreset, type EdgePreset, type ExportFormat } from './edge-presets.js';
 import {
@@ -88,17 +88,6 @@ function resolveTarget(request: ExportRequest): {
   return { format, precision, preset };
 }
 
-async function nearestExistingFolder(path: string): Promise<string> {
-  let current = resolve(path);
-  for (;;) {
-    const found = await stat(current).catch(() => null);
-    if (found !== null) return current;
-    const parent = dirname(current);
-    if (parent === current) return current;
-    current = parent;
-  }
-}
-
 /** Refuses a non-empty folder without force, a file in the way and a place the user cannot write to. */
 async function checkDestination(outDirectory: string, force: boolean): Promise<void> {
   const target = resolve(outDirectory);
@@ -111,18 +100,11 @@ async function checkDestination(outDirectory: string, force: boolean): Promise<v
       `${target} is not empty; choose an empty or new folder, or replace it with force (--force).`,
     );
   }
-  const writable = await nearestExistingFolder(dirname(target));
-  // A probe file, not access(W_OK): root passes access() on folders it still cannot write (sysfs, read-only mounts).
-  const probe = join(writable, `.rtk-write-probe-${randomBytes(6).toString('hex')}`);
-  try {
-    await writeFile(probe, '');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new Error(`Cannot export to ${target}: no permission to write in ${writable} (${code}).`, {
-      cause: error,
-    });
+  const writable = nearestExistingFolder(dirname(target));
+  const refusal = writeProbe(writable);
+  if (refusal !== null) {
+    throw new Error(`Cannot export to ${target}: no permission to write in ${writable} (${refusal}).`);
   }
-  await rm(probe, { force: true });
 }
 
 function tfjsScriptPath(): string {

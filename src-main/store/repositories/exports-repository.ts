@@ -35,6 +35,7 @@ export class ExportsRepository {
   private readonly getStatement: Database.Statement<[string], ExportRow>;
   private readonly listStatement: Database.Statement<[], ExportRow>;
   private readonly listOfRunStatement: Database.Statement<[string], ExportRow>;
+  private readonly removeStatement: Database.Statement<[string]>;
 
   constructor(connection: Database.Database) {
     const columns = 'id, run_id, format, precision, path, report_json, created_at';
@@ -46,6 +47,7 @@ export class ExportsRepository {
     this.listOfRunStatement = connection.prepare(
       `SELECT ${columns} FROM exports WHERE run_id = ? ORDER BY created_at DESC`,
     );
+    this.removeStatement = connection.prepare(`DELETE FROM exports WHERE id = ?`);
   }
 
   /** Records a finished, verified export. */
@@ -66,5 +68,10 @@ export class ExportsRepository {
     return (runId === undefined ? this.listStatement.all() : this.listOfRunStatement.all(runId)).map(
       toRecord,
     );
+  }
+
+  /** Forgets an export's record (its folder is the caller's business); false when there was none. */
+  remove(id: string): boolean {
+    return this.removeStatement.run(id).changes === 1;
   }
 }

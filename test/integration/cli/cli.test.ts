@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -175,6 +175,19 @@ describe('the rtk-workbench command line', () => {
     } finally {
       model.dispose();
     }
+  });
+
+  it('refuses to export into the workbench home or its exports folder, even with --force, and keeps it whole', () => {
+    const best = bestStudent(JSON.parse(cli('runs', '--json').stdout) as RunSummary[]);
+    if (best === undefined) throw new Error('no finished student');
+    const before = readdirSync(home).sort();
+    for (const out of [home, join(home, 'exports')]) {
+      const result = cli('export', best.id, '--format', 'onnx', '--out', out, '--force');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Cannot export to ${out}: it is the workbench home or inside it.`);
+    }
+    expect(readdirSync(home).sort()).toEqual(before);
+    expect(JSON.parse(cli('datasets', '--json').stdout)).toHaveLength(1);
   });
 
   it('lists the runs and refuses to resume a finished one, changing nothing', () => {
