@@ -8,6 +8,7 @@ import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import { checkExportDestination } from './export-destination.js';
 import { runModelDirectory } from './run-queue.js';
+import { describeStorageFailure, isDiskFull } from './storage-failure.js';
 import { workbenchVersion } from './version.js';
 
 /** What the export use cases need. */
@@ -16,6 +17,18 @@ export interface ExportsContext {
   readonly supervisor: WorkerSupervisor;
   readonly homeDirectory: string;
   readonly forcedBackend: BackendName | null;
+}
+
+/** Runs an export job, saying in plain words when the destination's disk filled up during it. */
+async function runExportJob<Result>(outDirectory: string, job: () => Promise<Result>): Promise<Result> {
+  try {
+    return await job();
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    throw new Error(`${describeStorageFailure(error, outDirectory) ?? String(error)} Nothing was written.`, {
+      cause: error,
+    });
+  }
 }
 
 /** Where an export goes when the user names no folder: the workbench home's own exports folder. */
@@ -68,36 +81,38 @@ export async function exportRun(
           neededBytes,
         });
   const outDirectory = destination.directory;
-  const result = await context.supervisor.run(
-    {
-      type: 'export-run',
-      forcedBackend: context.forcedBackend,
-      modelDirectory: runModelDirectory(context.homeDirectory, run.id),
-      datasetDirectory: dataset.cachePath,
-      outDirectory,
-      ...(request.format === undefined ? {} : { format: request.format }),
-      ...(request.precision === undefined ? {} : { precision: request.precision }),
-      ...(request.preset === undefined ? {} : { preset: request.preset }),
-      layout: request.layout,
-      probabilities: request.probabilities,
-      force: request.force,
-      training: {
-        runId: run.id,
-        datasetName: dataset.name,
-        teacher,
-        method: run.method,
-        hyperparameters: spec.hyperparameters[run.method] ?? {},
-        seed: run.seed,
-        epochs: run.epochsDone,
-        testTop1: run.lastTestTop1,
+  const result = await runExportJob(outDirectory, () =>
+    context.supervisor.run(
+      {
+        type: 'export-run',
+        forcedBackend: context.forcedBackend,
+        modelDirectory: runModelDirectory(context.homeDirectory, run.id),
+        datasetDirectory: dataset.cachePath,
+        outDirectory,
+        ...(request.format === undefined ? {} : { format: request.format }),
+        ...(request.precision === undefined ? {} : { precision: request.precision }),
+        ...(request.preset === undefined ? {} : { preset: request.preset }),
+        layout: request.layout,
+        probabilities: request.probabilities,
+        force: request.force,
+        training: {
+          runId: run.id,
+          datasetName: dataset.name,
+          teacher,
+          method: run.method,
+          hyperparameters: spec.hyperparameters[run.method] ?? {},
+          seed: run.seed,
+          epochs: run.epochsDone,
+          testTop1: run.lastTestTop1,
+        },
+        workbenchVersion,
       },
-      workbenchVersion,
-    },
-    (progress) => {
-      if (typeof progress === 'object' && progress !== null && 'message' in progress) {
-        onProgress(String(progress.message));
-      }
-    },
+      (progress) => {
+        if (typeof progress === 'object' && progress !== null && 'message' in progress) {
+          onProgress(String(progress.message));
+        }
+      },
+    ),
   );
   const card = JSON.parse(result.cardJson) as {
     format: ExportRecord['format'];

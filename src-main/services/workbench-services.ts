@@ -15,6 +15,7 @@ import { createExperiment, experimentResults, requireExperimentDetails } from '.
 import { estimateExperiment } from './experiment-estimate.js';
 import { HomeOwnership } from './home-ownership.js';
 import { RunQueue } from './run-queue.js';
+import { describeStorageFailure, isDiskFull } from './storage-failure.js';
 import { workbenchVersion } from './version.js';
 
 /** What the services need from the process that hosts them. */
@@ -46,6 +47,28 @@ export interface WorkbenchServices {
   releaseHome(): void;
   /** Runs doctor once so the first screen has the engine status; failures are kept as the engine error. */
   warmUp(): Promise<void>;
+}
+
+/**
+ * The handlers, with a full disk reported in plain words (with the free space on the home) instead of
+ * SQLite's or the file system's own message.
+ */
+function withStorageMessages(handlers: WorkbenchHandlers, homeDirectory: string): WorkbenchHandlers {
+  const wrapped: Record<string, (argumentsValue: never) => Promise<unknown>> = {};
+  for (const [name, handler] of Object.entries(handlers) as [
+    string,
+    (argumentsValue: never) => Promise<unknown>,
+  ][]) {
+    wrapped[name] = async (argumentsValue) => {
+      try {
+        return await handler(argumentsValue);
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        throw new Error(describeStorageFailure(error, homeDirectory) ?? String(error), { cause: error });
+      }
+    };
+  }
+  return wrapped as unknown as WorkbenchHandlers;
 }
 
 /** Builds the services over a store and a worker supervisor. */
@@ -192,7 +215,7 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
   };
 
   return {
-    handlers,
+    handlers: withStorageMessages(handlers, context.homeDirectory),
     events,
     runQueue,
     claimHome: (kind, description) => {
