@@ -1,25 +1,18 @@
+import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { openWorkbenchHost } from '../services/workbench-host.js';
 import type { WorkbenchHost } from '../services/workbench-host.js';
 import { resolveHomeDirectory } from '../services/workbench-home.js';
-import { parseBackendFlag } from './cli-arguments.js';
 
-/** The flags every workbench command shares. */
+/** The options of every command that opens the workbench home. */
 export interface HostFlags {
-  readonly home?: string | undefined;
-  readonly backend?: string | undefined;
+  readonly home: string | undefined;
+  readonly backend?: BackendName | undefined;
 }
-
-/** The parseArgs options of the shared flags. */
-export const hostOptions = {
-  home: { type: 'string' },
-  backend: { type: 'string' },
-} as const;
 
 /** Opens the workbench home a command works on; the caller closes the host. */
 export function openCliHost(flags: HostFlags): { host: WorkbenchHost; homeDirectory: string } {
   const homeDirectory = resolveHomeDirectory(flags.home);
-  const forcedBackend = parseBackendFlag(flags.backend);
-  const host = openWorkbenchHost({ homeDirectory, mode: 'lab', forcedBackend });
+  const host = openWorkbenchHost({ homeDirectory, mode: 'lab', forcedBackend: flags.backend ?? null });
   return { host, homeDirectory };
 }
 

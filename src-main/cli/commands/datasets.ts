@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { DatasetDetails } from '../../../src-shared/contracts/api.js';
-import { requirePositional, resolveIdPrefix, UsageError } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { resolveIdPrefix } from '../cli-arguments.js';
+import { withCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 import { formatCount, formatTable, shortId } from '../output/text-format.js';
 
 interface ManifestView {
@@ -89,12 +89,7 @@ export function formatDatasetDetails(details: DatasetDetails): string {
 }
 
 /** `rtk-workbench datasets [--json]`: the datasets in the workbench. */
-export async function datasetsCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    strict: true,
-  });
+export async function datasetsCommand(values: HostFlags & { readonly json: boolean }): Promise<number> {
   return withCliHost(values, async (host) => {
     const datasets = await host.services.handlers.listDatasets({});
     if (values.json) {
@@ -126,18 +121,10 @@ export async function datasetsCommand(argumentList: string[]): Promise<number> {
 }
 
 /** `rtk-workbench dataset show ID [--json]`: one dataset's manifest and health report. */
-export async function datasetCommand(argumentList: string[]): Promise<number> {
-  const [action, ...rest] = argumentList;
-  if (action !== 'show') {
-    throw new UsageError(`Usage: rtk-workbench dataset show ID [--json] [--home DIR]`);
-  }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(positionals, 'the dataset id', 'rtk-workbench dataset show ID [--json]');
+export async function datasetShowCommand(
+  typed: string,
+  values: HostFlags & { readonly json: boolean },
+): Promise<number> {
   return withCliHost(values, async (host) => {
     const ids = host.store.datasets.list().map((dataset) => dataset.id);
     const details = await host.services.handlers.getDataset({ id: resolveIdPrefix(typed, ids, 'dataset') });

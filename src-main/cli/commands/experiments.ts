@@ -1,14 +1,9 @@
-import { parseArgs } from 'node:util';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { withCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 import { formatTable, shortId } from '../output/text-format.js';
 
 /** `rtk-workbench experiments [--json]`: the experiments in the workbench, newest first. */
-export async function experimentsCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    strict: true,
-  });
+export async function experimentsCommand(values: HostFlags & { readonly json: boolean }): Promise<number> {
   return withCliHost(values, async (host) => {
     const experiments = await host.services.handlers.listExperiments({});
     if (values.json) {

@@ -1,12 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { ModelProfile } from '../../../src-shared/contracts/api.js';
 import { parseBackboneName } from '../../../src-shared/domain/backbone-catalog.js';
-import { parseNumberFlag, requirePositional, resolveIdPrefix } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { resolveIdPrefix } from '../cli-arguments.js';
+import { withCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 import { formatBytes, formatCount } from '../output/text-format.js';
 import { parseInputShape } from './models.js';
-
-const usage = 'rtk-workbench profile RUN|BACKBONE [--classes N] [--input 32x32x3] [--json]';
 
 function isBackboneName(value: string): boolean {
   try {
@@ -32,21 +30,11 @@ export function formatProfile(profile: ModelProfile): string {
 }
 
 /** `rtk-workbench profile RUN|BACKBONE`: size, cost and measured latency of a trained student or a backbone. */
-export async function profileCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: {
-      classes: { type: 'string' },
-      input: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      ...hostOptions,
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(positionals, 'a run id or a backbone name', usage);
-  const classes =
-    parseNumberFlag('classes', values.classes, { minimum: 2, maximum: 100_000, integer: true }) ?? 10;
+export async function profileCommand(
+  typed: string,
+  values: HostFlags & { readonly classes: number; readonly input: string; readonly json: boolean },
+): Promise<number> {
+  const classes = values.classes;
   const inputShape = parseInputShape(values.input);
   return withCliHost(values, async (host) => {
     const profile = isBackboneName(typed)

@@ -1,26 +1,14 @@
-import { parseArgs } from 'node:util';
-import { requirePositional, resolveIdPrefix, UsageError } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { resolveIdPrefix, UsageError } from '../cli-arguments.js';
+import { withCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 import { formatResultsCsv, formatResultsTable } from '../output/results-format.js';
 
 /** `rtk-workbench results EXPERIMENT [--json|--csv]`: the results table of an experiment. */
-export async function resultsCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: {
-      json: { type: 'boolean', default: false },
-      csv: { type: 'boolean', default: false },
-      ...hostOptions,
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+export async function resultsCommand(
+  typed: string,
+  values: HostFlags & { readonly json: boolean; readonly csv: boolean },
+): Promise<number> {
   if (values.json && values.csv) throw new UsageError('Choose one of --json and --csv.');
-  const typed = requirePositional(
-    positionals,
-    'the experiment id',
-    'rtk-workbench results EXPERIMENT [--json|--csv]',
-  );
   return withCliHost(values, async (host) => {
     const ids = host.store.experiments.list().map((experiment) => experiment.id);
     const id = resolveIdPrefix(typed, ids, 'experiment');

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
 import { methodCatalog } from '../../../src-shared/domain/method-catalog.js';
 import type { WorkbenchHost } from '../../services/workbench-host.js';
-import { requirePositional, resolveIdPrefix } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { resolveIdPrefix } from '../cli-arguments.js';
+import { withCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatRunStatusLine, runLabel } from '../output/progress-format.js';
 import { formatPercent, formatTable, shortId } from '../output/text-format.js';
@@ -45,12 +45,7 @@ function resolveRun(host: WorkbenchHost, typed: string): RunSummary {
 }
 
 /** `rtk-workbench runs [--json]`: every run in the workbench. */
-export async function runsCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    strict: true,
-  });
+export async function runsCommand(values: HostFlags & { readonly json: boolean }): Promise<number> {
   return withCliHost(values, async (host) => {
     const runs = await host.services.handlers.listRuns({});
     if (values.json) {
@@ -109,18 +104,10 @@ function resumeTargets(host: WorkbenchHost, typed: string): RunSummary[] {
  * experiment) again and trains the queue until it is idle, with progress. A done, cancelled or unknown run
  * is refused and nothing changes.
  */
-export async function resumeCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(
-    positionals,
-    'the run or experiment id',
-    'rtk-workbench resume RUN|EXPERIMENT',
-  );
+export async function resumeCommand(
+  typed: string,
+  values: HostFlags & { readonly json: boolean },
+): Promise<number> {
   return withCliHost(values, async (host) => {
     const targets = resumeTargets(host, typed);
     // startQueue marks runs a dead process left "running" as interrupted, which makes them resumable.
@@ -153,14 +140,10 @@ export async function resumeCommand(argumentList: string[]): Promise<number> {
 }
 
 /** `rtk-workbench cancel RUN`: cancels a queued, paused or interrupted run. */
-export async function cancelCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(positionals, 'the run id', 'rtk-workbench cancel RUN [--home DIR]');
+export async function cancelCommand(
+  typed: string,
+  values: HostFlags & { readonly json: boolean },
+): Promise<number> {
   return withCliHost(values, async (host) => {
     const run = resolveRun(host, typed);
     if (run.status === 'running') {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,16 @@ afterAll(() => {
 });
 
 describe('the rtk-workbench command line', () => {
+  it('answers --help with exit 0 and --version with the package version, as a real process', () => {
+    const help = cli('train', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: rtk-workbench train SPEC\.json /);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const version = cli('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(manifest.version);
+  });
+
   it('models --json lists the catalog with resnet20 at 272,474 parameters for 10 classes', () => {
     const result = cli('models', '--json');
     expect(result.code).toBe(0);
