@@ -2,11 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { bindIpc } from '../ipc/bind-ipc.js';
 import { utilityProcessWorkerLauncher } from '../jobs/utility-process-launcher.js';
-import { WorkerSupervisor } from '../jobs/worker-supervisor.js';
-import { createWorkbenchServices } from '../services/workbench-services.js';
-import type { WorkbenchServices } from '../services/workbench-services.js';
-import { openWorkbenchStore } from '../store/workbench-store.js';
-import type { WorkbenchStore } from '../store/workbench-store.js';
+import { openWorkbenchHost } from '../services/workbench-host.js';
+import type { WorkbenchHost } from '../services/workbench-host.js';
 import { appEntryUrl, handleAppProtocol, isAppUrl, registerAppScheme } from './app-protocol.js';
 import { installApplicationMenu } from './application-menu.js';
 import { hardenSession } from './session-security.js';
@@ -26,12 +23,6 @@ export function desktopAppPaths(): DesktopAppPaths {
   };
 }
 
-interface RunningWorkbench {
-  readonly store: WorkbenchStore;
-  readonly supervisor: WorkerSupervisor;
-  readonly services: WorkbenchServices;
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -49,11 +40,11 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     return;
   }
 
-  let running: RunningWorkbench | null = null;
+  let running: WorkbenchHost | null = null;
   let mainWindow: BrowserWindow | null = null;
   let shuttingDown = false;
 
-  const openWindow = (workbench: RunningWorkbench): void => {
+  const openWindow = (workbench: WorkbenchHost): void => {
     const window = createMainWindow({ preloadFile: paths.preloadFile, isTrustedUrl: isAppUrl });
     bindIpc({
       window,
@@ -70,16 +61,12 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     });
   };
 
-  const openWorkbench = (): RunningWorkbench => {
-    const homeDirectory = app.getPath('userData');
-    const store = openWorkbenchStore(homeDirectory);
-    const supervisor = new WorkerSupervisor(utilityProcessWorkerLauncher());
-    const services = createWorkbenchServices({
-      store,
-      supervisor,
-      homeDirectory,
+  const openWorkbench = (): WorkbenchHost =>
+    openWorkbenchHost({
+      homeDirectory: app.getPath('userData'),
       mode: 'desktop',
       forcedBackend: null,
+      launcher: utilityProcessWorkerLauncher(),
       openFolder: async (path) => {
         const failure = await shell.openPath(path);
         if (failure !== '') throw new Error(`The folder ${path} could not be opened: ${failure}`);
@@ -95,8 +82,6 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
         return choice.canceled ? null : (choice.filePaths[0] ?? null);
       },
     });
-    return { store, supervisor, services };
-  };
 
   app.on('second-instance', () => {
     if (mainWindow === null || mainWindow.isDestroyed()) return;
@@ -119,11 +104,10 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     event.preventDefault();
     if (shuttingDown || workbench === null) return;
     shuttingDown = true;
-    workbench.supervisor
-      .shutdown()
+    workbench
+      .close()
       .catch((error: unknown) => console.error(`Could not stop the compute worker: ${describe(error)}`))
       .finally(() => {
-        workbench.store.close();
         running = null;
         shuttingDown = false;
         app.quit();
