@@ -8,7 +8,7 @@ import { ensureDemoDataset } from '../../engine/data/demo-dataset.js';
 import { readLayersModel, writeLayersModel } from '../../engine/export/layers-model-files.js';
 import { runModelDirectory } from '../../services/run-queue.js';
 import { withCliHost } from '../cli-host.js';
-import type { HostFlags } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
 import { runLabel } from '../output/progress-format.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatResultsTable } from '../output/results-format.js';
@@ -84,7 +84,7 @@ export async function exportRunModel(
  * `rtk-workbench demo`: generates (or reuses) the demo dataset, trains a Quick experiment on it (a teacher,
  * then students with RTK, KD and no distillation), prints the results and exports the best student.
  */
-export async function demoCommand(values: HostFlags & { readonly json: boolean }): Promise<number> {
+export async function demoCommand(values: JsonHostFlags): Promise<number> {
   const startedAt = performance.now();
   return withCliHost(values, async (host, homeDirectory) => {
     const printer = new ProgressPrinter(process.stderr);

@@ -1,7 +1,7 @@
 import type { EngineStatus } from '../../../src-shared/contracts/engine-status.js';
 import { describeAdapter } from '../../engine/backends/webgpu.js';
 import { withCliHost } from '../cli-host.js';
-import type { HostFlags } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
 
 function formatBytes(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
@@ -32,7 +32,7 @@ export function formatEngineStatus(status: EngineStatus): string {
 }
 
 /** `rtk-workbench doctor`: what the compute worker finds on this machine. */
-export async function doctorCommand(values: HostFlags & { readonly json: boolean }): Promise<number> {
+export async function doctorCommand(values: JsonHostFlags): Promise<number> {
   return withCliHost(values, async (host) => {
     const status = await host.services.handlers.getEngineStatus({ refresh: true });
     console.log(values.json ? JSON.stringify(status, null, 2) : formatEngineStatus(status));

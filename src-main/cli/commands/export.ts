@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { ExportRecord, exportRunArgumentsSchema } from '../../../src-shared/contracts/api.js';
 import { exportRun } from '../../services/exports-service.js';
-import { resolveIdPrefix, UsageError } from '../cli-arguments.js';
-import { withCliHost } from '../cli-host.js';
+import { UsageError } from '../cli-arguments.js';
+import { resolveStoredId, withCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
 import { formatBytes, formatPercent } from '../output/text-format.js';
 
@@ -74,11 +74,7 @@ export async function exportCommand(
   }
   const outDirectory = values.out;
   return withCliHost(values, async (host, homeDirectory) => {
-    const runId = resolveIdPrefix(
-      typed,
-      host.store.runs.list().map((run) => run.id),
-      'run',
-    );
+    const runId = resolveStoredId(host, 'run', typed);
     const record = await exportRun(
       {
         store: host.store,

@@ -1,7 +1,6 @@
 import type { ModelProfile } from '../../../src-shared/contracts/api.js';
 import { parseBackboneName } from '../../../src-shared/domain/backbone-catalog.js';
-import { resolveIdPrefix } from '../cli-arguments.js';
-import { withCliHost } from '../cli-host.js';
+import { resolveStoredId, withCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
 import { formatBytes, formatCount } from '../output/text-format.js';
 import { parseInputShape } from './models.js';
@@ -44,11 +43,7 @@ export async function profileCommand(
           inputShape: [inputShape[0], inputShape[1], inputShape[2]],
         })
       : await host.services.handlers.profileModel({
-          runId: resolveIdPrefix(
-            typed,
-            host.store.runs.list().map((run) => run.id),
-            'run',
-          ),
+          runId: resolveStoredId(host, 'run', typed),
         });
     console.log(values.json ? JSON.stringify(profile, null, 2) : formatProfile(profile));
     return 0;

@@ -1,5 +1,5 @@
-import { resolveIdPrefix, UsageError } from '../cli-arguments.js';
-import { withCliHost } from '../cli-host.js';
+import { UsageError } from '../cli-arguments.js';
+import { resolveStoredId, withCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
 import { formatResultsCsv, formatResultsTable } from '../output/results-format.js';
 
@@ -10,8 +10,7 @@ export async function resultsCommand(
 ): Promise<number> {
   if (values.json && values.csv) throw new UsageError('Choose one of --json and --csv.');
   return withCliHost(values, async (host) => {
-    const ids = host.store.experiments.list().map((experiment) => experiment.id);
-    const id = resolveIdPrefix(typed, ids, 'experiment');
+    const id = resolveStoredId(host, 'experiment', typed);
     const results = await host.services.handlers.getExperimentResults({ id });
     if (values.json) console.log(JSON.stringify(results, null, 2));
     else if (values.csv) process.stdout.write(formatResultsCsv(results));

@@ -3,7 +3,7 @@ import type { ExperimentResults } from '../../../src-shared/contracts/run-types.
 import type { ExperimentSpec } from '../../../src-shared/domain/experiment-spec.js';
 import type { WorkbenchHost } from '../../services/workbench-host.js';
 import { withCliHost } from '../cli-host.js';
-import type { HostFlags } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { runLabel } from '../output/progress-format.js';
 import { formatResultsTable } from '../output/results-format.js';
@@ -77,10 +77,7 @@ export async function trainExperiment(
 }
 
 /** `rtk-workbench train SPEC.json`: validates the spec, trains every run of the experiment, prints its results. */
-export async function trainCommand(
-  specFile: string,
-  values: HostFlags & { readonly json: boolean },
-): Promise<number> {
+export async function trainCommand(specFile: string, values: JsonHostFlags): Promise<number> {
   const spec = readSpecFile(specFile);
   return withCliHost(values, async (host) => {
     const printer = new ProgressPrinter(process.stderr);
