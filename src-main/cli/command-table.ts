@@ -161,7 +161,7 @@ export const commandTable: readonly AnyCommandSpec[] = [
   }),
   defineCommand({
     name: 'models',
-    summary: 'list the backbones with parameters, MACs, feature taps and size',
+    summary: 'list the networks with parameters, multiply-adds, feature taps and size',
     positionals: [],
     options: { classes: classesOption, input: inputOption },
     json: true,
@@ -276,9 +276,12 @@ export const commandTable: readonly AnyCommandSpec[] = [
   }),
   defineCommand({
     name: 'profile',
-    summary: 'parameters, MACs, sizes, memory and measured latency of a run’s student or a backbone',
+    summary: 'parameters, multiply-adds, sizes, memory and measured latency of a run’s student or a network',
     positionals: [
-      { name: 'RUN|BACKBONE', description: 'a run id (or its first characters), or a backbone name' },
+      {
+        name: 'RUN|NETWORK',
+        description: 'a run id (or its first characters), or a network name such as resnet8',
+      },
     ],
     options: { classes: classesOption, input: inputOption, backend: backendOption },
     json: true,

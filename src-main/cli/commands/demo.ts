@@ -82,7 +82,7 @@ export async function exportRunModel(
 
 /**
  * `rtk-workbench demo`: generates (or reuses) the demo dataset, trains a Quick experiment on it (a teacher,
- * then students with RTK, KD and no distillation), prints the results and exports the best student.
+ * then students with RTK, KD and the student alone), prints the results and exports the best student.
  */
 export async function demoCommand(values: JsonHostFlags): Promise<number> {
   const startedAt = performance.now();

@@ -1,5 +1,6 @@
 import { catalogBackboneNames, describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
 import type { BackboneDescription, BackboneShape } from '../../../src-shared/domain/backbone-catalog.js';
+import { figureNames } from '../../../src-shared/domain/vocabulary.js';
 import { UsageError } from '../cli-arguments.js';
 import { formatBytes, formatCount, formatTable } from '../output/text-format.js';
 
@@ -14,7 +15,7 @@ export function parseInputShape(value: string): BackboneShape {
 /** The catalog as a table: parameters, MACs per image, feature taps and float32 size. */
 export function formatModelsTable(descriptions: readonly BackboneDescription[]): string {
   return formatTable(
-    ['Backbone', 'Parameters', 'MACs/image', 'Taps', 'Tap shapes', 'float32'],
+    [figureNames.network, figureNames.parameters, figureNames.macs, 'Taps', 'Tap shapes', figureNames.size],
     descriptions.map((description) => [
       description.name,
       formatCount(description.parameterCount),
@@ -46,7 +47,7 @@ export function modelsCommand(values: {
   if (values.json) {
     console.log(JSON.stringify(descriptions, null, 2));
   } else {
-    console.log(`Backbones for ${classes} classes of ${inputShape.join('x')} images:`);
+    console.log(`Networks for ${classes} classes of ${inputShape.join('x')} images:`);
     console.log(formatModelsTable(descriptions));
   }
   return Promise.resolve(0);

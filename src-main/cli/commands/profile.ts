@@ -1,5 +1,6 @@
 import type { ModelProfile } from '../../../src-shared/contracts/api.js';
 import { parseBackboneName } from '../../../src-shared/domain/backbone-catalog.js';
+import { figureNames } from '../../../src-shared/domain/vocabulary.js';
 import { resolveStoredId, withCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
 import { formatBytes, formatCount } from '../output/text-format.js';
@@ -19,7 +20,7 @@ export function formatProfile(profile: ModelProfile): string {
   const { latency } = profile;
   return [
     `${profile.backbone}, ${profile.classes} classes, input ${profile.inputShape.join('x')}`,
-    `  parameters ${formatCount(profile.parameterCount)}, MACs/image ${formatCount(profile.macsPerImage)}`,
+    `  ${figureNames.parameters} ${formatCount(profile.parameterCount)}, ${figureNames.macs.toLowerCase()} ${formatCount(profile.macsPerImage)}`,
     `  files: float32 ${formatBytes(profile.fileBytes.float32)}, float16 ${formatBytes(profile.fileBytes.float16)}, ` +
       `uint8 ${formatBytes(profile.fileBytes.uint8)}, ONNX ${formatBytes(profile.fileBytes.onnx)}`,
     `  peak activation memory (batch 1, float32): ${formatBytes(profile.peakActivationBytes)}`,
@@ -28,7 +29,7 @@ export function formatProfile(profile: ModelProfile): string {
   ].join('\n');
 }
 
-/** `rtk-workbench profile RUN|BACKBONE`: size, cost and measured latency of a trained student or a backbone. */
+/** `rtk-workbench profile RUN|NETWORK`: size, cost and measured latency of a trained student or a catalog network. */
 export async function profileCommand(
   typed: string,
   values: HostFlags & { readonly classes: number; readonly input: string; readonly json: boolean },

@@ -13,8 +13,11 @@ export async function resultsCommand(
     const id = resolveStoredId(host, 'experiment', typed);
     const results = await host.services.handlers.getExperimentResults({ id });
     if (values.json) console.log(JSON.stringify(results, null, 2));
-    else if (values.csv) process.stdout.write(formatResultsCsv(results));
-    else {
+    else if (values.csv) {
+      const experiment = host.store.experiments.get(id);
+      const dataset = experiment === undefined ? undefined : host.store.datasets.get(experiment.datasetId);
+      process.stdout.write(formatResultsCsv(results, dataset ?? null));
+    } else {
       const experiment = host.store.experiments.get(id);
       console.log(
         `Experiment "${experiment?.name ?? id}" (${id}), ${experiment?.status ?? 'unknown status'}`,

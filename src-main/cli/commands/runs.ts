@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
-import { methodCatalog } from '../../../src-shared/domain/method-catalog.js';
+import { figureNames, methodLabels } from '../../../src-shared/domain/vocabulary.js';
 import type { WorkbenchHost } from '../../services/workbench-host.js';
 import { resolveIdPrefix } from '../cli-arguments.js';
 import { printListing, resolveStoredId, withCliHost } from '../cli-host.js';
@@ -16,12 +16,23 @@ export function formatRunsTable(
   experimentNames: ReadonlyMap<string, string>,
 ): string {
   return formatTable(
-    ['Run', 'Experiment', 'Role', 'Method', 'Backbone', 'Seed', 'Status', 'Epochs', 'Best', 'Last'],
+    [
+      'Run',
+      'Experiment',
+      'Role',
+      figureNames.method,
+      figureNames.network,
+      'Seed',
+      'Status',
+      'Epochs',
+      'Best',
+      'Last',
+    ],
     runs.map((run) => [
       shortId(run.id),
       experimentNames.get(run.experimentId) ?? shortId(run.experimentId),
       run.role,
-      run.role === 'teacher' ? '—' : methodCatalog[run.method].label,
+      run.role === 'teacher' ? '—' : methodLabels[run.method],
       run.backbone,
       String(run.seed),
       run.status,
