@@ -20,6 +20,7 @@ const mainLayers = [
   'ipc',
   'preload',
   'server',
+  'security',
   'services',
   'store',
   'jobs',
@@ -27,15 +28,115 @@ const mainLayers = [
   'engine',
   'cli',
 ];
-const layerPatterns = (layers) =>
-  layers.map((layer) => ({
-    group: [`**/${layer}/**`, `**/${layer}`],
-    message: `this layer may not import src-main/${layer} (architecture.md, allowed imports)`,
-  }));
+
+/**
+ * The layer map of src-main (docs/architecture.md draws it): what each folder may not import, and why. The
+ * renderer talks to src-shared's contract; services carry it out with the store, the job queue and the
+ * engine's light helpers; the worker runs the engine; app, ipc, preload, server and cli are shells around the
+ * services. Nothing imports back outwards. Patterns ending in a `!…` entry allow one file of a layer.
+ */
+const layerMap = {
+  app: {
+    forbidden: [
+      'cli',
+      'server',
+      'preload',
+      'store',
+      'worker',
+      'engine',
+      ['jobs', 'utility-process-launcher'],
+    ],
+    why: 'the desktop shell opens the workbench through services (and starts the worker with the jobs launcher)',
+  },
+  ipc: {
+    forbidden: ['app', 'cli', 'server', 'preload', 'store', 'jobs', 'worker', 'engine'],
+    why: 'IPC binds the contract to the services, nothing else',
+  },
+  preload: {
+    forbidden: mainLayers.filter((layer) => layer !== 'preload'),
+    why: 'the preload exposes the contract of src-shared only',
+  },
+  server: {
+    forbidden: ['app', 'ipc', 'cli', 'preload', 'store', 'jobs', 'worker', 'engine'],
+    why: 'the lab server binds the contract to the services over HTTP, nothing else',
+  },
+  security: {
+    forbidden: mainLayers.filter((layer) => layer !== 'security'),
+    why: 'the security policies are plain functions that app and server share',
+  },
+  services: {
+    forbidden: ['app', 'ipc', 'preload', 'server', 'cli', 'worker'],
+    why: 'services never import the shells around them, nor the worker process (they reach it through jobs)',
+  },
+  store: {
+    forbidden: mainLayers.filter((layer) => layer !== 'store'),
+    why: 'the store is SQLite and src-shared only',
+  },
+  jobs: {
+    forbidden: mainLayers.filter((layer) => layer !== 'jobs'),
+    why: 'jobs start and supervise the worker process; they speak the protocol of src-shared only',
+  },
+  worker: {
+    forbidden: mainLayers.filter((layer) => layer !== 'worker' && layer !== 'engine'),
+    why: 'the worker runs the engine and speaks the protocol of src-shared only',
+  },
+  engine: {
+    forbidden: mainLayers.filter((layer) => layer !== 'engine'),
+    why: 'the engine imports only src-shared, TensorFlow.js and Node',
+  },
+  cli: {
+    forbidden: ['app', 'ipc', 'preload', 'store', 'jobs', 'worker', ['server', 'lab-server']],
+    why: 'the CLI works through services (and the engine for its benchmark); it starts lab mode by lab-server only',
+  },
+};
+
+/** Only these folders may import electron. */
+const electronLayers = new Set(['app', 'ipc', 'preload', 'jobs']);
+
 const noElectron = {
   name: 'electron',
   message: 'only src-main/app, ipc, preload and jobs may import electron',
 };
+
+const layerPatterns = (layer) => {
+  const { forbidden, why } = layerMap[layer];
+  return forbidden.map((entry) => {
+    const [target, allowedFile] = Array.isArray(entry) ? entry : [entry, null];
+    return {
+      // A directory matched as a whole cannot have a file of it allowed again, so then only its files match.
+      group:
+        allowedFile === null
+          ? [`**/${target}/**`, `**/${target}`]
+          : [`**/${target}/*`, `!**/${target}/${allowedFile}.js`],
+      message: `src-main/${layer} may not import src-main/${target}${allowedFile === null ? '' : ` (except ${allowedFile}.ts)`}: ${why}.`,
+    };
+  });
+};
+
+/** One lint block per folder of src-main, with its part of the layer map. */
+const layerRules = Object.keys(layerMap).map((layer) => ({
+  files: [`src-main/${layer}/**`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [
+          ...(electronLayers.has(layer) ? [] : [noElectron]),
+          ...(layer === 'engine'
+            ? [{ name: 'better-sqlite3', message: 'the engine never touches the store' }]
+            : []),
+        ],
+        patterns: [
+          ...layerPatterns(layer),
+          {
+            group: ['**/src-renderer/**'],
+            message: 'main code never imports the renderer; both share src-shared',
+          },
+        ],
+      },
+    ],
+  },
+}));
 
 export default tseslint.config(
   { ignores: ['node_modules', 'build', 'dist', 'test-results', 'playwright-report', 'resources'] },
@@ -110,71 +211,7 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src-main/engine/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron, { name: 'better-sqlite3', message: 'the engine never touches the store' }],
-          patterns: [
-            ...layerPatterns(mainLayers.filter((layer) => layer !== 'engine')),
-            { group: ['**/src-renderer/**'], message: 'the engine imports only src-shared' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src-main/store/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron],
-          patterns: [
-            ...layerPatterns([
-              'app',
-              'ipc',
-              'preload',
-              'server',
-              'services',
-              'jobs',
-              'worker',
-              'cli',
-              'engine',
-            ]),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src-main/services/**', 'src-main/server/**', 'src-main/worker/**', 'src-main/cli/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron],
-          patterns: [{ group: ['**/src-renderer/**'], message: 'main code never imports the renderer' }],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src-main/preload/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            ...layerPatterns(mainLayers.filter((layer) => layer !== 'preload')),
-            { group: ['**/src-renderer/**'], message: 'preload exposes the contract only' },
-          ],
-        },
-      ],
-    },
-  },
+  ...layerRules,
   {
     files: ['test/**'],
     rules: {

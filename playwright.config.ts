@@ -7,6 +7,8 @@ export default defineConfig({
   reporter: 'list',
   workers: 1,
   retries: 0,
+  // A stray test.only fails the run instead of silently skipping every other test.
+  forbidOnly: true,
   timeout: 120_000,
   use: {
     trace: 'off',

@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
+/** A stray `.only` fails the run instead of silently skipping every other test. */
 export default defineConfig({
   test: {
     projects: [
@@ -10,6 +11,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           pool: 'forks',
+          allowOnly: false,
         },
       },
       {
@@ -21,6 +23,7 @@ export default defineConfig({
           hookTimeout: 600_000,
           pool: 'forks',
           fileParallelism: false,
+          allowOnly: false,
         },
       },
     ],

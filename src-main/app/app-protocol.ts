@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { protocol } from 'electron';
 import type { Protocol } from 'electron';
-import { contentSecurityPolicy } from '../server/content-security-policy.js';
+import { contentSecurityPolicy } from '../security/content-security-policy.js';
 
 /** The scheme the renderer is served from: file:// gives every file its own opaque origin and breaks modules. */
 export const appScheme = 'app';

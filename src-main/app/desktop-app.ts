@@ -2,12 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { bindIpc } from '../ipc/bind-ipc.js';
 import { utilityProcessWorkerLauncher } from '../jobs/utility-process-launcher.js';
-import { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import { describeOwner } from '../services/home-ownership.js';
-import { createWorkbenchServices } from '../services/workbench-services.js';
-import type { WorkbenchServices } from '../services/workbench-services.js';
-import { openWorkbenchStore } from '../store/workbench-store.js';
-import type { WorkbenchStore } from '../store/workbench-store.js';
+import { openWorkbenchHost } from '../services/workbench-host.js';
+import type { WorkbenchHost } from '../services/workbench-host.js';
 import { appEntryUrl, handleAppProtocol, isAppUrl, registerAppScheme } from './app-protocol.js';
 import { installApplicationMenu } from './application-menu.js';
 import { hardenSession } from './session-security.js';
@@ -27,12 +24,6 @@ export function desktopAppPaths(): DesktopAppPaths {
   };
 }
 
-interface RunningWorkbench {
-  readonly store: WorkbenchStore;
-  readonly supervisor: WorkerSupervisor;
-  readonly services: WorkbenchServices;
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -50,11 +41,11 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     return;
   }
 
-  let running: RunningWorkbench | null = null;
+  let running: WorkbenchHost | null = null;
   let mainWindow: BrowserWindow | null = null;
   let shuttingDown = false;
 
-  const openWindow = (workbench: RunningWorkbench): void => {
+  const openWindow = (workbench: WorkbenchHost): void => {
     const window = createMainWindow({ preloadFile: paths.preloadFile, isTrustedUrl: isAppUrl });
     bindIpc({
       window,
@@ -71,16 +62,12 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     });
   };
 
-  const openWorkbench = (): RunningWorkbench => {
-    const homeDirectory = app.getPath('userData');
-    const store = openWorkbenchStore(homeDirectory);
-    const supervisor = new WorkerSupervisor(utilityProcessWorkerLauncher());
-    const services = createWorkbenchServices({
-      store,
-      supervisor,
-      homeDirectory,
+  const openWorkbench = (): WorkbenchHost =>
+    openWorkbenchHost({
+      homeDirectory: app.getPath('userData'),
       mode: 'desktop',
       forcedBackend: null,
+      launcher: utilityProcessWorkerLauncher(),
       openFolder: async (path) => {
         const failure = await shell.openPath(path);
         if (failure !== '') throw new Error(`The folder ${path} could not be opened: ${failure}`);
@@ -96,8 +83,6 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
         return choice.canceled ? null : (choice.filePaths[0] ?? null);
       },
     });
-    return { store, supervisor, services };
-  };
 
   app.on('second-instance', () => {
     if (mainWindow === null || mainWindow.isDestroyed()) return;
@@ -120,13 +105,10 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     event.preventDefault();
     if (shuttingDown || workbench === null) return;
     shuttingDown = true;
-    workbench.services.runQueue.stopServing();
-    workbench.supervisor
-      .shutdown()
+    workbench
+      .close()
       .catch((error: unknown) => console.error(`Could not stop the compute worker: ${describe(error)}`))
       .finally(() => {
-        workbench.services.releaseHome();
-        workbench.store.close();
         running = null;
         shuttingDown = false;
         app.quit();
@@ -142,14 +124,12 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
       const workbench = openWorkbench();
       const claim = workbench.services.claimHome('desktop', 'the RTK Workbench desktop app');
       if (!claim.claimed) {
-        workbench.store.close();
         dialog.showErrorBox(
           'This workbench is already open',
           `Its home ${app.getPath('userData')} is in use by ${describeOwner(claim.owner)}. ` +
             'Use that one, or stop it and start the app again.',
         );
-        app.exit(1);
-        return;
+        return workbench.close().finally(() => app.exit(1));
       }
       running = workbench;
       openWindow(workbench);

@@ -1,25 +1,22 @@
+import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { openWorkbenchHost } from '../services/workbench-host.js';
 import type { WorkbenchHost } from '../services/workbench-host.js';
 import { resolveHomeDirectory } from '../services/workbench-home.js';
-import { parseBackendFlag } from './cli-arguments.js';
+import { resolveIdPrefix } from './cli-arguments.js';
 
-/** The flags every workbench command shares. */
+/** The options of every command that opens the workbench home. */
 export interface HostFlags {
-  readonly home?: string | undefined;
-  readonly backend?: string | undefined;
+  readonly home: string | undefined;
+  readonly backend?: BackendName | undefined;
 }
 
-/** The parseArgs options of the shared flags. */
-export const hostOptions = {
-  home: { type: 'string' },
-  backend: { type: 'string' },
-} as const;
+/** The options of a command that opens the workbench home and can print its result as JSON. */
+export type JsonHostFlags = HostFlags & { readonly json: boolean };
 
 /** Opens the workbench home a command works on; the caller closes the host. */
 export function openCliHost(flags: HostFlags): { host: WorkbenchHost; homeDirectory: string } {
   const homeDirectory = resolveHomeDirectory(flags.home);
-  const forcedBackend = parseBackendFlag(flags.backend);
-  const host = openWorkbenchHost({ homeDirectory, mode: 'lab', forcedBackend });
+  const host = openWorkbenchHost({ homeDirectory, mode: 'lab', forcedBackend: flags.backend ?? null });
   return { host, homeDirectory };
 }
 
@@ -34,4 +31,34 @@ export async function withCliHost<Result>(
   } finally {
     await host.close();
   }
+}
+
+/** The id of the run, experiment or dataset a user typed in full or by its first characters; throws if none or several match. */
+export function resolveStoredId(
+  host: WorkbenchHost,
+  kind: 'run' | 'experiment' | 'dataset',
+  typed: string,
+): string {
+  const stored =
+    kind === 'run'
+      ? host.store.runs.list()
+      : kind === 'experiment'
+        ? host.store.experiments.list()
+        : host.store.datasets.list();
+  return resolveIdPrefix(
+    typed,
+    stored.map((item) => item.id),
+    kind,
+  );
+}
+
+/** Prints what a listing command found: one JSON document, a hint when there is nothing yet, or a table. */
+export function printListing<Item>(
+  items: readonly Item[],
+  json: boolean,
+  emptyHint: string,
+  formatText: (items: readonly Item[]) => string,
+): void {
+  if (json) console.log(JSON.stringify(items, null, 2));
+  else console.log(items.length === 0 ? emptyHint : formatText(items));
 }

@@ -1,73 +1,127 @@
-import { cancelCommand, resumeCommand, runsCommand } from './commands/runs.js';
-import { benchCommand } from './commands/bench.js';
-import { datasetCommand, datasetsCommand } from './commands/datasets.js';
-import { demoCommand } from './commands/demo.js';
-import { doctorCommand } from './commands/doctor.js';
-import { experimentsCommand } from './commands/experiments.js';
-import { exportCommand } from './commands/export.js';
-import { importCommand } from './commands/import.js';
-import { modelsCommand } from './commands/models.js';
-import { profileCommand } from './commands/profile.js';
-import { resultsCommand } from './commands/results.js';
-import { serveCommand } from './commands/serve.js';
-import { trainCommand } from './commands/train.js';
+import { workbenchVersion } from '../services/version.js';
 import { UsageError } from './cli-arguments.js';
+import {
+  asksForHelp,
+  formatCommandHelp,
+  formatUsageReminder,
+  homeOption,
+  parseCommandArguments,
+  programName,
+} from './command-line.js';
+import type { AnyCommandSpec } from './command-line.js';
+import { commandTable } from './command-table.js';
 
-type Command = (argumentList: string[]) => Promise<number>;
+/** What the words of a command line name: a command of the table, the subcommands of a group, or nothing. */
+type Resolved =
+  | { readonly kind: 'command'; readonly command: AnyCommandSpec; readonly rest: readonly string[] }
+  | { readonly kind: 'group'; readonly group: string; readonly rest: readonly string[] }
+  | { readonly kind: 'unknown'; readonly name: string };
 
-const commands: Record<string, { run: Command; summary: string }> = {
-  serve: { run: serveCommand, summary: 'start the workbench in your browser (lab mode)' },
-  doctor: { run: doctorCommand, summary: 'show which compute backends work on this machine, and why' },
-  demo: { run: demoCommand, summary: 'generate the demo dataset, distil a small student on it, export it' },
-  import: {
-    run: importCommand,
-    summary: 'import a dataset file or folder (CIFAR, SVHN, CINIC-10, IDX, folders)',
-  },
-  datasets: { run: datasetsCommand, summary: 'list the imported datasets' },
-  dataset: { run: datasetCommand, summary: 'dataset show ID: a dataset’s manifest and health report' },
-  models: { run: modelsCommand, summary: 'list the backbones with parameters, MACs, feature taps and size' },
-  train: { run: trainCommand, summary: 'train the experiment of a spec file and print its results' },
-  experiments: { run: experimentsCommand, summary: 'list the experiments' },
-  runs: { run: runsCommand, summary: 'list the runs and their status' },
-  resume: { run: resumeCommand, summary: 'resume RUN: continue a paused or interrupted run' },
-  cancel: { run: cancelCommand, summary: 'cancel RUN: cancel a queued or paused run' },
-  results: { run: resultsCommand, summary: 'results EXPERIMENT: the results table (--json, --csv)' },
-  export: {
-    run: exportCommand,
-    summary: 'export RUN: the student as TFJS or ONNX, verified, with a model card',
-  },
-  profile: { run: profileCommand, summary: 'profile RUN|BACKBONE: parameters, MACs, sizes, memory, latency' },
-  bench: {
-    run: benchCommand,
-    summary: 'time training, distillation steps and batch assembly (--data: imports)',
-  },
-};
+/** Finds the command the first words name: `train …`, `dataset show …`, or the group `dataset`. */
+export function resolveCommand(argumentList: readonly string[], table = commandTable): Resolved {
+  const [first = '', second] = argumentList;
+  const command =
+    table.find((candidate) => candidate.name === `${first} ${second ?? ''}`) ??
+    table.find((candidate) => candidate.name === first);
+  if (command !== undefined) {
+    return { kind: 'command', command, rest: argumentList.slice(command.name.split(' ').length) };
+  }
+  if (table.some((candidate) => candidate.name.startsWith(`${first} `))) {
+    return { kind: 'group', group: first, rest: argumentList.slice(1) };
+  }
+  return { kind: 'unknown', name: first };
+}
 
-function usage(): string {
-  const lines = ['Usage: rtk-workbench <command> [options]', '', 'Commands:'];
-  for (const [name, command] of Object.entries(commands))
-    lines.push(`  ${name.padEnd(12)} ${command.summary}`);
-  lines.push('', 'Every command accepts --home DIR (default $RTK_WORKBENCH_HOME or ~/.rtk-workbench).');
-  return lines.join('\n');
+function listCommands(commands: readonly AnyCommandSpec[]): string[] {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  return commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+}
+
+/** The top-level help: every command of the table with its summary, and the options every command shares. */
+export function formatTopLevelHelp(table = commandTable): string {
+  return [
+    `Usage: ${programName} <command> [options]`,
+    '',
+    'Commands:',
+    ...listCommands(table),
+    '',
+    `Every command takes --home DIR: ${homeOption.description}.`,
+    `"${programName} help COMMAND" or "${programName} COMMAND --help" describes a command and its options;`,
+    `"${programName} --version" prints the version.`,
+  ].join('\n');
+}
+
+/** The help of a group such as `dataset`: its subcommands. */
+export function formatGroupHelp(group: string, table = commandTable): string {
+  return [
+    `Usage: ${programName} ${group} <subcommand> [options]`,
+    '',
+    'Subcommands:',
+    ...listCommands(table.filter((command) => command.name.startsWith(`${group} `))),
+    '',
+    `"${programName} ${group} SUBCOMMAND --help" describes a subcommand and its options.`,
+  ].join('\n');
+}
+
+/** `help [COMMAND…]`: the same text as `COMMAND --help`, or the top-level help. */
+function printHelp(words: readonly string[]): number {
+  if (words.length === 0) {
+    console.log(formatTopLevelHelp());
+    return 0;
+  }
+  const resolved = resolveCommand(words);
+  if (resolved.kind === 'command') console.log(formatCommandHelp(resolved.command));
+  else if (resolved.kind === 'group') console.log(formatGroupHelp(resolved.group));
+  else {
+    console.error(`Unknown command "${words.join(' ')}".\n${formatTopLevelHelp()}`);
+    return 2;
+  }
+  return 0;
+}
+
+async function runCommand(command: AnyCommandSpec, rest: readonly string[]): Promise<number> {
+  if (asksForHelp(rest)) {
+    console.log(formatCommandHelp(command));
+    return 0;
+  }
+  try {
+    return await command.run(parseCommandArguments(command, rest));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`${programName} ${command.name}: ${message}`);
+    if (!(error instanceof UsageError)) return 1;
+    console.error(formatUsageReminder(command));
+    return 2;
+  }
 }
 
 /** Runs the CLI with the given arguments and resolves to the process exit code. */
-export async function runCli(argumentList: string[]): Promise<number> {
-  const [name, ...rest] = argumentList;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    console.log(usage());
-    return name === undefined ? 2 : 0;
-  }
-  const command = commands[name];
-  if (command === undefined) {
-    console.error(`Unknown command "${name}".\n${usage()}`);
+export async function runCli(argumentList: readonly string[]): Promise<number> {
+  const [first] = argumentList;
+  if (first === undefined) {
+    console.error(formatTopLevelHelp());
     return 2;
   }
-  try {
-    return await command.run(rest);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`rtk-workbench ${name}: ${message}`);
-    return error instanceof UsageError || (error instanceof TypeError && 'code' in error) ? 2 : 1;
+  if (first === '--help' || first === '-h') return printHelp([]);
+  if (first === 'help') return printHelp(argumentList.slice(1));
+  if (first === '--version' || first === '-V') {
+    console.log(workbenchVersion);
+    return 0;
   }
+  const resolved = resolveCommand(argumentList);
+  if (resolved.kind === 'command') return runCommand(resolved.command, resolved.rest);
+  if (resolved.kind === 'group') {
+    if (asksForHelp(resolved.rest)) {
+      console.log(formatGroupHelp(resolved.group));
+      return 0;
+    }
+    const [subcommand] = resolved.rest;
+    console.error(
+      `${programName} ${resolved.group}: ${subcommand === undefined ? 'missing a subcommand' : `unknown subcommand "${subcommand}"`}.\n` +
+        formatGroupHelp(resolved.group),
+    );
+    return 2;
+  }
+  console.error(`Unknown command "${resolved.name}".\n${formatTopLevelHelp()}`);
+  return 2;
 }

@@ -1,6 +1,6 @@
 import type { RunProgress, RunStatus, RunSummary } from '../../src-shared/contracts/run-types.js';
 import { describeOwner } from '../services/home-ownership.js';
-import type { OwnerKind } from '../store/repositories/home-owner-repository.js';
+import type { OwnerKind } from '../services/home-ownership.js';
 import type { WorkbenchHost } from '../services/workbench-host.js';
 import {
   formatEpochLine,

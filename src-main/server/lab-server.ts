@@ -9,7 +9,7 @@ import { callNameForChannel } from '../../src-shared/contracts/api.js';
 import { callFailure, dispatchCall } from '../../src-shared/contracts/dispatch.js';
 import type { CallOutcome } from '../../src-shared/contracts/define.js';
 import type { WorkbenchServices } from '../services/workbench-services.js';
-import { contentSecurityPolicy } from './content-security-policy.js';
+import { contentSecurityPolicy } from '../security/content-security-policy.js';
 
 /** How to start the lab server. */
 export interface LabServerOptions {

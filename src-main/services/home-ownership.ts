@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import type { HomeOwner, OwnerClaim, OwnerKind } from '../store/repositories/home-owner-repository.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 
+export type { OwnerKind } from '../store/repositories/home-owner-repository.js';
+
 /** How often the owner records that it is alive. */
 export const ownerHeartbeatMilliseconds = 10_000;
 /**

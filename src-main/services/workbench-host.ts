@@ -6,9 +6,9 @@ import { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import { openWorkbenchStore } from '../store/workbench-store.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import { createWorkbenchServices } from './workbench-services.js';
-import type { WorkbenchServices } from './workbench-services.js';
+import type { ServicesContext, WorkbenchServices } from './workbench-services.js';
 
-/** Everything a headless workbench process (CLI, lab server, tests) runs: store, worker, services. */
+/** Everything a workbench process (desktop app, CLI, lab server, tests) runs: store, worker, services. */
 export interface WorkbenchHost {
   readonly store: WorkbenchStore;
   readonly supervisor: WorkerSupervisor;
@@ -16,15 +16,18 @@ export interface WorkbenchHost {
   close(): Promise<void>;
 }
 
-/** How to open a headless workbench. */
+/** How to open a workbench. */
 export interface WorkbenchHostOptions {
   readonly homeDirectory: string;
   readonly mode: AppMode;
   readonly forcedBackend: BackendName | null;
+  /** How the compute worker is started; child_process.fork unless given (the app's is a utilityProcess). */
   readonly launcher?: WorkerLauncher;
+  readonly openFolder?: ServicesContext['openFolder'];
+  readonly pickPath?: ServicesContext['pickPath'];
 }
 
-/** Opens the store in the home directory and starts the compute worker under child_process.fork. */
+/** Opens the store in the home directory and starts the compute worker (under child_process.fork by default). */
 export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost {
   const store = openWorkbenchStore(options.homeDirectory);
   const supervisor = new WorkerSupervisor(options.launcher ?? forkWorkerLauncher());
@@ -34,6 +37,8 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
     homeDirectory: options.homeDirectory,
     mode: options.mode,
     forcedBackend: options.forcedBackend,
+    ...(options.openFolder === undefined ? {} : { openFolder: options.openFolder }),
+    ...(options.pickPath === undefined ? {} : { pickPath: options.pickPath }),
   });
   return {
     store,
@@ -41,10 +46,13 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
     services,
     close: async () => {
       services.runQueue.stopServing();
-      await supervisor.shutdown();
-      // Given up only once the worker is gone, so a run still settling here is never taken for abandoned.
-      services.releaseHome();
-      store.close();
+      try {
+        await supervisor.shutdown();
+      } finally {
+        // Given up only once the worker is gone, so a run still settling here is never taken for abandoned.
+        services.releaseHome();
+        store.close();
+      }
     },
   };
 }

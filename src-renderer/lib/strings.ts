@@ -2,6 +2,12 @@ import type { AppMode, WorkerState } from '../../src-shared/contracts/domain-typ
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import type { ExperimentSummary } from '../../src-shared/contracts/domain-types.js';
 import type { RunStatus } from '../../src-shared/contracts/run-types.js';
+import {
+  figureNames,
+  methodLabels,
+  resultsCaption,
+  teacherLabel,
+} from '../../src-shared/domain/vocabulary.js';
 
 /** Every sentence the user reads, in one place so wording stays consistent and can be translated later. */
 export const strings = {
@@ -270,10 +276,10 @@ export const strings = {
     studentIntro: 'The student is the small network that will be trained and exported.',
     catalogCaption: 'Networks the workbench builds, with their cost for this dataset’s images.',
     catalogColumns: {
-      network: 'Network',
-      parameters: 'Parameters',
-      macs: 'Multiply-adds per image',
-      size: 'Size (float32)',
+      network: figureNames.network,
+      parameters: figureNames.parameters,
+      macs: figureNames.macs,
+      size: figureNames.size,
       layers: 'Feature layers',
       ratio: 'Compression vs teacher',
     },
@@ -455,7 +461,7 @@ export const strings = {
       feature: 'Features',
       testLoss: 'Test loss',
       trainTop1: 'Training top-1',
-      testTop1: 'Test top-1',
+      testTop1: figureNames.testTop1,
       batchLoss: 'Batch loss',
     },
     axes: { epoch: 'Epoch', batch: 'Batch', loss: 'Loss', accuracy: 'Top-1 accuracy' },
@@ -485,27 +491,20 @@ export const strings = {
     retry: 'Try again',
     refresh: 'Refresh',
     noResults: 'No run has finished yet: the comparison fills in as runs finish.',
-    methodLabels: {
-      teacher: 'Teacher',
-      none: 'Student alone',
-      kd: 'KD',
-      at: 'AT',
-      afd: 'AFD',
-      rtk: 'RTK',
-    },
+    methodLabels: { teacher: teacherLabel, ...methodLabels },
     columns: {
-      method: 'Method',
-      backbone: 'Network',
-      runs: 'Finished runs',
-      best: 'Best test top-1',
-      last: 'Last test top-1',
-      gainBest: 'Gain (best)',
-      gainLast: 'Gain (last)',
-      parameters: 'Parameters',
-      size: 'Size (float32)',
-      latency: 'Latency',
+      method: figureNames.method,
+      backbone: figureNames.network,
+      runs: figureNames.finishedRuns,
+      best: figureNames.bestTestTop1,
+      last: figureNames.lastTestTop1,
+      gainBest: figureNames.gainBest,
+      gainLast: figureNames.gainLast,
+      parameters: figureNames.parameters,
+      size: figureNames.size,
+      latency: figureNames.latency,
     },
-    tableCaption: 'Mean ± standard deviation over seeds; gains are against the student trained alone.',
+    tableCaption: resultsCaption,
     finishedOf: (finished: number, total: number) => `${finished} of ${total}`,
     notAvailable: '—',
     latencyValue: (milliseconds: string) => `${milliseconds} ms`,
@@ -541,7 +540,7 @@ export const strings = {
     axes: {
       method: 'Method',
       epoch: 'Epoch',
-      accuracy: 'Test top-1',
+      accuracy: figureNames.testTop1,
       delta: 'Change (points)',
       class: 'Class',
     },

@@ -21,7 +21,6 @@ export const catalogBackboneNames = [
   'wrn-40-1',
   'wrn-40-2',
 ] as const;
-export type CatalogBackboneName = (typeof catalogBackboneNames)[number];
 
 /** Height, width, channels of one input image or one feature map (channels-last). */
 export type BackboneShape = readonly [height: number, width: number, channels: number];

@@ -1,3 +1,5 @@
+import { methodLabels } from './vocabulary.js';
+
 /** The distillation methods the workbench trains with (method.md §2). */
 export const distillationMethods = ['none', 'kd', 'at', 'afd', 'rtk'] as const;
 export type DistillationMethod = (typeof distillationMethods)[number];
@@ -111,21 +113,21 @@ const qkDim: NumberHyperparameterDescriptor = {
 export const methodCatalog: Readonly<Record<DistillationMethod, MethodDescriptor>> = {
   none: {
     method: 'none',
-    label: 'No distillation',
+    label: methodLabels.none,
     summary: 'Trains the student on the labels alone, as a baseline to compare against.',
     needsTeacher: false,
     hyperparameters: [],
   },
   kd: {
     method: 'kd',
-    label: 'KD',
+    label: methodLabels.kd,
     summary: 'The student imitates the teacher’s softened class probabilities (Hinton et al.).',
     needsTeacher: true,
     hyperparameters: [temperature, kdWeight],
   },
   at: {
     method: 'at',
-    label: 'AT',
+    label: methodLabels.at,
     summary:
       'The student’s attention maps at the end of each stage imitate the teacher’s (Zagoruyko & Komodakis).',
     needsTeacher: true,
@@ -144,7 +146,7 @@ export const methodCatalog: Readonly<Record<DistillationMethod, MethodDescriptor
   },
   afd: {
     method: 'afd',
-    label: 'AFD',
+    label: methodLabels.afd,
     summary: 'Every teacher layer teaches every student layer, weighted by learned attention (Ji et al.).',
     needsTeacher: true,
     hyperparameters: [
@@ -165,7 +167,7 @@ export const methodCatalog: Readonly<Record<DistillationMethod, MethodDescriptor
   },
   rtk: {
     method: 'rtk',
-    label: 'RTK',
+    label: methodLabels.rtk,
     summary:
       'Each student layer learns from the few teacher layers that attention finds most useful to it, ignoring the rest.',
     needsTeacher: true,

@@ -5,7 +5,13 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { writeCifar10 } from '../fixtures/datasets/cifar.js';
 import sharp from 'sharp';
-import { serverStartMilliseconds, startServer, stopServer, watchConsole } from './lab-server-process.js';
+import {
+  expectLaidOut,
+  serverStartMilliseconds,
+  startServer,
+  stopServer,
+  watchConsole,
+} from './lab-server-process.js';
 import type { LabServerProcess } from './lab-server-process.js';
 
 // Four one-epoch runs of resnet8 on a hundred images, each starting the WebAssembly engine on a small machine.
@@ -33,7 +39,7 @@ async function open(page: Page, hash: string): Promise<void> {
 async function createExperiment(
   page: Page,
   options: { name: string; epochs: number; methods: readonly string[] },
-  screenshots: string | null,
+  checkLayoutAs: string | null,
 ): Promise<void> {
   await expect(page.getByTestId('wizard-step-dataset')).toBeVisible();
   await page.getByLabel('Experiment name').fill(options.name);
@@ -47,7 +53,7 @@ async function createExperiment(
   await expect(page.getByTestId('student-catalog')).toBeVisible();
   await page.getByRole('radio', { name: 'ResNet-8', exact: true }).check();
   await expect(page.getByTestId('student-not-smaller')).toBeVisible();
-  if (screenshots !== null) await page.screenshot({ path: `test-results/${screenshots}-student.png` });
+  if (checkLayoutAs !== null) await expectLaidOut(page, `${checkLayoutAs}: student`);
   await page.getByTestId('wizard-next').click();
 
   await expect(page.getByTestId('method-rtk').getByRole('checkbox')).toBeChecked();
@@ -56,8 +62,7 @@ async function createExperiment(
     if (options.methods.includes(method)) await box.check();
     else await box.uncheck();
   }
-  if (screenshots !== null)
-    await page.screenshot({ path: `test-results/${screenshots}-methods.png`, fullPage: true });
+  if (checkLayoutAs !== null) await expectLaidOut(page, `${checkLayoutAs}: methods`);
   await page.getByTestId('wizard-next').click();
 
   await expect(page.getByTestId('wizard-step-schedule')).toBeVisible();
@@ -71,7 +76,7 @@ async function createExperiment(
     1 + (options.methods.length + 1),
   );
   await expect(page.getByTestId('review-estimate')).toContainText('about');
-  if (screenshots !== null) await page.screenshot({ path: `test-results/${screenshots}-review.png` });
+  if (checkLayoutAs !== null) await expectLaidOut(page, `${checkLayoutAs}: review`);
   await page.getByTestId('wizard-start').click();
   await expect(page.getByTestId('experiment-name')).toContainText(options.name);
 }
@@ -97,7 +102,7 @@ test('a dataset path that does not exist is explained next to the field', async 
   await expect(error).toBeVisible({ timeout: 60_000 });
   await expect(error).toContainText('no-such-folder');
   await expect(page.getByTestId('import-source')).toHaveAttribute('aria-invalid', 'true');
-  await page.screenshot({ path: 'test-results/flow-0-bad-path.png' });
+  await expectLaidOut(page, 'the import page with a bad path');
   expect(problems).toEqual([]);
 });
 
@@ -117,7 +122,7 @@ test('"Try the demo" prepares the demo dataset and opens the wizard on it with t
     'Demo shapes',
   );
   await expect(page.getByLabel('Experiment name')).toHaveValue(/Demo shapes/);
-  await page.screenshot({ path: 'test-results/flow-0-demo-wizard.png' });
+  await expectLaidOut(page, 'the demo wizard');
   // Leaving a wizard with entries asks first; declining keeps the page.
   await page.getByLabel('Experiment name').fill('Demo run');
   page.once('dialog', (dialog) => void dialog.dismiss());
@@ -140,7 +145,7 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
 
   await page.getByRole('link', { name: 'Import a dataset' }).first().click();
   await page.getByTestId('import-source').fill(cifarFolder);
-  await page.screenshot({ path: 'test-results/flow-1-import.png' });
+  await expectLaidOut(page, 'the import page');
   await page.getByTestId('import-start').click();
 
   const health = page.getByTestId('health-report');
@@ -151,19 +156,23 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
   await expect(page.getByTestId('duplicates')).toBeVisible();
   await expect(page.getByTestId('corrupt-files')).toContainText('Every file could be read');
   await expect(page.getByTestId('thumbnails').getByRole('img').first()).toBeVisible();
-  await page.screenshot({ path: 'test-results/flow-2-health.png', fullPage: true });
+  await expectLaidOut(page, 'the health report');
 
   await page.getByTestId('dataset-new-experiment').click();
-  await createExperiment(page, { name: 'Flow experiment', epochs: 1, methods: ['rtk', 'kd'] }, 'flow-3');
+  await createExperiment(
+    page,
+    { name: 'Flow experiment', epochs: 1, methods: ['rtk', 'kd'] },
+    'the new-experiment wizard',
+  );
 
   const runs = page.getByTestId('run-row');
   await expect(runs).toHaveCount(4);
-  await page.screenshot({ path: 'test-results/flow-4-running.png' });
+  await expectLaidOut(page, 'the experiment while it runs');
   await expect(page.getByTestId('experiment-status')).toHaveText('Done', { timeout: trainingMilliseconds });
   for (const row of await runs.all()) await expect(row).toHaveAttribute('data-status', 'done');
   await expect(page.getByTestId('loss-chart')).toBeVisible();
   await expect(page.getByTestId('accuracy-chart')).toBeVisible();
-  await page.screenshot({ path: 'test-results/flow-5-runs-done.png', fullPage: true });
+  await expectLaidOut(page, 'the finished runs');
 
   await page.getByTestId('tab-compare').click();
   const rows = page.getByTestId('compare-row');
@@ -171,7 +180,7 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
     await expect(rows.and(page.locator(`[data-method="${method}"]`))).toHaveCount(1);
   }
   await expect(page.getByTestId('compare-bar-chart')).toBeVisible();
-  await page.screenshot({ path: 'test-results/flow-6-compare.png', fullPage: true });
+  await expectLaidOut(page, 'Compare');
 
   await page.getByTestId('experiment-export').click();
   let tfjsDirectory = '';
@@ -188,7 +197,7 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
     await expect(result.or(page.getByTestId('export-error'))).toBeVisible({ timeout: exportMilliseconds });
     await expect(page.getByTestId('export-error')).toHaveCount(0);
     await expect(result.getByTestId('parity-report')).toHaveAttribute('data-passed', 'true');
-    await page.screenshot({ path: `test-results/flow-7-export-${format}.png`, fullPage: true });
+    await expectLaidOut(page, `the ${format} export`);
     if (format === 'tfjs') tfjsDirectory = (await result.getByTestId('export-directory').textContent()) ?? '';
   }
 
@@ -203,12 +212,12 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
     .toBuffer();
   await demoPage.setInputFiles('#file', { name: 'sample.png', mimeType: 'image/png', buffer: sample });
   await expect(demoPage.locator('#results tr').first()).toContainText('%', { timeout: 30_000 });
-  await demoPage.screenshot({ path: 'test-results/flow-7-demo-page.png' });
+  await expectLaidOut(demoPage, 'the demo page');
   expect(demoErrors).toEqual([]);
   await demoPage.close();
 
   await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: 'test-results/flow-8-export-dark.png' });
+  await expectLaidOut(page, 'the export page, dark');
   await page.emulateMedia({ colorScheme: 'light' });
   expect(problems).toEqual([]);
 });
@@ -227,6 +236,6 @@ test('cancelling a running experiment stops its runs', async ({ page }) => {
   for (const row of await page.getByTestId('run-row').all()) {
     await expect(row).toHaveAttribute('data-status', 'cancelled');
   }
-  await page.screenshot({ path: 'test-results/flow-9-cancelled.png' });
+  await expectLaidOut(page, 'the cancelled experiment');
   expect(problems).toEqual([]);
 });

@@ -2,7 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, request, test } from '@playwright/test';
-import { serverStartMilliseconds, startServer, stopServer, watchConsole } from './lab-server-process.js';
+import {
+  expectLaidOut,
+  serverStartMilliseconds,
+  startServer,
+  stopServer,
+  watchConsole,
+} from './lab-server-process.js';
 import type { LabServerProcess } from './lab-server-process.js';
 
 // Doctor loads each backend in turn in the compute worker; on a small CI machine that takes a while.
@@ -66,12 +72,12 @@ test('the home shows the engine, the empty lists with their first steps, and no 
     page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }),
   ).toHaveAttribute('aria-current', 'page');
 
-  await page.screenshot({ path: 'test-results/home-1280x800.png' });
+  await expectLaidOut(page, 'home at 1280×800');
   await page.setViewportSize({ width: 1920, height: 1080 });
-  await page.screenshot({ path: 'test-results/home-1920x1080.png' });
+  await expectLaidOut(page, 'home at 1920×1080');
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: 'test-results/home-dark-1280x800.png' });
+  await expectLaidOut(page, 'home, dark, at 1280×800');
   await page.emulateMedia({ colorScheme: 'light' });
 
   const checkAgain = page.getByRole('button', { name: 'Check again' });

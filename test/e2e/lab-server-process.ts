@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
 
 export const serverStartMilliseconds = 60_000;
@@ -16,7 +17,8 @@ export function startServer(homeDirectory: string): Promise<LabServerProcess> {
   const child = spawn(
     process.execPath,
     ['bin/rtk-workbench.js', 'serve', '--home', homeDirectory, '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // WebAssembly is forced so that what the tests expect of the engine holds on any machine.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RTK_BACKEND: 'wasm' } },
   );
   let output = '';
   return new Promise((resolve, reject) => {
@@ -67,4 +69,41 @@ export function watchConsole(page: Page): string[] {
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   return problems;
+}
+
+/**
+ * Checks what a screenshot would only show: the page fits the window's width (no sideways scrolling), and no
+ * visible chart canvas is cut off sideways by a box around it or by the window, nor at all by a box that
+ * hides its overflow.
+ */
+export async function expectLaidOut(page: Page, where: string): Promise<void> {
+  const problems = await page.evaluate(() => {
+    const found: string[] = [];
+    const width = window.innerWidth;
+    const pageWidth = document.documentElement.scrollWidth;
+    if (pageWidth > width) found.push(`the page is ${pageWidth}px wide in a ${width}px window`);
+    for (const canvas of document.querySelectorAll('canvas')) {
+      if (canvas.offsetParent === null) continue;
+      const name =
+        canvas.getAttribute('aria-label') ??
+        canvas.closest('[data-testid]')?.getAttribute('data-testid') ??
+        'a chart';
+      const box = canvas.getBoundingClientRect();
+      if (box.width < 1 || box.height < 1) found.push(`${name} has no size`);
+      if (box.left < -1 || box.right > width + 1) found.push(`${name} sticks out of the window`);
+      for (let outer = canvas.parentElement; outer !== null; outer = outer.parentElement) {
+        const style = getComputedStyle(outer);
+        const hides = /hidden|clip/.test(`${style.overflowX} ${style.overflowY}`);
+        if (!hides && style.overflowX === 'visible') continue;
+        const frame = outer.getBoundingClientRect();
+        const sideways = box.left < frame.left - 1 || box.right > frame.right + 1;
+        const upOrDown = box.top < frame.top - 1 || box.bottom > frame.bottom + 1;
+        if (sideways || (hides && upOrDown)) {
+          found.push(`${name} is cut off by <${outer.tagName.toLowerCase()} class="${outer.className}">`);
+        }
+      }
+    }
+    return found;
+  });
+  expect(problems, `layout of ${where}`).toEqual([]);
 }

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import type { BackendName } from '../../../src-shared/contracts/engine-status.js';
 import type { DataBenchmarkReport } from '../../engine/bench/data-targets.js';
 import type {
   EngineBenchmarkReport,
@@ -6,7 +6,6 @@ import type {
   MemorySnapshot,
 } from '../../engine/bench/engine-benchmark.js';
 import { describeAdapter } from '../../engine/backends/webgpu.js';
-import { parseBackendFlag } from '../cli-arguments.js';
 import { formatBytes, formatTable } from '../output/text-format.js';
 
 /** Steps of a full and of a --quick engine benchmark. */
@@ -98,21 +97,16 @@ export function formatDataBenchmark(report: DataBenchmarkReport): string {
 }
 
 /**
- * `rtk-workbench bench [--backend NAME] [--json] [--quick] [--data]`: engine speed (training, teacher
- * inference, distillation steps per method, batch assembly) or, with --data, dataset import speed.
+ * `rtk-workbench bench`: engine speed (training, teacher inference, distillation steps per method, batch
+ * assembly) or, with --data, dataset import speed.
  */
-export async function benchCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: {
-      backend: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      quick: { type: 'boolean', default: false },
-      data: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  const backend = parseBackendFlag(values.backend);
+export async function benchCommand(values: {
+  readonly backend: BackendName | undefined;
+  readonly json: boolean;
+  readonly quick: boolean;
+  readonly data: boolean;
+}): Promise<number> {
+  const backend = values.backend;
   // Progress goes to stderr so that --json leaves stdout a single JSON document.
   const log = (line: string): void => console.error(line);
   if (values.data) {
@@ -126,7 +120,7 @@ export async function benchCommand(argumentList: string[]): Promise<number> {
   const { runEngineBenchmark } = await import('../../engine/bench/engine-benchmark.js');
   const settings = values.quick ? quickSettings : fullSettings;
   const report = await runEngineBenchmark({
-    ...(backend === null ? {} : { backends: [backend] }),
+    ...(backend === undefined ? {} : { backends: [backend] }),
     batchSize: 64,
     ...settings,
     log,

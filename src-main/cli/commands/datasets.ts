@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { DatasetDetails } from '../../../src-shared/contracts/api.js';
-import { requirePositional, resolveIdPrefix, UsageError } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
-import { formatCount, formatTable, shortId } from '../output/text-format.js';
+import { printListing, resolveStoredId, withCliHost } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
+import { formatCount, formatTable, formatTimestamp, shortId } from '../output/text-format.js';
 
 interface ManifestView {
   readonly name?: string;
@@ -89,22 +88,13 @@ export function formatDatasetDetails(details: DatasetDetails): string {
 }
 
 /** `rtk-workbench datasets [--json]`: the datasets in the workbench. */
-export async function datasetsCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    strict: true,
-  });
+export async function datasetsCommand(values: JsonHostFlags): Promise<number> {
   return withCliHost(values, async (host) => {
-    const datasets = await host.services.handlers.listDatasets({});
-    if (values.json) {
-      console.log(JSON.stringify(datasets, null, 2));
-    } else if (datasets.length === 0) {
-      console.log(
-        'No datasets yet. Import one with `rtk-workbench import PATH`, or run `rtk-workbench demo`.',
-      );
-    } else {
-      console.log(
+    printListing(
+      await host.services.handlers.listDatasets({}),
+      values.json,
+      'No datasets yet. Import one with `rtk-workbench import PATH`, or run `rtk-workbench demo`.',
+      (datasets) =>
         formatTable(
           ['Id', 'Name', 'Format', 'Images', 'Classes', 'Train', 'Test', 'Imported'],
           datasets.map((dataset) => [
@@ -115,32 +105,19 @@ export async function datasetsCommand(argumentList: string[]): Promise<number> {
             String(dataset.classCount),
             formatCount(dataset.trainCount),
             formatCount(dataset.testCount),
-            dataset.createdAt.slice(0, 16).replace('T', ' '),
+            formatTimestamp(dataset.createdAt),
           ]),
           new Set([4, 5, 6]),
         ),
-      );
-    }
+    );
     return 0;
   });
 }
 
 /** `rtk-workbench dataset show ID [--json]`: one dataset's manifest and health report. */
-export async function datasetCommand(argumentList: string[]): Promise<number> {
-  const [action, ...rest] = argumentList;
-  if (action !== 'show') {
-    throw new UsageError(`Usage: rtk-workbench dataset show ID [--json] [--home DIR]`);
-  }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(positionals, 'the dataset id', 'rtk-workbench dataset show ID [--json]');
+export async function datasetShowCommand(typed: string, values: JsonHostFlags): Promise<number> {
   return withCliHost(values, async (host) => {
-    const ids = host.store.datasets.list().map((dataset) => dataset.id);
-    const details = await host.services.handlers.getDataset({ id: resolveIdPrefix(typed, ids, 'dataset') });
+    const details = await host.services.handlers.getDataset({ id: resolveStoredId(host, 'dataset', typed) });
     console.log(values.json ? JSON.stringify(details, null, 2) : formatDatasetDetails(details));
     return 0;
   });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
 import { experimentSpecSchema } from '../../../src-shared/domain/experiment-spec.js';
@@ -8,7 +7,8 @@ import type { ExperimentSpec } from '../../../src-shared/domain/experiment-spec.
 import { ensureDemoDataset } from '../../engine/data/demo-dataset.js';
 import { readLayersModel, writeLayersModel } from '../../engine/export/layers-model-files.js';
 import { runModelDirectory } from '../../services/run-queue.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { withCliHost } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
 import { runLabel } from '../output/progress-format.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatResultsTable } from '../output/results-format.js';
@@ -82,14 +82,9 @@ export async function exportRunModel(
 
 /**
  * `rtk-workbench demo`: generates (or reuses) the demo dataset, trains a Quick experiment on it (a teacher,
- * then students with RTK, KD and no distillation), prints the results and exports the best student.
+ * then students with RTK, KD and the student alone), prints the results and exports the best student.
  */
-export async function demoCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    strict: true,
-  });
+export async function demoCommand(values: JsonHostFlags): Promise<number> {
   const startedAt = performance.now();
   return withCliHost(values, async (host, homeDirectory) => {
     const printer = new ProgressPrinter(process.stderr);

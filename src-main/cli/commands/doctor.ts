@@ -1,9 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { EngineStatus } from '../../../src-shared/contracts/engine-status.js';
-import { openWorkbenchHost } from '../../services/workbench-host.js';
-import { resolveHomeDirectory } from '../../services/workbench-home.js';
 import { describeAdapter } from '../../engine/backends/webgpu.js';
-import { parseBackendFlag } from '../cli-arguments.js';
+import { withCliHost } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
 
 function formatBytes(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
@@ -33,27 +31,11 @@ export function formatEngineStatus(status: EngineStatus): string {
   return lines.join('\n');
 }
 
-/** `rtk-workbench doctor [--json] [--backend NAME] [--home DIR]`: what the compute worker finds on this machine. */
-export async function doctorCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: {
-      json: { type: 'boolean', default: false },
-      backend: { type: 'string' },
-      home: { type: 'string' },
-    },
-    strict: true,
-  });
-  const host = openWorkbenchHost({
-    homeDirectory: resolveHomeDirectory(values.home),
-    mode: 'lab',
-    forcedBackend: parseBackendFlag(values.backend),
-  });
-  try {
+/** `rtk-workbench doctor`: what the compute worker finds on this machine. */
+export async function doctorCommand(values: JsonHostFlags): Promise<number> {
+  return withCliHost(values, async (host) => {
     const status = await host.services.handlers.getEngineStatus({ refresh: true });
     console.log(values.json ? JSON.stringify(status, null, 2) : formatEngineStatus(status));
     return 0;
-  } finally {
-    await host.close();
-  }
+  });
 }

@@ -1,24 +1,15 @@
-import { parseArgs } from 'node:util';
-import { hostOptions, withCliHost } from '../cli-host.js';
-import { formatTable, shortId } from '../output/text-format.js';
+import { printListing, withCliHost } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
+import { formatTable, formatTimestamp, shortId } from '../output/text-format.js';
 
 /** `rtk-workbench experiments [--json]`: the experiments in the workbench, newest first. */
-export async function experimentsCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    strict: true,
-  });
+export async function experimentsCommand(values: JsonHostFlags): Promise<number> {
   return withCliHost(values, async (host) => {
-    const experiments = await host.services.handlers.listExperiments({});
-    if (values.json) {
-      console.log(JSON.stringify(experiments, null, 2));
-    } else if (experiments.length === 0) {
-      console.log(
-        'No experiments yet. Start one with `rtk-workbench train SPEC.json` or `rtk-workbench demo`.',
-      );
-    } else {
-      console.log(
+    printListing(
+      await host.services.handlers.listExperiments({}),
+      values.json,
+      'No experiments yet. Start one with `rtk-workbench train SPEC.json` or `rtk-workbench demo`.',
+      (experiments) =>
         formatTable(
           ['Id', 'Name', 'Dataset', 'Status', 'Runs', 'Created'],
           experiments.map((experiment) => [
@@ -27,12 +18,11 @@ export async function experimentsCommand(argumentList: string[]): Promise<number
             experiment.datasetName,
             experiment.status,
             String(experiment.runCount),
-            experiment.createdAt.slice(0, 16).replace('T', ' '),
+            formatTimestamp(experiment.createdAt),
           ]),
           new Set([4]),
         ),
-      );
-    }
+    );
     return 0;
   });
 }

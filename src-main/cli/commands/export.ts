@@ -1,20 +1,12 @@
-import { parseArgs } from 'node:util';
-import type { ExportRecord } from '../../../src-shared/contracts/api.js';
+import type { z } from 'zod';
+import type { ExportRecord, exportRunArgumentsSchema } from '../../../src-shared/contracts/api.js';
 import { exportRun } from '../../services/exports-service.js';
-import {
-  parseBackendFlag,
-  parseChoiceFlag,
-  requirePositional,
-  resolveIdPrefix,
-  UsageError,
-} from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { UsageError } from '../cli-arguments.js';
+import { resolveStoredId, withCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 import { formatBytes, formatPercent } from '../output/text-format.js';
 
-const usage =
-  'rtk-workbench export RUN --format tfjs|onnx [--precision float32|float16|uint8] [--preset NAME] --out DIR ' +
-  '[--layout NCHW|NHWC] [--probabilities] [--force] [--json]';
-const presets = ['browser', 'node', 'onnx-desktop', 'onnx-mobile', 'microcontroller'] as const;
+type ExportRunArguments = z.infer<typeof exportRunArgumentsSchema>;
 
 interface CardSummary {
   readonly modelBytes?: number;
@@ -63,45 +55,32 @@ export function formatExportSummary(record: ExportRecord): string {
 }
 
 /** `rtk-workbench export RUN ...`: exports a finished run's student, verified, with model card and demo page. */
-export async function exportCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: {
-      format: { type: 'string' },
-      precision: { type: 'string' },
-      preset: { type: 'string' },
-      out: { type: 'string' },
-      layout: { type: 'string' },
-      probabilities: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      ...hostOptions,
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(positionals, 'the run id', usage);
-  if (values.out === undefined) throw new UsageError(`Missing --out DIR. Usage: ${usage}`);
-  const format = parseChoiceFlag('format', values.format, ['tfjs', 'onnx'] as const);
-  const preset = parseChoiceFlag('preset', values.preset, presets);
+export async function exportCommand(
+  typed: string,
+  values: HostFlags & {
+    readonly out: string;
+    readonly format: ExportRunArguments['format'];
+    readonly precision: ExportRunArguments['precision'];
+    readonly preset: ExportRunArguments['preset'];
+    readonly layout: ExportRunArguments['layout'];
+    readonly probabilities: boolean;
+    readonly force: boolean;
+    readonly json: boolean;
+  },
+): Promise<number> {
+  const { format, precision, preset, layout } = values;
   if (format === undefined && preset === undefined) {
-    throw new UsageError(`Give --format tfjs|onnx or --preset NAME. Usage: ${usage}`);
+    throw new UsageError('Give --format tfjs|onnx or --preset NAME.');
   }
-  const precision = parseChoiceFlag('precision', values.precision, ['float32', 'float16', 'uint8'] as const);
-  const layout = parseChoiceFlag('layout', values.layout, ['NCHW', 'NHWC'] as const) ?? 'NCHW';
   const outDirectory = values.out;
   return withCliHost(values, async (host, homeDirectory) => {
-    const runId = resolveIdPrefix(
-      typed,
-      host.store.runs.list().map((run) => run.id),
-      'run',
-    );
+    const runId = resolveStoredId(host, 'run', typed);
     const record = await exportRun(
       {
         store: host.store,
         supervisor: host.supervisor,
         homeDirectory,
-        forcedBackend: parseBackendFlag(values.backend),
+        forcedBackend: values.backend ?? null,
       },
       {
         runId,

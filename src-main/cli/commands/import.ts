@@ -1,17 +1,13 @@
-import { parseArgs } from 'node:util';
-import { importDatasetArgumentsSchema } from '../../../src-shared/contracts/api.js';
+import type { z } from 'zod';
+import type { importDatasetArgumentsSchema } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
-import { parseChoiceFlag, parseNumberFlag, requirePositional } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { withCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 import { formatImportProgress } from '../output/progress-format.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatCount, formatDuration } from '../output/text-format.js';
 
-const usage =
-  'rtk-workbench import PATH [--format auto|cifar10|cifar100|svhn|cinic10|folder|idx] [--name NAME] [--size 32] ' +
-  '[--channels 1|3] [--val-fraction 0.1] [--json] [--home DIR]';
-
-const formats = importDatasetArgumentsSchema.shape.format.unwrap().options;
+type ImportFormat = z.infer<typeof importDatasetArgumentsSchema>['format'];
 
 /** A dataset's summary as lines for a terminal. */
 export function formatDatasetSummary(dataset: DatasetSummary): string {
@@ -23,30 +19,19 @@ export function formatDatasetSummary(dataset: DatasetSummary): string {
 }
 
 /** `rtk-workbench import PATH`: imports a dataset file or folder into the workbench, with progress on stderr. */
-export async function importCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: {
-      format: { type: 'string', default: 'auto' },
-      name: { type: 'string' },
-      size: { type: 'string' },
-      channels: { type: 'string' },
-      'val-fraction': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      ...hostOptions,
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const source = requirePositional(positionals, 'the dataset file or folder', usage);
-  const format = parseChoiceFlag('format', values.format, formats) ?? 'auto';
-  const size = parseNumberFlag('size', values.size, { minimum: 8, maximum: 1024, integer: true });
-  const channels = parseChoiceFlag('channels', values.channels, ['1', '3'] as const);
-  const validationFraction = parseNumberFlag('val-fraction', values['val-fraction'], {
-    minimum: 0,
-    maximum: 0.99,
-    integer: false,
-  });
+export async function importCommand(
+  source: string,
+  values: HostFlags & {
+    readonly format: ImportFormat;
+    readonly name: string | undefined;
+    readonly size: number | undefined;
+    readonly channels: '1' | '3' | undefined;
+    readonly 'val-fraction': number | undefined;
+    readonly json: boolean;
+  },
+): Promise<number> {
+  const { format, size, channels } = values;
+  const validationFraction = values['val-fraction'];
   return withCliHost(values, async (host) => {
     const printer = new ProgressPrinter(process.stderr, 1_000);
     let phase = '';

@@ -1,12 +1,11 @@
-import { parseArgs } from 'node:util';
 import { catalogBackboneNames, describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
 import type { BackboneDescription, BackboneShape } from '../../../src-shared/domain/backbone-catalog.js';
-import { parseNumberFlag, UsageError } from '../cli-arguments.js';
+import { figureNames } from '../../../src-shared/domain/vocabulary.js';
+import { UsageError } from '../cli-arguments.js';
 import { formatBytes, formatCount, formatTable } from '../output/text-format.js';
 
 /** Parses `--input HxWxC`, e.g. 32x32x3. */
-export function parseInputShape(value: string | undefined): BackboneShape {
-  if (value === undefined) return [32, 32, 3];
+export function parseInputShape(value: string): BackboneShape {
   const match = /^(\d+)x(\d+)x(\d+)$/.exec(value.trim());
   if (match === null)
     throw new UsageError(`--input must be HEIGHTxWIDTHxCHANNELS, e.g. 32x32x3, not "${value}".`);
@@ -16,7 +15,7 @@ export function parseInputShape(value: string | undefined): BackboneShape {
 /** The catalog as a table: parameters, MACs per image, feature taps and float32 size. */
 export function formatModelsTable(descriptions: readonly BackboneDescription[]): string {
   return formatTable(
-    ['Backbone', 'Parameters', 'MACs/image', 'Taps', 'Tap shapes', 'float32'],
+    [figureNames.network, figureNames.parameters, figureNames.macs, 'Taps', 'Tap shapes', figureNames.size],
     descriptions.map((description) => [
       description.name,
       formatCount(description.parameterCount),
@@ -31,21 +30,13 @@ export function formatModelsTable(descriptions: readonly BackboneDescription[]):
   );
 }
 
-/** `rtk-workbench models [--json] [--classes N] [--input 32x32x3]`: every catalog backbone and what it costs. */
-export function modelsCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: {
-      json: { type: 'boolean', default: false },
-      classes: { type: 'string' },
-      input: { type: 'string' },
-      // Accepted like every command's, though the catalog needs no workbench home.
-      home: { type: 'string' },
-    },
-    strict: true,
-  });
-  const classes =
-    parseNumberFlag('classes', values.classes, { minimum: 2, maximum: 100_000, integer: true }) ?? 10;
+/** `rtk-workbench models`: every catalog backbone and what it costs; it needs no workbench home. */
+export function modelsCommand(values: {
+  readonly json: boolean;
+  readonly classes: number;
+  readonly input: string;
+}): Promise<number> {
+  const classes = values.classes;
   const inputShape = parseInputShape(values.input);
   let descriptions: BackboneDescription[];
   try {
@@ -56,7 +47,7 @@ export function modelsCommand(argumentList: string[]): Promise<number> {
   if (values.json) {
     console.log(JSON.stringify(descriptions, null, 2));
   } else {
-    console.log(`Backbones for ${classes} classes of ${inputShape.join('x')} images:`);
+    console.log(`Networks for ${classes} classes of ${inputShape.join('x')} images:`);
     console.log(formatModelsTable(descriptions));
   }
   return Promise.resolve(0);

@@ -1,12 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { ModelProfile } from '../../../src-shared/contracts/api.js';
 import { parseBackboneName } from '../../../src-shared/domain/backbone-catalog.js';
-import { parseNumberFlag, requirePositional, resolveIdPrefix } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { figureNames } from '../../../src-shared/domain/vocabulary.js';
+import { resolveStoredId, withCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 import { formatBytes, formatCount } from '../output/text-format.js';
 import { parseInputShape } from './models.js';
-
-const usage = 'rtk-workbench profile RUN|BACKBONE [--classes N] [--input 32x32x3] [--json]';
 
 function isBackboneName(value: string): boolean {
   try {
@@ -22,7 +20,7 @@ export function formatProfile(profile: ModelProfile): string {
   const { latency } = profile;
   return [
     `${profile.backbone}, ${profile.classes} classes, input ${profile.inputShape.join('x')}`,
-    `  parameters ${formatCount(profile.parameterCount)}, MACs/image ${formatCount(profile.macsPerImage)}`,
+    `  ${figureNames.parameters} ${formatCount(profile.parameterCount)}, ${figureNames.macs.toLowerCase()} ${formatCount(profile.macsPerImage)}`,
     `  files: float32 ${formatBytes(profile.fileBytes.float32)}, float16 ${formatBytes(profile.fileBytes.float16)}, ` +
       `uint8 ${formatBytes(profile.fileBytes.uint8)}, ONNX ${formatBytes(profile.fileBytes.onnx)}`,
     `  peak activation memory (batch 1, float32): ${formatBytes(profile.peakActivationBytes)}`,
@@ -31,22 +29,12 @@ export function formatProfile(profile: ModelProfile): string {
   ].join('\n');
 }
 
-/** `rtk-workbench profile RUN|BACKBONE`: size, cost and measured latency of a trained student or a backbone. */
-export async function profileCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: {
-      classes: { type: 'string' },
-      input: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      ...hostOptions,
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(positionals, 'a run id or a backbone name', usage);
-  const classes =
-    parseNumberFlag('classes', values.classes, { minimum: 2, maximum: 100_000, integer: true }) ?? 10;
+/** `rtk-workbench profile RUN|NETWORK`: size, cost and measured latency of a trained student or a catalog network. */
+export async function profileCommand(
+  typed: string,
+  values: HostFlags & { readonly classes: number; readonly input: string; readonly json: boolean },
+): Promise<number> {
+  const classes = values.classes;
   const inputShape = parseInputShape(values.input);
   return withCliHost(values, async (host) => {
     const profile = isBackboneName(typed)
@@ -56,11 +44,7 @@ export async function profileCommand(argumentList: string[]): Promise<number> {
           inputShape: [inputShape[0], inputShape[1], inputShape[2]],
         })
       : await host.services.handlers.profileModel({
-          runId: resolveIdPrefix(
-            typed,
-            host.store.runs.list().map((run) => run.id),
-            'run',
-          ),
+          runId: resolveStoredId(host, 'run', typed),
         });
     console.log(values.json ? JSON.stringify(profile, null, 2) : formatProfile(profile));
     return 0;

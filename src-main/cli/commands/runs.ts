@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
-import { methodCatalog } from '../../../src-shared/domain/method-catalog.js';
+import { figureNames, methodLabels } from '../../../src-shared/domain/vocabulary.js';
 import type { WorkbenchHost } from '../../services/workbench-host.js';
-import { requirePositional, resolveIdPrefix } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { resolveIdPrefix } from '../cli-arguments.js';
+import { printListing, resolveStoredId, withCliHost } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatRunStatusLine, runLabel } from '../output/progress-format.js';
 import { formatPercent, formatTable, shortId } from '../output/text-format.js';
@@ -16,12 +16,23 @@ export function formatRunsTable(
   experimentNames: ReadonlyMap<string, string>,
 ): string {
   return formatTable(
-    ['Run', 'Experiment', 'Role', 'Method', 'Backbone', 'Seed', 'Status', 'Epochs', 'Best', 'Last'],
+    [
+      'Run',
+      'Experiment',
+      'Role',
+      figureNames.method,
+      figureNames.network,
+      'Seed',
+      'Status',
+      'Epochs',
+      'Best',
+      'Last',
+    ],
     runs.map((run) => [
       shortId(run.id),
       experimentNames.get(run.experimentId) ?? shortId(run.experimentId),
       run.role,
-      run.role === 'teacher' ? '—' : methodCatalog[run.method].label,
+      run.role === 'teacher' ? '—' : methodLabels[run.method],
       run.backbone,
       String(run.seed),
       run.status,
@@ -34,38 +45,29 @@ export function formatRunsTable(
 }
 
 function resolveRun(host: WorkbenchHost, typed: string): RunSummary {
-  const id = resolveIdPrefix(
-    typed,
-    host.store.runs.list().map((run) => run.id),
-    'run',
-  );
+  const id = resolveStoredId(host, 'run', typed);
   const run = host.store.runs.get(id);
   if (run === undefined) throw new Error(`There is no run ${typed} in this workbench.`);
   return run;
 }
 
 /** `rtk-workbench runs [--json]`: every run in the workbench. */
-export async function runsCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    strict: true,
-  });
+export async function runsCommand(values: JsonHostFlags): Promise<number> {
   return withCliHost(values, async (host) => {
-    const runs = await host.services.handlers.listRuns({});
-    if (values.json) {
-      console.log(JSON.stringify(runs, null, 2));
-    } else if (runs.length === 0) {
-      console.log('No runs yet. Start some with `rtk-workbench train SPEC.json` or `rtk-workbench demo`.');
-    } else {
-      const names = new Map(
-        host.store.experiments.list().map((experiment) => [experiment.id, experiment.name]),
-      );
-      console.log(formatRunsTable(runs, names));
-      for (const run of runs.filter((candidate) => candidate.error !== null)) {
-        console.log(`${shortId(run.id)}: ${run.error ?? ''}`);
-      }
-    }
+    printListing(
+      await host.services.handlers.listRuns({}),
+      values.json,
+      'No runs yet. Start some with `rtk-workbench train SPEC.json` or `rtk-workbench demo`.',
+      (runs) => {
+        const names = new Map(
+          host.store.experiments.list().map((experiment) => [experiment.id, experiment.name]),
+        );
+        return [
+          formatRunsTable(runs, names),
+          ...runs.flatMap((run) => (run.error === null ? [] : [`${shortId(run.id)}: ${run.error}`])),
+        ].join('\n');
+      },
+    );
     return 0;
   });
 }
@@ -109,18 +111,7 @@ function resumeTargets(host: WorkbenchHost, typed: string): RunSummary[] {
  * experiment) again and trains the queue until it is idle, with progress. A done, cancelled or unknown run
  * is refused and nothing changes.
  */
-export async function resumeCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(
-    positionals,
-    'the run or experiment id',
-    'rtk-workbench resume RUN|EXPERIMENT',
-  );
+export async function resumeCommand(typed: string, values: JsonHostFlags): Promise<number> {
   return withCliHost(values, async (host) => {
     const targets = resumeTargets(host, typed);
     const printer = new ProgressPrinter(process.stderr);
@@ -155,14 +146,7 @@ export async function resumeCommand(argumentList: string[]): Promise<number> {
 }
 
 /** `rtk-workbench cancel RUN`: cancels a queued, paused or interrupted run. */
-export async function cancelCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    allowPositionals: true,
-    strict: true,
-  });
-  const typed = requirePositional(positionals, 'the run id', 'rtk-workbench cancel RUN [--home DIR]');
+export async function cancelCommand(typed: string, values: JsonHostFlags): Promise<number> {
   return withCliHost(values, async (host) => {
     const run = resolveRun(host, typed);
     if (run.status === 'running') {

@@ -1,10 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startLabServer } from '../../server/lab-server.js';
 import { HomeInUseError } from '../../services/home-ownership.js';
-import { openWorkbenchHost } from '../../services/workbench-host.js';
-import { resolveHomeDirectory } from '../../services/workbench-home.js';
-import { parseBackendFlag, parsePortFlag } from '../cli-arguments.js';
+import { openCliHost } from '../cli-host.js';
+import type { HostFlags } from '../cli-host.js';
 
 /** The built renderer, next to the built main process. */
 export function builtRendererDirectory(): string {
@@ -14,32 +12,16 @@ export function builtRendererDirectory(): string {
   );
 }
 
-/**
- * `rtk-workbench serve [--home DIR] [--host ADDRESS] [--port N] [--backend NAME]`: lab mode, the workbench in a
- * browser. Runs until interrupted.
- */
-export async function serveCommand(argumentList: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argumentList,
-    options: {
-      home: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string' },
-      backend: { type: 'string' },
-    },
-    strict: true,
-  });
-  const homeDirectory = resolveHomeDirectory(values.home);
-  const host = openWorkbenchHost({
-    homeDirectory,
-    mode: 'lab',
-    forcedBackend: parseBackendFlag(values.backend),
-  });
+/** `rtk-workbench serve`: lab mode, the workbench in a browser. Runs until interrupted. */
+export async function serveCommand(
+  values: HostFlags & { readonly host: string; readonly port: number },
+): Promise<number> {
+  const { host, homeDirectory } = openCliHost(values);
   const server = await startLabServer({
     services: host.services,
     rendererDirectory: builtRendererDirectory(),
     host: values.host,
-    port: parsePortFlag(values.port, 8765),
+    port: values.port,
   });
   const claim = host.services.claimHome('serve', `rtk-workbench serve at ${server.url}`);
   if (!claim.claimed) {

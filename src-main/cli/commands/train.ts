@@ -1,19 +1,16 @@
-import { parseArgs } from 'node:util';
 import type { ExperimentDetails } from '../../../src-shared/contracts/api.js';
 import type { ExperimentResults } from '../../../src-shared/contracts/run-types.js';
 import type { ExperimentSpec } from '../../../src-shared/domain/experiment-spec.js';
 import type { WorkbenchHost } from '../../services/workbench-host.js';
-import { requirePositional } from '../cli-arguments.js';
-import { hostOptions, withCliHost } from '../cli-host.js';
+import { withCliHost } from '../cli-host.js';
+import type { JsonHostFlags } from '../cli-host.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { runLabel } from '../output/progress-format.js';
 import { formatResultsTable } from '../output/results-format.js';
 import { claimForTraining, followRuns } from '../run-follower.js';
-import type { OwnerKind } from '../../store/repositories/home-owner-repository.js';
+import type { OwnerKind } from '../../services/home-ownership.js';
 import type { FollowOutcome } from '../run-follower.js';
 import { readSpecFile } from '../spec-file.js';
-
-const usage = 'rtk-workbench train SPEC.json [--json] [--home DIR] [--backend NAME]';
 
 /** What training an experiment to the end produced. */
 export interface TrainedExperiment {
@@ -83,14 +80,7 @@ export async function trainExperiment(
 }
 
 /** `rtk-workbench train SPEC.json`: validates the spec, trains every run of the experiment, prints its results. */
-export async function trainCommand(argumentList: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argumentList,
-    options: { json: { type: 'boolean', default: false }, ...hostOptions },
-    allowPositionals: true,
-    strict: true,
-  });
-  const specFile = requirePositional(positionals, 'the spec file', usage);
+export async function trainCommand(specFile: string, values: JsonHostFlags): Promise<number> {
   const spec = readSpecFile(specFile);
   return withCliHost(values, async (host) => {
     const printer = new ProgressPrinter(process.stderr);

@@ -1,6 +1,6 @@
 import type { EpochRecord, RunProgress, RunSummary } from '../../../src-shared/contracts/run-types.js';
 import type { ImportProgressReport } from '../../../src-shared/contracts/worker-protocol.js';
-import { methodCatalog } from '../../../src-shared/domain/method-catalog.js';
+import { methodLabels } from '../../../src-shared/domain/vocabulary.js';
 import { formatDuration, formatPercent } from './text-format.js';
 
 /** A text progress bar of `width` cells for a 0..1 fraction. */
@@ -12,7 +12,7 @@ export function progressBar(fraction: number, width = 20): string {
 
 /** How a run is named in progress lines: role or method, backbone and seed. */
 export function runLabel(run: Pick<RunSummary, 'role' | 'method' | 'backbone' | 'seed'>): string {
-  const who = run.role === 'teacher' ? 'teacher' : methodCatalog[run.method].label;
+  const who = run.role === 'teacher' ? 'teacher' : methodLabels[run.method];
   return `${who} ${run.backbone} seed ${run.seed}`;
 }
 

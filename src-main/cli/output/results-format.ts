@@ -1,5 +1,7 @@
 import type { ExperimentResults, MeanAndSpread } from '../../../src-shared/contracts/run-types.js';
-import { methodCatalog } from '../../../src-shared/domain/method-catalog.js';
+import { buildResultsCsv, catalogFigures } from '../../../src-shared/domain/results-csv.js';
+import type { DatasetShape } from '../../../src-shared/domain/results-csv.js';
+import { figureNames, methodLabels, resultsCaption } from '../../../src-shared/domain/vocabulary.js';
 import { formatPercent, formatPoints, formatTable } from './text-format.js';
 
 function meanAndSpread(value: MeanAndSpread | null): string {
@@ -7,7 +9,7 @@ function meanAndSpread(value: MeanAndSpread | null): string {
   return `${(value.mean * 100).toFixed(2)} ± ${(value.std * 100).toFixed(2)}`;
 }
 
-/** The results of an experiment as a readable table: per method mean ± std over seeds and the gain over none. */
+/** The results of an experiment as a readable table: per method mean ± std over seeds and the gain over the student alone. */
 export function formatResultsTable(results: ExperimentResults): string {
   const lines: string[] = [];
   const teacher = results.teacher;
@@ -19,7 +21,7 @@ export function formatResultsTable(results: ExperimentResults): string {
   lines.push(`Student: ${results.studentBackbone}`);
   lines.push('');
   const rows = results.methods.map((entry) => [
-    methodCatalog[entry.method].label,
+    methodLabels[entry.method],
     `${entry.finishedRuns}/${entry.runIds.length}`,
     meanAndSpread(entry.best),
     meanAndSpread(entry.last),
@@ -28,57 +30,30 @@ export function formatResultsTable(results: ExperimentResults): string {
   ]);
   lines.push(
     formatTable(
-      ['Method', 'Runs done', 'Best top-1 %', 'Last top-1 %', 'Gain best', 'Gain last'],
+      [
+        figureNames.method,
+        figureNames.finishedRuns,
+        `${figureNames.bestTestTop1} %`,
+        `${figureNames.lastTestTop1} %`,
+        `${figureNames.gainBest}`,
+        `${figureNames.gainLast}`,
+      ],
       rows,
       new Set([1, 2, 3, 4, 5]),
     ),
   );
   lines.push('');
-  lines.push('Top-1 accuracy on the test split: mean ± std over seeds; gains are over no distillation.');
+  lines.push(resultsCaption);
   return lines.join('\n');
 }
 
-function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-function percentOrEmpty(value: number | null | undefined): number | null {
-  return value === null || value === undefined ? null : Number((value * 100).toFixed(4));
-}
-
-/** The results of an experiment as CSV (RFC 4180), one row per method, accuracies in percent. */
-export function formatResultsCsv(results: ExperimentResults): string {
-  const header = [
-    'experiment_id',
-    'method',
-    'student_backbone',
-    'teacher_backbone',
-    'teacher_best_top1',
-    'seeds',
-    'runs_done',
-    'best_top1_mean',
-    'best_top1_std',
-    'last_top1_mean',
-    'last_top1_std',
-    'gain_best',
-    'gain_last',
-  ];
-  const rows = results.methods.map((entry) => [
-    results.experimentId,
-    entry.method,
-    results.studentBackbone,
-    results.teacher?.backbone ?? null,
-    percentOrEmpty(results.teacher?.bestTop1),
-    entry.seeds.join(' '),
-    entry.finishedRuns,
-    percentOrEmpty(entry.best?.mean),
-    percentOrEmpty(entry.best?.std),
-    percentOrEmpty(entry.last?.mean),
-    percentOrEmpty(entry.last?.std),
-    percentOrEmpty(entry.gainBest),
-    percentOrEmpty(entry.gainLast),
-  ]);
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+/**
+ * The results as CSV, the same columns as the UI's download: the networks' parameters and sizes come from the
+ * catalog for the experiment's dataset; latency is left empty (the UI fills it once measured).
+ */
+export function formatResultsCsv(results: ExperimentResults, dataset: DatasetShape | null): string {
+  return buildResultsCsv(results, {
+    teacher: catalogFigures(results.teacher?.backbone ?? null, dataset),
+    student: catalogFigures(results.studentBackbone, dataset),
+  });
 }

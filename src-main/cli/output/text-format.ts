@@ -51,6 +51,11 @@ export function formatTable(
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
+/** An ISO timestamp to the minute, as tables show it: `2026-01-31 14:05`. */
+export function formatTimestamp(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ');
+}
+
 /** The first 8 characters of an id, enough to tell runs apart in a table (commands accept the prefix). */
 export function shortId(id: string): string {
   return id.slice(0, 8);

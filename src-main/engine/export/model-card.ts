@@ -3,6 +3,7 @@ import type { WeightPrecision } from './layers-model-files.js';
 import type { InputLayout } from './onnx-writer.js';
 import type { ParityFigures } from './parity.js';
 import type { LatencyFigures } from '../../../src-shared/contracts/api.js';
+import { figureNames, methodLabel } from '../../../src-shared/domain/vocabulary.js';
 
 /** How the student was trained, as far as the caller knows it (from the run and its experiment). */
 export interface TrainingFacts {
@@ -93,14 +94,14 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
     '## Training',
     `- Dataset: ${training.datasetName}, fingerprint \`${card.datasetFingerprint}\``,
-    `- Method: ${training.method}; teacher: ${training.teacher ?? 'none'}; seed: ${training.seed ?? 'unknown'}; ` +
+    `- ${figureNames.method}: ${methodLabel(training.method)}; teacher: ${training.teacher ?? 'none'}; seed: ${training.seed ?? 'unknown'}; ` +
       `epochs: ${training.epochs ?? 'unknown'}`,
     `- Hyperparameters: ${JSON.stringify(training.hyperparameters)}`,
-    `- Test top-1 recorded by the run: ${percent(training.testTop1)}`,
+    `- ${figureNames.testTop1} recorded by the run: ${percent(training.testTop1)}`,
     ...(training.runId === null ? [] : [`- Run: ${training.runId}`]),
     '',
     '## Size and cost',
-    `- Parameters: ${card.parameterCount.toLocaleString('en-US')}; MACs per image: ${card.macsPerImage.toLocaleString('en-US')}`,
+    `- ${figureNames.parameters}: ${card.parameterCount.toLocaleString('en-US')}; ${figureNames.macs}: ${card.macsPerImage.toLocaleString('en-US')}`,
     `- Peak activation memory (batch 1, float32): ${bytes(card.peakActivationBytes)}`,
     `- Model files: ${bytes(card.modelBytes)}`,
     ...card.files.map((file) => `  - ${file.path}: ${bytes(file.bytes)}`),
@@ -111,7 +112,7 @@ export function modelCardMarkdown(card: ModelCard): string {
             (card.preset.withinBudget ? 'met' : 'NOT met'),
         ]),
     '',
-    '## Latency on the exporting machine (batch 1)',
+    `## ${figureNames.latency} on the exporting machine (batch 1)`,
     ...Object.entries(card.latency).map(
       ([name, figures]) =>
         `- ${name}: median ${figures.medianMilliseconds.toFixed(3)} ms, p90 ${figures.p90Milliseconds.toFixed(3)} ms ` +

@@ -443,21 +443,6 @@ export async function readStep(step: ReturnType<typeof trainStep>): Promise<Step
 }
 
 /**
- * Loads the student weights (BatchNorm running statistics included) of the checkpoint in `directory` into
- * `student`, e.g. to export a run's last completed epoch; returns that epoch, or null when there is none.
- */
-export async function restoreStudent(directory: string, student: Backbone): Promise<number | null> {
-  const checkpoint = await readCheckpoint<CheckpointState>(directory);
-  if (checkpoint === null) return null;
-  const variables = student.model.weights.map((weight) => ({
-    name: weight.originalName,
-    variable: variableOf(weight),
-  }));
-  restoreVariables('student', variables, checkpoint.groups['student']);
-  return checkpoint.state.completedEpochs;
-}
-
-/**
  * Trains `models.student` (with `models.teacher` frozen) on `data` as `config` says: seeded shuffles and
  * augmentation, SGD with momentum, evaluation and a checkpoint after every epoch, per-batch and per-epoch
  * reports through `hooks`, and a cooperative stop between batches. With `config.resume` it continues from

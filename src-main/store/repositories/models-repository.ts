@@ -61,7 +61,6 @@ const columns = `id, name, source, run_id, backbone, path, class_count, image_he
 export class ModelsRepository {
   private readonly insertStatement: Database.Statement;
   private readonly listStatement: Database.Statement<[], ModelRow>;
-  private readonly ofRunStatement: Database.Statement<[string], ModelRow>;
 
   constructor(connection: Database.Database) {
     this.insertStatement = connection.prepare(
@@ -69,7 +68,6 @@ export class ModelsRepository {
          @imageHeight, @imageWidth, @channels, @parameterCount, @testTop1, @createdAt)`,
     );
     this.listStatement = connection.prepare(`SELECT ${columns} FROM models ORDER BY created_at DESC`);
-    this.ofRunStatement = connection.prepare(`SELECT ${columns} FROM models WHERE run_id = ?`);
   }
 
   /** Records a model whose files are complete. */
@@ -82,11 +80,5 @@ export class ModelsRepository {
   /** Every model, newest first. */
   list(): StoredModel[] {
     return this.listStatement.all().map(toModel);
-  }
-
-  /** The model a run produced, if it finished. */
-  ofRun(runId: string): StoredModel | undefined {
-    const row = this.ofRunStatement.get(runId);
-    return row === undefined ? undefined : toModel(row);
   }
 }

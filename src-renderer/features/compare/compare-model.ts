@@ -6,16 +6,13 @@ import type {
 import type { ExperimentSpec } from '../../../src-shared/domain/experiment-spec.js';
 import { methodCatalog, resolveHyperparameters } from '../../../src-shared/domain/method-catalog.js';
 import type { DistillationMethod } from '../../../src-shared/domain/method-catalog.js';
+import type { ModelProfile } from '../../../src-shared/contracts/api.js';
+import type { BackboneDescription } from '../../../src-shared/domain/backbone-catalog.js';
+import { buildResultsCsv, describeForDataset, resultsOrder } from '../../../src-shared/domain/results-csv.js';
+import type { DatasetShape, NetworkFigures } from '../../../src-shared/domain/results-csv.js';
 
 /** A row key of the comparison: the teacher or one method. */
 export type CompareKey = 'teacher' | DistillationMethod;
-
-/** Size and speed of a network, when known. */
-export interface NetworkFigures {
-  readonly parameters: number | null;
-  readonly bytes: number | null;
-  readonly latencyMilliseconds: number | null;
-}
 
 /** One row of the comparison table. */
 export interface CompareRow {
@@ -34,7 +31,7 @@ export interface CompareRow {
 const unknownFigures: NetworkFigures = { parameters: null, bytes: null, latencyMilliseconds: null };
 
 /** The order rows appear in: the teacher, the student alone, then the methods from simplest to RTK. */
-export const compareOrder: readonly CompareKey[] = ['teacher', 'none', 'kd', 'at', 'afd', 'rtk'];
+export const compareOrder: readonly CompareKey[] = resultsOrder;
 
 /**
  * The rows of the comparison table: the teacher (when known) and every method that ran, in `compareOrder`;
@@ -97,51 +94,29 @@ export function formatGain(gain: number | null, missing = '—'): string {
   return points > 0 && rounded !== '0.00' ? `+${rounded}` : rounded === '-0.00' ? '0.00' : rounded;
 }
 
-function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const textValue = String(value);
-  return /[",\r\n]/.test(textValue) ? `"${textValue.replaceAll('"', '""')}"` : textValue;
+/** Size and speed of a network: measured once profiled, else the catalog's figures; null when neither is known. */
+export function figuresOf(
+  description: BackboneDescription | null,
+  profile: ModelProfile | null,
+): NetworkFigures | null {
+  if (description === null && profile === null) return null;
+  return {
+    parameters: profile?.parameterCount ?? description?.parameterCount ?? null,
+    bytes: profile?.fileBytes.float32 ?? description?.float32Bytes ?? null,
+    latencyMilliseconds: profile?.latency.tfjs.medianMilliseconds ?? null,
+  };
 }
 
-/** The comparison as CSV: one row per method, accuracies in percent with four decimals, empty when unknown. */
-export function buildCompareCsv(rows: readonly CompareRow[]): string {
-  const percent = (value: number | null | undefined): number | null =>
-    value === null || value === undefined ? null : Number((value * 100).toFixed(4));
-  const header = [
-    'method',
-    'network',
-    'finished_runs',
-    'total_runs',
-    'best_top1_mean',
-    'best_top1_std',
-    'last_top1_mean',
-    'last_top1_std',
-    'gain_best_points',
-    'gain_last_points',
-    'parameters',
-    'size_bytes',
-    'latency_ms',
-  ];
-  const lines = rows.map((row) =>
-    [
-      row.label,
-      row.backbone,
-      row.finishedRuns,
-      row.totalRuns,
-      percent(row.best?.mean),
-      percent(row.best?.std),
-      percent(row.last?.mean),
-      percent(row.last?.std),
-      percent(row.gainBest),
-      percent(row.gainLast),
-      row.figures.parameters,
-      row.figures.bytes,
-      row.figures.latencyMilliseconds,
-    ]
-      .map(csvField)
-      .join(','),
-  );
-  return [header.join(','), ...lines].join('\r\n') + '\r\n';
+/** The comparison as the Download CSV button writes it: the CLI's columns, with the sizes and speeds known here. */
+export function compareCsv(
+  results: ExperimentResults,
+  dataset: DatasetShape | null,
+  profiles: { readonly teacher: ModelProfile | null; readonly student: ModelProfile | null },
+): string {
+  return buildResultsCsv(results, {
+    teacher: figuresOf(describeForDataset(results.teacher?.backbone ?? null, dataset), profiles.teacher),
+    student: figuresOf(describeForDataset(results.studentBackbone, dataset), profiles.student),
+  });
 }
 
 /** A file name without the characters file systems refuse. */

@@ -1,49 +1,25 @@
 import type { ExperimentDetails, ModelProfile, WorkbenchApi } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
 import type { ExperimentResults } from '../../../src-shared/contracts/run-types.js';
-import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
-import type { BackboneDescription } from '../../../src-shared/domain/backbone-catalog.js';
+import { describeForDataset } from '../../../src-shared/domain/results-csv.js';
 import { strings } from '../../lib/strings.js';
 import type { MethodCurve, PerClassSeries } from './compare-charts.js';
 import {
   buildCompareRows,
+  compareCsv,
+  figuresOf,
   compareOrder,
   epochsByRunId,
   hyperparameterRows,
   meanTestCurve,
   runIdsToLoad,
 } from './compare-model.js';
-import type { CompareKey, CompareRow, HyperparameterRow, NetworkFigures } from './compare-model.js';
+import type { CompareKey, CompareRow, HyperparameterRow } from './compare-model.js';
 
 const text = strings.compare;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function describeOrNull(backbone: string | null, dataset: DatasetSummary | null): BackboneDescription | null {
-  if (backbone === null || dataset === null) return null;
-  try {
-    return describeBackbone(backbone, {
-      classes: dataset.classCount,
-      inputShape: [dataset.imageHeight, dataset.imageWidth, dataset.channels],
-    });
-  } catch {
-    // An imported teacher has no catalog name; its size is then simply unknown.
-    return null;
-  }
-}
-
-function figuresOf(
-  description: BackboneDescription | null,
-  profile: ModelProfile | null,
-): NetworkFigures | null {
-  if (description === null && profile === null) return null;
-  return {
-    parameters: profile?.parameterCount ?? description?.parameterCount ?? null,
-    bytes: profile?.fileBytes.float32 ?? description?.float32Bytes ?? null,
-    latencyMilliseconds: profile?.latency.tfjs.medianMilliseconds ?? null,
-  };
 }
 
 /**
@@ -65,8 +41,8 @@ export class CompareState {
   profileError = $state<string | null>(null);
   onlyDiffering = $state(true);
 
-  teacherDescription = $derived(describeOrNull(this.results?.teacher?.backbone ?? null, this.dataset));
-  studentDescription = $derived(describeOrNull(this.results?.studentBackbone ?? null, this.dataset));
+  teacherDescription = $derived(describeForDataset(this.results?.teacher?.backbone ?? null, this.dataset));
+  studentDescription = $derived(describeForDataset(this.results?.studentBackbone ?? null, this.dataset));
 
   rows = $derived<readonly CompareRow[]>(
     this.results === null
@@ -76,6 +52,11 @@ export class CompareState {
           student: figuresOf(this.studentDescription, this.profiles.student),
         }),
   );
+
+  /** The results as the CSV the CLI's `results --csv` writes too, with the sizes and speeds known here. */
+  csv(): string {
+    return this.results === null ? '' : compareCsv(this.results, this.dataset, this.profiles);
+  }
 
   curves = $derived<readonly MethodCurve[]>(this.#curves());
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,16 @@ afterAll(() => {
 });
 
 describe('the rtk-workbench command line', () => {
+  it('answers --help with exit 0 and --version with the package version, as a real process', () => {
+    const help = cli('train', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: rtk-workbench train SPEC\.json /);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const version = cli('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(manifest.version);
+  });
+
   it('models --json lists the catalog with resnet20 at 272,474 parameters for 10 classes', () => {
     const result = cli('models', '--json');
     expect(result.code).toBe(0);
@@ -147,15 +157,21 @@ describe('the rtk-workbench command line', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Teacher: resnet8, best top-1 \d+\.\d\d%/);
     expect(result.stdout).toMatch(/\nKD\s+1\/1\s+\d+\.\d\d ± 0\.00\s+\d+\.\d\d ± 0\.00\s+[+−]\d+\.\d\d pp/);
-    expect(result.stdout).toMatch(/\nNo distillation\s+1\/1\s+\d+\.\d\d ± 0\.00/);
+    expect(result.stdout).toMatch(/\nStudent alone\s+1\/1\s+\d+\.\d\d ± 0\.00/);
 
     const experimentId = /Experiment "Tiny" \(([0-9a-f-]{36})\)/.exec(result.stderr)?.[1] ?? '';
     const csv = cli('results', experimentId.slice(0, 8), '--csv');
     expect(csv.code).toBe(0);
     const rows = csv.stdout.trimEnd().split('\r\n');
-    expect(rows[0]).toMatch(/^experiment_id,method,student_backbone,/);
-    expect(rows.slice(1).map((row) => row.split(',')[1])).toEqual(['none', 'kd']);
-    expect(rows[2]?.split(',')[6]).toBe('1');
+    expect(rows[0]).toMatch(/^experiment_id,method,method_name,network,/);
+    expect(rows.slice(1).map((row) => row.split(',').slice(1, 4))).toEqual([
+      ['teacher', 'Teacher', 'resnet8'],
+      ['none', 'Student alone', 'resnet8'],
+      ['kd', 'KD', 'resnet8'],
+    ]);
+    const kd = rows[3]?.split(',') ?? [];
+    // Finished and total runs, then resnet8's catalog parameters and float32 bytes for 10 classes of 32×32×3.
+    expect([kd[5], kd[6], kd[13], kd[14], kd[15]]).toEqual(['1', '1', '78042', '314856', '']);
   });
 
   it('exports the best student of an experiment as a float32 layers model that loads again', async () => {

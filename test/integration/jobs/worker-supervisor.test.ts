@@ -14,13 +14,16 @@ function nextEvent<Value>(subscribe: (listener: (value: Value) => void) => void)
 }
 
 describe('the worker supervisor', () => {
-  it('starts the compute worker, whose doctor job chooses wasm on this machine and says why not the others', async () => {
+  it('starts the compute worker, whose doctor job chooses a backend and says why not the others', async () => {
     supervisor = new WorkerSupervisor(forkWorkerLauncher({ ...process.env, RTK_BACKEND: '' }));
     const status = await supervisor.run({ type: 'doctor', forcedBackend: null });
-    expect(status.chosenBackend).toBe('wasm');
-    const gpu = status.attempts.find((attempt) => attempt.name === 'tensorflow-gpu');
-    expect(gpu?.loaded).toBe(false);
-    expect(gpu?.reason).not.toBe('');
+    // The backend chosen depends on the machine; that exactly one is chosen and each other says why does not.
+    expect(status.attempts.filter((attempt) => attempt.chosen).map((attempt) => attempt.name)).toEqual([
+      status.chosenBackend,
+    ]);
+    for (const attempt of status.attempts.filter((candidate) => !candidate.chosen)) {
+      expect(attempt.reason, attempt.name).not.toBe('');
+    }
     expect(status.cpuCores).toBeGreaterThan(0);
     expect(supervisor.state.state).toBe('ready');
   });

@@ -104,16 +104,16 @@ describe('experiments and runs', () => {
     expect(rtkResult?.perClassDelta).toHaveLength(10);
     expect(results.teacher?.bestTop1).not.toBeNull();
     rtkRunId = runOf(details.runs, 'rtk').id;
-    expect(host.store.models.ofRun(rtkRunId)).toMatchObject({
+    expect(host.store.models.list().find((model) => model.runId === rtkRunId)).toMatchObject({
       source: 'run',
       backbone: 'resnet8',
       parameterCount: 78_042,
       path: expect.stringMatching(/runs\/[0-9a-f-]+\/model$/) as string,
     });
-    expect(host.store.eventLog.ofSubject(rtkRunId).map((event) => event.message)).toEqual([
-      'running',
-      'done',
-    ]);
+    const logged = host.store.database.connection
+      .prepare('SELECT message FROM event_log WHERE subject_id = ? ORDER BY id')
+      .all(rtkRunId) as { message: string }[];
+    expect(logged.map((event) => event.message)).toEqual(['running', 'done']);
     uninterruptedTeacher = (await call('getRun', { id: runOf(details.runs, 'none', 'teacher').id })).epochs;
   });
 

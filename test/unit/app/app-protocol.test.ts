@@ -9,7 +9,7 @@ import {
   registerAppScheme,
   serveRendererRequest,
 } from '../../../src-main/app/app-protocol.js';
-import { contentSecurityPolicy } from '../../../src-main/server/content-security-policy.js';
+import { contentSecurityPolicy } from '../../../src-main/security/content-security-policy.js';
 import { fakeElectron } from './fake-electron.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).fakeElectron);

@@ -9,6 +9,7 @@ vi.mock('electron', async () => (await import('./fake-electron.js')).fakeElectro
 const store = vi.hoisted(() => ({
   openedAt: [] as string[],
   failWith: null as Error | null,
+  ownedBy: null as { pid: number; hostName: string; description: string; claimedAt: string } | null,
   close: (): void => undefined,
 }));
 
@@ -21,6 +22,16 @@ vi.mock('../../../src-main/store/workbench-store.js', () => ({
       datasets: { list: () => [] },
       experiments: { list: () => [] },
       runs: { interruptAbandoned: () => 0, listWithStatus: () => [] },
+      owner: {
+        claim: (_candidate: unknown, _isAlive: unknown, onClaimed: () => void) => {
+          if (store.ownedBy !== null) return { claimed: false, owner: store.ownedBy };
+          onClaimed();
+          return { claimed: true, replaced: null };
+        },
+        heartbeat: () => true,
+        release: () => undefined,
+        current: () => undefined,
+      },
       close: () => store.close(),
     };
   },
@@ -56,6 +67,7 @@ beforeEach(() => {
   utilityProcess.forks.length = 0;
   store.openedAt.length = 0;
   store.failWith = null;
+  store.ownedBy = null;
   store.close = vi.fn();
   fakeElectron.dialog.showErrorBox.mockReset();
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -144,5 +156,25 @@ describe('startDesktopApp', () => {
     );
     expect(app.exit).toHaveBeenCalledWith(1);
     expect(openWindows()).toHaveLength(0);
+  });
+
+  it('says which process owns the home and exits, opening no window, when another one does', async () => {
+    store.ownedBy = {
+      pid: 4242,
+      hostName: 'this-machine',
+      description: 'rtk-workbench serve at http://127.0.0.1:8765/',
+      claimedAt: '2026-12-03T10:00:00.000Z',
+    };
+    startDesktopApp(paths);
+    app.markReady();
+    await flush();
+    await flush();
+    expect(fakeElectron.dialog.showErrorBox).toHaveBeenCalledWith(
+      'This workbench is already open',
+      expect.stringContaining('is in use by rtk-workbench serve at http://127.0.0.1:8765/ (process 4242'),
+    );
+    expect(app.exit).toHaveBeenCalledWith(1);
+    expect(openWindows()).toHaveLength(0);
+    expect(store.close).toHaveBeenCalled();
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   parseChoiceFlag,
   parseNumberFlag,
-  requirePositional,
   resolveIdPrefix,
   UsageError,
 } from '../../../src-main/cli/cli-arguments.js';
@@ -31,14 +30,6 @@ describe('command-line arguments', () => {
     );
   });
 
-  it('requires exactly one positional argument', () => {
-    expect(requirePositional(['a'], 'the run id', 'usage')).toBe('a');
-    expect(() => requirePositional([], 'the run id', 'rtk-workbench resume RUN')).toThrow(
-      'Missing the run id. Usage: rtk-workbench resume RUN',
-    );
-    expect(() => requirePositional(['a', 'b'], 'the run id', 'u')).toThrow('Unexpected argument "b"');
-  });
-
   it('resolves an id from a unique prefix and refuses unknown or ambiguous ones', () => {
     const ids = ['3f9c2a4e-1', '3f9c77aa-2', '8b1e4f70-3'];
     expect(resolveIdPrefix('8b1e', ids, 'run')).toBe('8b1e4f70-3');
@@ -49,7 +40,6 @@ describe('command-line arguments', () => {
   });
 
   it('parses the --input shape of the models command', () => {
-    expect(parseInputShape(undefined)).toEqual([32, 32, 3]);
     expect(parseInputShape('28x28x1')).toEqual([28, 28, 1]);
     expect(() => parseInputShape('28x28')).toThrow(UsageError);
   });

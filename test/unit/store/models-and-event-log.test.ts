@@ -31,22 +31,26 @@ describe('the models repository and the event log', () => {
         .map((model) => model.id)
         .sort(),
     ).toEqual(['m1', 'm2']);
-    expect(store.models.ofRun('none')).toBeUndefined();
     expect(() =>
       store.models.insert({ ...base, id: 'm3', name: 'bad', source: 'run', runId: 'missing', path: '/x' }),
     ).toThrow(/FOREIGN KEY/);
     store.close();
   });
 
-  it('appends events and reads those of one subject in order', () => {
+  it('appends events in order, each with its time', () => {
     const store = openWorkbenchStore(mkdtempSync(join(tmpdir(), 'rtk-events-')));
     store.eventLog.append('run-status', 'r1', 'running');
     store.eventLog.append('run-status', 'r2', 'queued');
     store.eventLog.append('run-status', 'r1', 'failed: the disk is full');
-    expect(store.eventLog.ofSubject('r1').map((event) => [event.kind, event.message])).toEqual([
-      ['run-status', 'running'],
-      ['run-status', 'failed: the disk is full'],
+    const rows = store.database.connection
+      .prepare('SELECT at, kind, subject_id, message FROM event_log ORDER BY id')
+      .all() as { at: string; kind: string; subject_id: string; message: string }[];
+    expect(rows.map((row) => [row.kind, row.subject_id, row.message])).toEqual([
+      ['run-status', 'r1', 'running'],
+      ['run-status', 'r2', 'queued'],
+      ['run-status', 'r1', 'failed: the disk is full'],
     ]);
+    expect(rows.every((row) => !Number.isNaN(Date.parse(row.at)))).toBe(true);
     store.close();
   });
 });

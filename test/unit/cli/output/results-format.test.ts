@@ -52,7 +52,7 @@ describe('the results table', () => {
     expect(lines[1]).toBe('Student: wrn-16-2');
     const rtk = lines.find((line) => line.startsWith('RTK'));
     expect(rtk).toMatch(/^RTK\s+1\/2\s+76\.01 ± 0\.00\s+75\.88 ± 0\.00\s+\+2\.75 pp\s+\+2\.88 pp$/);
-    const none = lines.find((line) => line.startsWith('No distillation'));
+    const none = lines.find((line) => line.startsWith('Student alone'));
     expect(none).toMatch(/2\/2\s+73\.26 ± 0\.12\s+73\.00 ± 0\.20\s+—\s+—$/);
     const kd = lines.find((line) => line.startsWith('KD'));
     expect(kd).toMatch(/0\/1\s+—\s+—\s+—\s+—$/);
@@ -61,7 +61,7 @@ describe('the results table', () => {
   it('right-aligns the numeric columns so the decimals line up', () => {
     const lines = formatResultsTable(results).split('\n');
     const rtk = lines.find((line) => line.startsWith('RTK')) ?? '';
-    const none = lines.find((line) => line.startsWith('No distillation')) ?? '';
+    const none = lines.find((line) => line.startsWith('Student alone')) ?? '';
     expect(rtk.indexOf('76.01')).toBe(none.indexOf('73.26'));
   });
 
@@ -70,29 +70,40 @@ describe('the results table', () => {
   });
 });
 
-describe('the results CSV', () => {
-  it('has one header and one row per method, accuracies in percent, empty cells for missing values', () => {
-    const csv = formatResultsCsv(results);
+describe('the results CSV of the CLI', () => {
+  it('has the teacher, then one row per method in a fixed order, accuracies in percent, empty cells for missing values', () => {
+    const csv = formatResultsCsv(results, null);
     expect(csv.endsWith('\r\n')).toBe(true);
     const rows = csv.trimEnd().split('\r\n');
-    expect(rows).toHaveLength(4);
-    expect(rows[0]).toBe(
-      'experiment_id,method,student_backbone,teacher_backbone,teacher_best_top1,seeds,runs_done,' +
-        'best_top1_mean,best_top1_std,last_top1_mean,last_top1_std,gain_best,gain_last',
-    );
-    expect(rows[1]).toBe('experiment-1,none,wrn-16-2,wrn-40-2,75.61,1 2,2,73.26,0.12,73,0.2,,');
-    expect(rows[2]).toBe('experiment-1,rtk,wrn-16-2,wrn-40-2,75.61,1 2,1,76.01,0,75.88,0,2.75,2.88');
-    expect(rows[3]).toBe('experiment-1,kd,wrn-16-2,wrn-40-2,75.61,1,0,,,,,,');
+    expect(rows).toEqual([
+      'experiment_id,method,method_name,network,seeds,finished_runs,total_runs,best_top1_mean,best_top1_std,' +
+        'last_top1_mean,last_top1_std,gain_best_points,gain_last_points,parameters,size_bytes,latency_ms',
+      'experiment-1,teacher,Teacher,wrn-40-2,,1,1,75.61,0,75,0,,,,,',
+      'experiment-1,none,Student alone,wrn-16-2,1 2,2,2,73.26,0.12,73,0.2,,,,,',
+      'experiment-1,kd,KD,wrn-16-2,1,0,1,,,,,,,,,',
+      'experiment-1,rtk,RTK,wrn-16-2,1 2,1,2,76.01,0,75.88,0,2.75,2.88,,,',
+    ]);
   });
 
-  it('quotes cells holding commas or quotes', () => {
-    const csv = formatResultsCsv({
-      ...results,
-      teacher: { runId: null, backbone: 'imported model ("a", b)', bestTop1: null, lastTop1: null },
-      methods: results.methods.slice(0, 1),
-    });
-    expect(csv.split('\r\n')[1]).toBe(
-      'experiment-1,none,wrn-16-2,"imported model (""a"", b)",,1 2,2,73.26,0.12,73,0.2,,',
+  it('gives the catalog sizes of the networks for the dataset, and quotes cells holding commas or quotes', () => {
+    const csv = formatResultsCsv(
+      {
+        ...results,
+        teacher: { runId: null, backbone: 'resnet20', bestTop1: null, lastTop1: null },
+        studentBackbone: 'resnet8',
+        methods: results.methods.slice(0, 1),
+      },
+      { classCount: 10, imageHeight: 32, imageWidth: 32, channels: 3 },
     );
+    // ResNet-20: 272,474 parameters and 1,568 BatchNorm statistics; ResNet-8: 78,042 and 672 (float32 bytes).
+    expect(csv.split('\r\n').slice(1, 3)).toEqual([
+      'experiment-1,teacher,Teacher,resnet20,,0,1,,,,,,,272474,1096168,',
+      'experiment-1,none,Student alone,resnet8,1 2,2,2,73.26,0.12,73,0.2,,,78042,314856,',
+    ]);
+    const quoted = formatResultsCsv(
+      { ...results, teacher: { runId: null, backbone: 'imported ("a", b)', bestTop1: null, lastTop1: null } },
+      null,
+    );
+    expect(quoted.split('\r\n')[1]).toBe('experiment-1,teacher,Teacher,"imported (""a"", b)",,0,1,,,,,,,,,');
   });
 });

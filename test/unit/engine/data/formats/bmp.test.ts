@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBmp } from '../../../../../src-main/engine/data/formats/bmp.js';
-import { encodeBmp } from '../../../../fixtures/datasets/images.js';
+import { encodeWithPillow } from '../../../../fixtures/datasets/images.js';
 import { seededBytes } from '../../../../fixtures/datasets/random.js';
 
 function header(
@@ -23,9 +23,14 @@ function header(
 }
 
 describe('BMP decoder', () => {
-  it('decodes a bottom-up 24-bit BMP with row padding', () => {
+  it('decodes a bottom-up 24-bit BMP with row padding, as Pillow writes it', () => {
     const rgb = seededBytes(1, 5 * 3 * 3);
-    const decoded = decodeBmp(encodeBmp(5, 3, rgb));
+    const bmp = encodeWithPillow('bmp', 5, 3, rgb);
+    // Pillow writes 24-bit rows bottom-up (positive height), each padded to 4 bytes: 5 × 3 = 15 → 16.
+    expect([bmp.readInt32LE(22), bmp.readUInt16LE(28), bmp.length - bmp.readUInt32LE(10)]).toEqual([
+      3, 24, 48,
+    ]);
+    const decoded = decodeBmp(bmp);
     expect([decoded.width, decoded.height, decoded.channels]).toEqual([5, 3, 3]);
     expect(Buffer.from(decoded.pixels).equals(Buffer.from(rgb))).toBe(true);
   });
@@ -55,7 +60,7 @@ describe('BMP decoder', () => {
     expect(() => decodeBmp(Buffer.concat([header(1, 1, 8, 1, 0), Buffer.alloc(4)]))).toThrow(
       /compression 1 is not supported/,
     );
-    expect(() => decodeBmp(encodeBmp(4, 4, seededBytes(2, 48)).subarray(0, 80))).toThrow(
+    expect(() => decodeBmp(encodeWithPillow('bmp', 4, 4, seededBytes(2, 48)).subarray(0, 80))).toThrow(
       'BMP pixel data is truncated',
     );
   });

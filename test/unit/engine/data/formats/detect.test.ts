@@ -48,7 +48,7 @@ describe('detectDataset', () => {
   });
 
   it('tells image folders from CINIC-10 and counts the images', async () => {
-    await writeClassFolders(path.join(folder.path, 'pets'), [
+    writeClassFolders(path.join(folder.path, 'pets'), [
       { name: 'cat', count: 2, width: 4, height: 4 },
       { name: 'dog', count: 3, width: 4, height: 4 },
     ]);
@@ -67,7 +67,7 @@ describe('detectDataset', () => {
       'truck',
     ];
     for (const split of ['train', 'valid', 'test']) {
-      await writeClassFolders(
+      writeClassFolders(
         path.join(folder.path, 'cinic', split),
         classes.map((name) => ({ name, count: 1, width: 4, height: 4 })),
       );

@@ -20,12 +20,12 @@ function imageAt(images: Uint8Array, index: number, bytes: number): Buffer {
 
 describe('image folders', () => {
   it('reads <root>/<split>/<class>/* with classes in code-point order and exact PNG, WebP and BMP pixels', async () => {
-    const train = await writeClassFolders(path.join(folder.path, 'train'), [
+    const train = writeClassFolders(path.join(folder.path, 'train'), [
       { name: 'zebra', count: 2, kind: 'png' },
       { name: 'Apple', count: 2, kind: 'bmp' },
       { name: 'mango', count: 3, kind: 'webp' },
     ]);
-    await writeClassFolders(path.join(folder.path, 'test'), [{ name: 'mango', count: 1 }], 2);
+    writeClassFolders(path.join(folder.path, 'test'), [{ name: 'mango', count: 1 }], 2);
     writeFileSync(path.join(folder.path, 'train', 'mango', 'notes.txt'), 'not an image');
     const dataset = await readImageFolderDataset(folder.path, { format: 'folder' }, context);
     expect(dataset.classNames).toEqual(['Apple', 'mango', 'zebra']);
@@ -43,7 +43,7 @@ describe('image folders', () => {
   });
 
   it('resizes to the most common size by default and records the size spread', async () => {
-    await writeClassFolders(folder.path, [
+    writeClassFolders(folder.path, [
       { name: 'a', count: 3, width: 32, height: 32 },
       { name: 'b', count: 2, width: 48, height: 40, kind: 'jpg' },
     ]);
@@ -57,7 +57,7 @@ describe('image folders', () => {
   });
 
   it('converts greyscale and alpha images to the chosen channel count and size', async () => {
-    const written = await writeClassFolders(folder.path, [
+    const written = writeClassFolders(folder.path, [
       { name: 'grey', count: 2, kind: 'grey-png' },
       { name: 'alpha', count: 2, kind: 'rgba-png' },
     ]);
@@ -77,7 +77,7 @@ describe('image folders', () => {
   });
 
   it('defaults to one channel when every image is greyscale', async () => {
-    await writeClassFolders(folder.path, [
+    writeClassFolders(folder.path, [
       { name: 'a', count: 2, kind: 'grey-png' },
       { name: 'b', count: 2, kind: 'grey-png' },
     ]);
@@ -86,7 +86,7 @@ describe('image folders', () => {
   });
 
   it('lists a corrupt PNG among good ones and goes on', async () => {
-    await writeClassFolders(folder.path, [
+    writeClassFolders(folder.path, [
       { name: 'a', count: 3 },
       { name: 'b', count: 3 },
     ]);
@@ -115,7 +115,7 @@ describe('image folders', () => {
   });
 
   it('fails on an empty class folder, naming it', async () => {
-    await writeClassFolders(folder.path, [{ name: 'a', count: 2 }]);
+    writeClassFolders(folder.path, [{ name: 'a', count: 2 }]);
     mkdirSync(path.join(folder.path, 'b'));
     writeFileSync(path.join(folder.path, 'b', 'readme.txt'), 'x');
     await expect(scanImageFolder(folder.path)).rejects.toThrow(
@@ -124,7 +124,7 @@ describe('image folders', () => {
   });
 
   it('fails on a class with a single image, naming its folder', async () => {
-    await writeClassFolders(folder.path, [
+    writeClassFolders(folder.path, [
       { name: 'a', count: 3 },
       { name: 'b', count: 1 },
     ]);
@@ -138,16 +138,16 @@ describe('image folders', () => {
   });
 
   it('fails when split folders are mixed with class folders', async () => {
-    await writeClassFolders(path.join(folder.path, 'train'), [{ name: 'a', count: 2 }]);
-    await writeClassFolders(folder.path, [{ name: 'cat', count: 2 }]);
+    writeClassFolders(path.join(folder.path, 'train'), [{ name: 'a', count: 2 }]);
+    writeClassFolders(folder.path, [{ name: 'cat', count: 2 }]);
     await expect(scanImageFolder(folder.path)).rejects.toThrow(
       /mixes split folders \(train\) with other folders \(cat\)/,
     );
   });
 
   it('fails when a test class has no training folder', async () => {
-    await writeClassFolders(path.join(folder.path, 'train'), [{ name: 'a', count: 2 }]);
-    await writeClassFolders(path.join(folder.path, 'test'), [{ name: 'b', count: 2 }]);
+    writeClassFolders(path.join(folder.path, 'train'), [{ name: 'a', count: 2 }]);
+    writeClassFolders(path.join(folder.path, 'test'), [{ name: 'b', count: 2 }]);
     await expect(scanImageFolder(folder.path)).rejects.toThrow(
       /test.b is a class that .*train does not have/,
     );

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,10 +6,8 @@ import { DatasetFormatError } from '../../../../../src-main/engine/data/formats/
 import { readSvhnDataset, readSvhnFile } from '../../../../../src-main/engine/data/formats/svhn.js';
 import {
   encodeHdf5MatStub,
-  encodeMatFile,
-  matClasses,
-  matTypes,
   svhnVariables,
+  writeMatFile,
   writeSvhn,
 } from '../../../../fixtures/datasets/mat.js';
 import { seededBytes } from '../../../../fixtures/datasets/random.js';
@@ -56,17 +54,8 @@ describe('SVHN MAT reader', () => {
     y.writeInt32LE(4, 0);
     y.writeInt32LE(10, 4);
     const file = path.join(folder.path, 'train_32x32.mat');
-    const variables = [
-      x,
-      { name: 'y', classCode: 12, dataType: matTypes.int32, dimensions: [2, 1], data: y },
-    ];
-    writeFileSync(
-      file,
-      encodeMatFile(
-        variables.filter((variable) => variable !== undefined),
-        true,
-      ),
-    );
+    if (x === undefined) throw new Error('the fixture has X');
+    writeMatFile(file, [x, { name: 'y', dataType: 'int32', dimensions: [2, 1], data: y }], true);
     const { split } = await readSvhnFile(file, 'train');
     expect([...split.labels]).toEqual([4, 0]);
   });
@@ -84,7 +73,7 @@ describe('SVHN MAT reader', () => {
     const variables = svhnVariables(seededBytes(1, 3072), [1]).filter(
       (variable) => variable.name !== missing,
     );
-    writeFileSync(file, encodeMatFile(variables, true));
+    writeMatFile(file, variables, true);
     const error = await readSvhnFile(file, 'train').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DatasetFormatError);
     expect((error as DatasetFormatError).file).toBe(file);
@@ -99,17 +88,8 @@ describe('SVHN MAT reader', () => {
     const y = Buffer.alloc(16);
     y.writeDoubleLE(1, 0);
     y.writeDoubleLE(2, 8);
-    const variables = [
-      x,
-      { name: 'y', classCode: matClasses.double, dataType: matTypes.double, dimensions: [2, 1], data: y },
-    ];
-    writeFileSync(
-      file,
-      encodeMatFile(
-        variables.filter((variable) => variable !== undefined),
-        false,
-      ),
-    );
+    if (x === undefined) throw new Error('the fixture has X');
+    writeMatFile(file, [x, { name: 'y', dataType: 'float64', dimensions: [2, 1], data: y }], false);
     await expect(readSvhnFile(file, 'train')).rejects.toThrow(
       `${file}: X holds 3 images but y holds 2 labels; they must match.`,
     );
@@ -117,8 +97,7 @@ describe('SVHN MAT reader', () => {
 
   it('rejects a label outside 1..10', async () => {
     const file = path.join(folder.path, 'train_32x32.mat');
-    const variables = svhnVariables(seededBytes(1, 2 * 3072), [1, 11]);
-    writeFileSync(file, encodeMatFile(variables, true));
+    writeMatFile(file, svhnVariables(seededBytes(1, 2 * 3072), [1, 11]), true);
     await expect(readSvhnFile(file, 'train')).rejects.toThrow(
       `${file}: label y(2) is 11, outside the SVHN digits 1..10 (10 meaning 0).`,
     );
@@ -128,7 +107,8 @@ describe('SVHN MAT reader', () => {
     const text = path.join(folder.path, 'train_32x32.mat');
     writeFileSync(text, 'hello, this is not MATLAB');
     await expect(readSvhnFile(text, 'train')).rejects.toThrow(/is not a MATLAB level-5 MAT file/);
-    const bytes = encodeMatFile(svhnVariables(seededBytes(1, 3072), [1]), false);
+    writeMatFile(text, svhnVariables(seededBytes(1, 3072), [1]), false);
+    const bytes = readFileSync(text);
     writeFileSync(text, bytes.subarray(0, bytes.length - 40));
     await expect(readSvhnFile(text, 'train')).rejects.toThrow(
       /is not a valid MAT file: an element at byte \d+ declares \d+ bytes but only \d+ remain/,

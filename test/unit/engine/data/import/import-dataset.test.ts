@@ -27,7 +27,7 @@ import { writeClassFolders, writeCorruptPng } from '../../../../fixtures/dataset
 import { encodeIdx, writeIdx } from '../../../../fixtures/datasets/idx.js';
 import {
   encodeHdf5MatStub,
-  encodeMatFile,
+  writeMatFile,
   svhnVariables,
   writeSvhn,
 } from '../../../../fixtures/datasets/mat.js';
@@ -195,7 +195,7 @@ describe('importDataset: valid imports', () => {
 
   it('imports a flat image folder with a seeded test split, listing the corrupt file it skipped', async () => {
     const root = path.join(sources, 'pets');
-    await writeClassFolders(root, [
+    writeClassFolders(root, [
       { name: 'cat', count: 5 },
       { name: 'dog', count: 5 },
       { name: 'owl', count: 4 },
@@ -234,7 +234,7 @@ describe('importDataset: valid imports', () => {
       ['valid', 1],
       ['test', 1],
     ] as const) {
-      await writeClassFolders(
+      writeClassFolders(
         path.join(sources, 'CINIC-10', split),
         classes.map((name) => ({ name, count, width: 8, height: 8 })),
       );
@@ -308,7 +308,7 @@ describe('importDataset: bad input leaves nothing behind', () => {
   it('a MAT file without y', async () => {
     const fixture = writeSvhn(sources);
     const [x] = svhnVariables(seededBytes(1, 3072), [1]);
-    writeFileSync(fixture.files.train, encodeMatFile(x === undefined ? [] : [x], true));
+    writeMatFile(fixture.files.train, x === undefined ? [] : [x], true);
     await expectFailure(
       { source: sources },
       DatasetFormatError,
@@ -323,7 +323,7 @@ describe('importDataset: bad input leaves nothing behind', () => {
     const [x, y] = variables;
     if (x === undefined || y === undefined) throw new Error('fixture has X and y');
     const shortY = { ...y, dimensions: [1, 1], data: y.data.subarray(0, 8) };
-    writeFileSync(fixture.files.test, encodeMatFile([x, shortY], true));
+    writeMatFile(fixture.files.test, [x, shortY], true);
     await expectFailure(
       { source: sources },
       DatasetFormatError,
@@ -366,7 +366,7 @@ describe('importDataset: bad input leaves nothing behind', () => {
   });
 
   it('an empty class folder', async () => {
-    await writeClassFolders(sources, [{ name: 'a', count: 2 }]);
+    writeClassFolders(sources, [{ name: 'a', count: 2 }]);
     mkdirSync(path.join(sources, 'b'));
     await expectFailure(
       { source: sources },
@@ -377,7 +377,7 @@ describe('importDataset: bad input leaves nothing behind', () => {
   });
 
   it('a class with a single image', async () => {
-    await writeClassFolders(sources, [
+    writeClassFolders(sources, [
       { name: 'a', count: 2 },
       { name: 'b', count: 1 },
     ]);
@@ -465,7 +465,7 @@ describe('importDataset: bad input leaves nothing behind', () => {
 
   it('a cancelled import', async () => {
     const root = path.join(sources, 'pets');
-    await writeClassFolders(root, [
+    writeClassFolders(root, [
       { name: 'cat', count: 3 },
       { name: 'dog', count: 3 },
     ]);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { EpochRecord, ExperimentResults } from '../../../../../src-shared/contracts/run-types.js';
 import { experimentSpecSchema } from '../../../../../src-shared/domain/experiment-spec.js';
 import {
-  buildCompareCsv,
   buildCompareRows,
   epochsByRunId,
   formatGain,
@@ -92,25 +91,6 @@ describe('formatting', () => {
     expect(formatGain(-0.0042)).toBe('-0.42');
     expect(formatGain(-0.00001)).toBe('0.00');
     expect(formatGain(null, 'n/a')).toBe('n/a');
-  });
-});
-
-describe('buildCompareCsv', () => {
-  it('writes one line per row with percentages and quotes fields that need it', () => {
-    const rows = buildCompareRows(
-      results,
-      { ...labels, rtk: 'RTK, "ours"' },
-      { teacher: null, student: null },
-    );
-    const lines = buildCompareCsv(rows).split('\r\n');
-    expect(lines[0]).toBe(
-      'method,network,finished_runs,total_runs,best_top1_mean,best_top1_std,last_top1_mean,last_top1_std,' +
-        'gain_best_points,gain_last_points,parameters,size_bytes,latency_ms',
-    );
-    expect(lines[1]).toBe('Teacher,wrn-40-2,1,1,75.61,0,75,0,,,,,');
-    expect(lines[3]).toBe('"RTK, ""ours""",wrn-16-2,2,2,75,0.2,74.9,0.1,1.74,1.64,,,');
-    expect(lines).toHaveLength(5);
-    expect(lines[4]).toBe('');
   });
 });
 

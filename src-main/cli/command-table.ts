@@ -1,0 +1,308 @@
+import { exportRunArgumentsSchema, importDatasetArgumentsSchema } from '../../src-shared/contracts/api.js';
+import { backendNames } from '../../src-shared/contracts/engine-status.js';
+import { benchCommand } from './commands/bench.js';
+import { datasetShowCommand, datasetsCommand } from './commands/datasets.js';
+import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
+import { experimentsCommand } from './commands/experiments.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
+import { modelsCommand } from './commands/models.js';
+import { profileCommand } from './commands/profile.js';
+import { resultsCommand } from './commands/results.js';
+import { cancelCommand, resumeCommand, runsCommand } from './commands/runs.js';
+import { serveCommand } from './commands/serve.js';
+import { trainCommand } from './commands/train.js';
+import { defineCommand } from './command-line.js';
+import type { AnyCommandSpec } from './command-line.js';
+
+const backendOption = {
+  type: 'string',
+  valueName: 'NAME',
+  description: 'use this compute backend instead of the first that works (as RTK_BACKEND does)',
+  choices: backendNames,
+} as const;
+
+const classesOption = {
+  type: 'number',
+  valueName: 'N',
+  description: 'classes of the output layer',
+  default: 10,
+  minimum: 2,
+  maximum: 100_000,
+  integer: true,
+} as const;
+
+const inputOption = {
+  type: 'string',
+  valueName: 'HxWxC',
+  description: 'input image height, width and channels',
+  default: '32x32x3',
+} as const;
+
+/**
+ * Every command of the CLI, in the order the top-level help lists them. Help, `CMD --help`, `help CMD`,
+ * argument parsing and usage errors are all generated from these entries.
+ *
+ * To add a command, add an entry: `name` (a subcommand is `group verb`, e.g. `dataset delete`: the group
+ * then appears in help with its subcommands), a lower-case `summary`, `positionals` in order, `options`
+ * (boolean, string with optional `choices`/`default`/`required`, or number with limits; their parsed values
+ * are typed from these declarations), `json: true` when it prints a result `--json` can replace, a few
+ * `examples`, and `run`, which receives `{ positionals, values }` and calls the handler in `commands/`.
+ * `--home DIR`, `--help` and (with `json: true`) `--json` are added to every command by the table itself.
+ */
+export const commandTable: readonly AnyCommandSpec[] = [
+  defineCommand({
+    name: 'serve',
+    summary: 'start the workbench in your browser (lab mode)',
+    positionals: [],
+    options: {
+      host: {
+        type: 'string',
+        valueName: 'ADDRESS',
+        description:
+          'the address to listen on; another than 127.0.0.1 lets others on the network in with the token',
+        default: '127.0.0.1',
+      },
+      port: {
+        type: 'number',
+        valueName: 'N',
+        description: 'the TCP port; 0 picks a free one',
+        default: 8765,
+        minimum: 0,
+        maximum: 65_535,
+        integer: true,
+      },
+      backend: backendOption,
+    },
+    json: false,
+    examples: ['rtk-workbench serve', 'rtk-workbench serve --port 9000 --home /data/rtk'],
+    run: ({ values }) => serveCommand(values),
+  }),
+  defineCommand({
+    name: 'doctor',
+    summary: 'show which compute backends work on this machine, and why',
+    positionals: [],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench doctor', 'rtk-workbench doctor --backend wasm'],
+    run: ({ values }) => doctorCommand(values),
+  }),
+  defineCommand({
+    name: 'demo',
+    summary: 'generate the demo dataset, distil a small student on it, export it',
+    positionals: [],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench demo'],
+    run: ({ values }) => demoCommand(values),
+  }),
+  defineCommand({
+    name: 'import',
+    summary: 'import a dataset file or folder (CIFAR, SVHN, CINIC-10, IDX, folders)',
+    positionals: [{ name: 'PATH', description: 'the dataset file or folder' }],
+    options: {
+      format: {
+        type: 'string',
+        valueName: 'FORMAT',
+        description: 'the dataset format; auto recognises it from the files',
+        choices: importDatasetArgumentsSchema.shape.format.unwrap().options,
+        default: 'auto',
+      },
+      name: { type: 'string', valueName: 'NAME', description: 'the dataset name (default: from the path)' },
+      size: {
+        type: 'number',
+        valueName: 'N',
+        description: 'resize folder images to N×N pixels',
+        minimum: 8,
+        maximum: 1024,
+        integer: true,
+      },
+      channels: {
+        type: 'string',
+        valueName: 'C',
+        description: 'colour channels of folder images: 1 grey, 3 colour',
+        choices: ['1', '3'],
+      },
+      'val-fraction': {
+        type: 'number',
+        valueName: 'F',
+        description: 'share of the training images held out for validation',
+        minimum: 0,
+        maximum: 0.99,
+        integer: false,
+      },
+      backend: backendOption,
+    },
+    json: true,
+    examples: [
+      'rtk-workbench import ~/data/cifar-10-batches-bin',
+      'rtk-workbench import ~/data/flowers --format folder --size 64 --name Flowers',
+    ],
+    run: ({ positionals: [source], values }) => importCommand(source, values),
+  }),
+  defineCommand({
+    name: 'datasets',
+    summary: 'list the imported datasets',
+    positionals: [],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench datasets', 'rtk-workbench datasets --json'],
+    run: ({ values }) => datasetsCommand(values),
+  }),
+  defineCommand({
+    name: 'dataset show',
+    summary: 'a dataset’s manifest and health report',
+    positionals: [{ name: 'ID', description: 'the dataset id, or its first characters' }],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench dataset show 3f9c2a4e'],
+    run: ({ positionals: [id], values }) => datasetShowCommand(id, values),
+  }),
+  defineCommand({
+    name: 'models',
+    summary: 'list the networks with parameters, multiply-adds, feature taps and size',
+    positionals: [],
+    options: { classes: classesOption, input: inputOption },
+    json: true,
+    examples: ['rtk-workbench models', 'rtk-workbench models --classes 100 --input 64x64x3'],
+    run: ({ values }) => modelsCommand(values),
+  }),
+  defineCommand({
+    name: 'train',
+    summary: 'train the experiment of a spec file and print its results',
+    positionals: [
+      { name: 'SPEC.json', description: 'the experiment spec file (docs/experiment-spec.md describes it)' },
+    ],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench train my-experiment.json', 'rtk-workbench train my-experiment.json --json'],
+    run: ({ positionals: [specFile], values }) => trainCommand(specFile, values),
+  }),
+  defineCommand({
+    name: 'experiments',
+    summary: 'list the experiments',
+    positionals: [],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench experiments'],
+    run: ({ values }) => experimentsCommand(values),
+  }),
+  defineCommand({
+    name: 'runs',
+    summary: 'list the runs and their status',
+    positionals: [],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench runs', 'rtk-workbench runs --json'],
+    run: ({ values }) => runsCommand(values),
+  }),
+  defineCommand({
+    name: 'resume',
+    summary: 'continue a paused, interrupted or failed run, or every such run of an experiment',
+    positionals: [
+      { name: 'RUN|EXPERIMENT', description: 'the run or experiment id, or its first characters' },
+    ],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench resume 8b1e4f70'],
+    run: ({ positionals: [id], values }) => resumeCommand(id, values),
+  }),
+  defineCommand({
+    name: 'cancel',
+    summary: 'cancel a queued, paused or interrupted run',
+    positionals: [{ name: 'RUN', description: 'the run id, or its first characters' }],
+    options: { backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench cancel 8b1e4f70'],
+    run: ({ positionals: [id], values }) => cancelCommand(id, values),
+  }),
+  defineCommand({
+    name: 'results',
+    summary: 'the results table of an experiment',
+    positionals: [{ name: 'EXPERIMENT', description: 'the experiment id, or its first characters' }],
+    options: {
+      csv: { type: 'boolean', description: 'print the table as CSV (one row per method) instead' },
+      backend: backendOption,
+    },
+    json: true,
+    examples: ['rtk-workbench results 3f9c2a4e', 'rtk-workbench results 3f9c2a4e --csv > results.csv'],
+    run: ({ positionals: [id], values }) => resultsCommand(id, values),
+  }),
+  defineCommand({
+    name: 'export',
+    summary: 'export a run’s student as TFJS or ONNX, verified, with a model card',
+    positionals: [{ name: 'RUN', description: 'the run id, or its first characters' }],
+    options: {
+      out: { type: 'string', valueName: 'DIR', description: 'the folder to write', required: true },
+      format: {
+        type: 'string',
+        valueName: 'FORMAT',
+        description: 'the model format (give this, --preset, or both)',
+        choices: exportRunArgumentsSchema.shape.format.unwrap().options,
+      },
+      precision: {
+        type: 'string',
+        valueName: 'PRECISION',
+        description: 'the weight precision (default: the preset’s when its format matches, else float32)',
+        choices: exportRunArgumentsSchema.shape.precision.unwrap().options,
+      },
+      preset: {
+        type: 'string',
+        valueName: 'NAME',
+        description: 'a target device, which sets format, precision and a size budget',
+        choices: exportRunArgumentsSchema.shape.preset.unwrap().options,
+      },
+      layout: {
+        type: 'string',
+        valueName: 'LAYOUT',
+        description: 'the ONNX input layout',
+        choices: exportRunArgumentsSchema.shape.layout.unwrap().options,
+        default: 'NCHW',
+      },
+      probabilities: {
+        type: 'boolean',
+        description: 'add a softmax output named probabilities beside the logits (ONNX)',
+      },
+      force: { type: 'boolean', description: 'replace what is in the --out folder if it is not empty' },
+      backend: backendOption,
+    },
+    json: true,
+    examples: [
+      'rtk-workbench export 8b1e4f70 --format onnx --out ./student-onnx',
+      'rtk-workbench export 8b1e4f70 --preset browser --out ./student-web',
+    ],
+    run: ({ positionals: [id], values }) => exportCommand(id, values),
+  }),
+  defineCommand({
+    name: 'profile',
+    summary: 'parameters, multiply-adds, sizes, memory and measured latency of a run’s student or a network',
+    positionals: [
+      {
+        name: 'RUN|NETWORK',
+        description: 'a run id (or its first characters), or a network name such as resnet8',
+      },
+    ],
+    options: { classes: classesOption, input: inputOption, backend: backendOption },
+    json: true,
+    examples: ['rtk-workbench profile resnet8', 'rtk-workbench profile 8b1e4f70 --json'],
+    run: ({ positionals: [target], values }) => profileCommand(target, values),
+  }),
+  defineCommand({
+    name: 'bench',
+    summary: 'time training, distillation steps and batch assembly (--data: imports)',
+    positionals: [],
+    options: {
+      backend: backendOption,
+      quick: { type: 'boolean', description: 'a few steps only, to check that it runs' },
+      data: { type: 'boolean', description: 'time dataset imports instead of the engine' },
+    },
+    json: true,
+    examples: [
+      'rtk-workbench bench',
+      'rtk-workbench bench --backend wasm --quick',
+      'rtk-workbench bench --data',
+    ],
+    run: ({ values }) => benchCommand(values),
+  }),
+];
