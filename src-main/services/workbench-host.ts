@@ -22,6 +22,8 @@ export interface WorkbenchHostOptions {
   readonly mode: AppMode;
   readonly forcedBackend: BackendName | null;
   readonly launcher?: WorkerLauncher;
+  /** Folders the lab-mode path browser may list besides the default ones. */
+  readonly extraBrowseRoots?: readonly string[];
 }
 
 /** Opens the store in the home directory and starts the compute worker under child_process.fork. */
@@ -34,6 +36,7 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
     homeDirectory: options.homeDirectory,
     mode: options.mode,
     forcedBackend: options.forcedBackend,
+    ...(options.extraBrowseRoots === undefined ? {} : { extraBrowseRoots: options.extraBrowseRoots }),
   });
   return {
     store,

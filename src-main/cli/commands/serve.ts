@@ -1,9 +1,11 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startLabServer } from '../../server/lab-server.js';
 import { openWorkbenchHost } from '../../services/workbench-host.js';
 import { resolveHomeDirectory } from '../../services/workbench-home.js';
-import { parseBackendFlag, parsePortFlag } from '../cli-arguments.js';
+import { UsageError, parseBackendFlag, parsePortFlag } from '../cli-arguments.js';
 
 /** The built renderer, next to the built main process. */
 export function builtRendererDirectory(): string {
@@ -13,9 +15,19 @@ export function builtRendererDirectory(): string {
   );
 }
 
+/** Validates the `--browse-root` folders: each must exist and be a folder; they come back as full paths. */
+export function parseBrowseRoots(values: readonly string[] | undefined): string[] {
+  return (values ?? []).map((value) => {
+    const folder = resolve(value);
+    if (statSync(folder, { throwIfNoEntry: false })?.isDirectory() !== true)
+      throw new UsageError(`--browse-root must name an existing folder; ${folder} is not one.`);
+    return folder;
+  });
+}
+
 /**
- * `rtk-workbench serve [--home DIR] [--host ADDRESS] [--port N] [--backend NAME]`: lab mode, the workbench in a
- * browser. Runs until interrupted.
+ * `rtk-workbench serve [--home DIR] [--host ADDRESS] [--port N] [--backend NAME] [--browse-root DIR]...`: lab
+ * mode, the workbench in a browser. Runs until interrupted.
  */
 export async function serveCommand(argumentList: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -25,6 +37,7 @@ export async function serveCommand(argumentList: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string' },
       backend: { type: 'string' },
+      'browse-root': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -33,6 +46,7 @@ export async function serveCommand(argumentList: string[]): Promise<number> {
     homeDirectory,
     mode: 'lab',
     forcedBackend: parseBackendFlag(values.backend),
+    extraBrowseRoots: parseBrowseRoots(values['browse-root']),
   });
   const server = await startLabServer({
     services: host.services,
