@@ -41,6 +41,14 @@ function rendererFile(rendererDirectory: string, url: URL): string {
 }
 
 /**
+ * The event socket's origins for connect-src. CSP has no syntax for IPv6 literals (Chromium drops the whole
+ * source with a console error), so a page opened on [::1] relies on 'self', which covers ws: on its own host.
+ */
+function eventSocketOrigins(identity: ServerIdentity): string[] {
+  return identity.authorities.filter((name) => !name.startsWith('[')).map((name) => `ws://${name}`);
+}
+
+/**
  * Serves the built renderer: the headers are built from the server's own names only, and the file is opened
  * before the 200 goes out, so a read error still gets an envelope.
  */
@@ -58,7 +66,7 @@ export function serveRendererFile(
   const file = rendererFile(rendererDirectory, url);
   const headers: Record<string, string> = {
     'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
-    'content-security-policy': contentSecurityPolicy(identity.authorities.map((name) => `ws://${name}`)),
+    'content-security-policy': contentSecurityPolicy(eventSocketOrigins(identity)),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
