@@ -12,10 +12,13 @@ export interface LabServerProcess {
 }
 
 /** Starts `rtk-workbench serve` on a free port and resolves once it prints its lab-mode URL. */
-export function startServer(homeDirectory: string): Promise<LabServerProcess> {
+export function startServer(
+  homeDirectory: string,
+  extraArguments: readonly string[] = [],
+): Promise<LabServerProcess> {
   const child = spawn(
     process.execPath,
-    ['bin/rtk-workbench.js', 'serve', '--home', homeDirectory, '--port', '0'],
+    ['bin/rtk-workbench.js', 'serve', '--home', homeDirectory, '--port', '0', ...extraArguments],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
