@@ -14,7 +14,7 @@ import {
   requestUrl,
 } from './request-checks.js';
 import type { ServerIdentity } from './request-checks.js';
-import { answerFailure } from './responses.js';
+import { answerFailure, answerUnparsable } from './responses.js';
 import { serveRendererFile } from './static-files.js';
 
 /** How to start the lab server. */
@@ -103,6 +103,7 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   };
   const rendererDirectory = resolve(options.rendererDirectory);
   server.on('request', requestHandler(options, rendererDirectory, identity, log));
+  server.on('clientError', answerUnparsable);
   const eventSocket = createEventSocketEndpoint(options.services.events, identity, log);
   server.on('upgrade', eventSocket.handleUpgrade);
   const url = `http://${authority(host, port)}/`;

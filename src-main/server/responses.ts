@@ -55,22 +55,49 @@ export function answerFailure(response: ServerResponse, error: unknown, log: (li
   }
 }
 
+/**
+ * Writes a whole HTTP answer with the envelope straight to a socket the HTTP server no longer answers on (an
+ * upgrade, a request it could not parse), then closes it. Such a socket is no longer read, so the client's end
+ * never arrives: it is destroyed once the answer is out.
+ */
+function answerOnSocket(socket: Duplex, status: number, envelope: CallFailure): void {
+  const body = JSON.stringify(envelope);
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
 /** Refuses a WebSocket upgrade with a plain HTTP answer carrying the same envelope, then closes. */
 export function refuseUpgrade(socket: Duplex, error: unknown, log: (line: string) => void): void {
   try {
     const { status, envelope } = failureAnswer(error);
     if (status === 500)
       log(`Lab server: an event-socket upgrade failed unexpectedly: ${describeUnexpected(error)}`);
-    const body = JSON.stringify(envelope);
-    // An upgraded socket is no longer read, so the client's end never arrives: close once the answer is out.
-    socket.once('finish', () => socket.destroy());
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
+    answerOnSocket(socket, status, envelope);
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** The server's 'clientError' listener: a request Node's parser refused gets a 400 (431, 408) envelope. */
+export function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request headers are too large.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request took too long to arrive.']
+        : [400, 'The request is not valid HTTP/1.1.'];
+  try {
+    answerOnSocket(socket, status, callFailure('invalid-arguments', message));
   } catch {
     socket.destroy();
   }

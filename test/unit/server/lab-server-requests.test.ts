@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -99,6 +99,20 @@ describe('the lab server refuses malformed requests instead of crashing', () => 
       rawRequest('GET', '//', { Host: `127.0.0.1:${server.port}` }),
     );
     expect(reply.status).toBe(400);
+    await expectAlive(server);
+  });
+
+  it('answers a request that is not HTTP with a 400 envelope, and one with huge headers with 431', async () => {
+    const { server } = await start();
+    const garbage = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: \u0001bad\r\n\r\n');
+    expect(garbage.status).toBe(400);
+    expect(envelope(garbage.body).error.message).toMatch(/not valid HTTP/);
+    const huge = await rawExchange(
+      server.port,
+      rawRequest('GET', '/', { Host: `127.0.0.1:${server.port}`, Cookie: 'a'.repeat(40_000) }),
+    );
+    expect(huge.status).toBe(431);
+    expect(envelope(huge.body).error.message).toMatch(/too large/);
     await expectAlive(server);
   });
 
@@ -255,6 +269,31 @@ describe('the lab server checks the Host header before the token', () => {
       ),
     );
     expect(reply.status).toBe(200);
+  });
+
+  it("bound to every interface, accepts the wildcard name and this machine's own addresses, nothing else", async () => {
+    const { server } = await start({ host: '0.0.0.0' });
+    const addresses = Object.values(networkInterfaces())
+      .flatMap((entries) => entries ?? [])
+      .filter((entry) => entry.family === 'IPv4')
+      .map((entry) => entry.address);
+    for (const name of ['0.0.0.0', 'localhost', ...addresses]) {
+      const reply = await rawExchange(
+        server.port,
+        rawRequest(
+          'POST',
+          '/api/home:get',
+          { Host: `${name}:${server.port}`, 'X-Workbench-Token': server.token },
+          '{}',
+        ),
+      );
+      expect([name, reply.status]).toEqual([name, 200]);
+    }
+    const rebound = await rawExchange(
+      server.port,
+      rawRequest('GET', `/?token=${server.token}`, { Host: `rebound.example.com:${server.port}` }),
+    );
+    expect(rebound.status).toBe(421);
   });
 
   it("builds the page's connect-src from its own names, never from the request", async () => {
