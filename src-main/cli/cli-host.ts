@@ -14,9 +14,17 @@ export interface HostFlags {
 export type JsonHostFlags = HostFlags & { readonly json: boolean };
 
 /** Opens the workbench home a command works on; the caller closes the host. */
-export function openCliHost(flags: HostFlags): { host: WorkbenchHost; homeDirectory: string } {
+export function openCliHost(
+  flags: HostFlags,
+  options: { readonly extraBrowseRoots?: readonly string[] } = {},
+): { host: WorkbenchHost; homeDirectory: string } {
   const homeDirectory = resolveHomeDirectory(flags.home);
-  const host = openWorkbenchHost({ homeDirectory, mode: 'lab', forcedBackend: flags.backend ?? null });
+  const host = openWorkbenchHost({
+    homeDirectory,
+    mode: 'lab',
+    forcedBackend: flags.backend ?? null,
+    ...options,
+  });
   return { host, homeDirectory };
 }
 

@@ -33,8 +33,15 @@ export interface NumberOptionSpec {
   readonly integer: boolean;
 }
 
+/** An option with a text value that may be given several times; the handler receives every value. */
+export interface StringListOptionSpec {
+  readonly type: 'strings';
+  readonly valueName: string;
+  readonly description: string;
+}
+
 /** One `--name` option of a command. */
-export type OptionSpec = BooleanOptionSpec | StringOptionSpec | NumberOptionSpec;
+export type OptionSpec = BooleanOptionSpec | StringOptionSpec | NumberOptionSpec | StringListOptionSpec;
 
 /** One positional argument of a command. */
 export interface PositionalSpec {
@@ -45,14 +52,16 @@ export interface PositionalSpec {
 
 type OptionValue<Option> = Option extends BooleanOptionSpec
   ? boolean
-  : Option extends NumberOptionSpec
-    ? Option extends { readonly default: number }
-      ? number
-      : number | undefined
-    : Option extends StringOptionSpec
-      ? | (Option extends { readonly choices: readonly (infer Choice)[] } ? Choice : string)
-        | (Option extends { readonly default: string } | { readonly required: true } ? never : undefined)
-      : never;
+  : Option extends StringListOptionSpec
+    ? readonly string[]
+    : Option extends NumberOptionSpec
+      ? Option extends { readonly default: number }
+        ? number
+        : number | undefined
+      : Option extends StringOptionSpec
+        ? | (Option extends { readonly choices: readonly (infer Choice)[] } ? Choice : string)
+          | (Option extends { readonly default: string } | { readonly required: true } ? never : undefined)
+        : never;
 
 /** The values of a command's options as its handler receives them. */
 export type OptionValues<Options extends Record<string, OptionSpec>, TakesJson extends boolean> = {
@@ -166,11 +175,13 @@ function describeOption(option: OptionSpec): string {
   const notes: string[] = [];
   if (option.type === 'string' && option.choices !== undefined && !choicesInSynopsis(option))
     notes.push(`one of: ${option.choices.join(', ')}`);
+  if (option.type === 'strings') notes.push('may be given more than once');
   if (option.type === 'number')
     notes.push(
       `${option.integer ? 'a whole number' : 'a number'} from ${option.minimum} to ${option.maximum}`,
     );
-  if (option.type !== 'boolean' && option.default !== undefined) notes.push(`default ${option.default}`);
+  if ((option.type === 'string' || option.type === 'number') && option.default !== undefined)
+    notes.push(`default ${option.default}`);
   if (option.type === 'string' && option.required === true) notes.push('required');
   return notes.length === 0 ? option.description : `${option.description} (${notes.join('; ')})`;
 }
@@ -268,7 +279,10 @@ export function parseCommandArguments(
     parsed = parseArgs({
       args: [...argumentList],
       options: Object.fromEntries(
-        declared.map(([name, option]) => [name, { type: option.type === 'boolean' ? 'boolean' : 'string' }]),
+        declared.map(([name, option]) => [
+          name,
+          { type: option.type === 'boolean' ? 'boolean' : 'string', multiple: option.type === 'strings' },
+        ]),
       ),
       allowPositionals: true,
       strict: true,
@@ -281,6 +295,10 @@ export function parseCommandArguments(
     const given = parsed.values[name];
     if (option.type === 'boolean') {
       values[name] = given === true;
+      continue;
+    }
+    if (option.type === 'strings') {
+      values[name] = Array.isArray(given) ? given.filter((value) => typeof value === 'string') : [];
       continue;
     }
     const text = typeof given === 'string' ? given : undefined;

@@ -74,9 +74,19 @@ export const commandTable: readonly AnyCommandSpec[] = [
         integer: true,
       },
       backend: backendOption,
+      'browse-root': {
+        type: 'strings',
+        valueName: 'DIR',
+        description:
+          'a folder the in-browser file picker may list, besides your home folder, /media, /mnt and /usr/share/datasets',
+      },
     },
     json: false,
-    examples: ['rtk-workbench serve', 'rtk-workbench serve --port 9000 --home /data/rtk'],
+    examples: [
+      'rtk-workbench serve',
+      'rtk-workbench serve --port 9000 --home /data/rtk',
+      'rtk-workbench serve --browse-root /srv/datasets',
+    ],
     run: ({ values }) => serveCommand(values),
   }),
   defineCommand({

@@ -1,9 +1,10 @@
 /**
  * The renderer's Content-Security-Policy: scripts only from the app itself, no plugins, no framing, and network
- * access only to the app (and, in lab mode, its event socket).
+ * access only to the app (and, in lab mode, its event socket). The socket origins must be the server's own
+ * names, never text from a request.
  */
-export function contentSecurityPolicy(eventSocketOrigin: string | null): string {
-  const connect = eventSocketOrigin === null ? "'self'" : `'self' ${eventSocketOrigin}`;
+export function contentSecurityPolicy(eventSocketOrigins: readonly string[] | null): string {
+  const connect = ["'self'", ...(eventSocketOrigins ?? [])].join(' ');
   return [
     "default-src 'self'",
     "script-src 'self'",

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallArguments, ExportRecord, ModelProfile } from '../../src-shared/contracts/api.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
 import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
+import { exportFolderName } from '../../src-shared/domain/export-naming.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import { checkExportDestination } from './export-destination.js';
@@ -31,9 +33,16 @@ async function runExportJob<Result>(outDirectory: string, job: () => Promise<Res
   }
 }
 
-/** Where an export goes when the user names no folder: the workbench home's own exports folder. */
-export function managedExportDirectory(homeDirectory: string, exportId: string): string {
-  return join(homeDirectory, 'exports', exportId);
+/**
+ * Where an export goes when the user names no folder: a new folder called `name` in the workbench home's own
+ * exports folder, numbered when that name is taken.
+ */
+export function managedExportDirectory(homeDirectory: string, name: string): string {
+  const exportsFolder = join(homeDirectory, 'exports');
+  for (let number = 1; ; number += 1) {
+    const candidate = join(exportsFolder, number === 1 ? name : `${name}-${number}`);
+    if (!existsSync(candidate)) return candidate;
+  }
 }
 
 /** Exports a finished run's student in the worker, then records the export in the store. */
@@ -72,7 +81,18 @@ export async function exportRun(
     parameterBytes * (request.format === 'onnx' || request.preset?.startsWith('onnx') ? 2 : 1) + 16e6;
   const destination =
     request.outDirectory === undefined
-      ? { directory: managedExportDirectory(context.homeDirectory, exportId), replacedExportIds: [] }
+      ? {
+          directory: managedExportDirectory(
+            context.homeDirectory,
+            exportFolderName({
+              experimentName: experiment.name,
+              method: run.method,
+              seed: run.seed,
+              target: request.preset ?? `${request.format ?? 'tfjs'}-${request.precision ?? 'float32'}`,
+            }),
+          ),
+          replacedExportIds: [],
+        }
       : checkExportDestination({
           store: context.store,
           homeDirectory: context.homeDirectory,

@@ -25,6 +25,8 @@ export interface WorkbenchHostOptions {
   readonly launcher?: WorkerLauncher;
   readonly openFolder?: ServicesContext['openFolder'];
   readonly pickPath?: ServicesContext['pickPath'];
+  /** Folders the lab-mode path browser may list besides the default ones. */
+  readonly extraBrowseRoots?: readonly string[];
 }
 
 /** Opens the store in the home directory and starts the compute worker (under child_process.fork by default). */
@@ -39,6 +41,7 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
     forcedBackend: options.forcedBackend,
     ...(options.openFolder === undefined ? {} : { openFolder: options.openFolder }),
     ...(options.pickPath === undefined ? {} : { pickPath: options.pickPath }),
+    ...(options.extraBrowseRoots === undefined ? {} : { extraBrowseRoots: options.extraBrowseRoots }),
   });
   return {
     store,

@@ -14,6 +14,7 @@ import { exportRun, listExports, profileModel } from './exports-service.js';
 import { createExperiment, experimentResults, requireExperimentDetails } from './experiments-service.js';
 import { estimateExperiment } from './experiment-estimate.js';
 import { HomeOwnership } from './home-ownership.js';
+import { browsePath, defaultBrowseRoots } from './path-browser.js';
 import { RunQueue } from './run-queue.js';
 import { describeStorageFailure, isDiskFull } from './storage-failure.js';
 import { workbenchVersion } from './version.js';
@@ -29,6 +30,8 @@ export interface ServicesContext {
   readonly openFolder?: (path: string) => Promise<void>;
   /** Shows the native open dialog (Electron's dialog.showOpenDialog); absent outside the desktop app. */
   readonly pickPath?: (kind: 'file' | 'folder') => Promise<string | null>;
+  /** Folders the path browser may list besides the default ones (`serve --browse-root`). */
+  readonly extraBrowseRoots?: readonly string[];
 }
 
 /** The use cases behind every call of the contract, and the event stream they publish to. */
@@ -212,6 +215,7 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
       }
       return { path: await context.pickPath(kind) };
     },
+    browsePath: (request) => browsePath(request, defaultBrowseRoots(context.extraBrowseRoots)),
   };
 
   return {

@@ -162,8 +162,6 @@ export const strings = {
       'folder with one sub-folder of images per class.',
     sourcePlaceholder: '/home/me/data/cifar-10-batches-bin',
     sourceRequired: 'Enter the path of a file or folder.',
-    chooseFile: 'Choose a file…',
-    chooseFolder: 'Choose a folder…',
     sourceRelative: 'Enter the full path, starting with / (or a drive letter such as C:\\ on Windows).',
     formatLabel: 'Format',
     formats: {
@@ -199,6 +197,30 @@ export const strings = {
     alreadyImported: (name: string) =>
       `This content was already imported as “${name}”; the existing dataset is shown.`,
     done: (seconds: string) => `Imported in ${seconds}.`,
+  },
+  pathField: {
+    chooseFile: 'Choose a file…',
+    chooseFolder: 'Choose a folder…',
+    browse: 'Browse…',
+    dialogTitles: {
+      file: 'Choose a file',
+      folder: 'Choose a folder',
+      'file-or-folder': 'Choose a file or folder',
+    },
+    up: 'Up one folder',
+    rootsLabel: 'Start from',
+    breadcrumbLabel: 'Folder path',
+    listLabel: 'Contents of this folder',
+    loading: 'Reading the folder…',
+    empty: 'Nothing to choose in this folder.',
+    chosen: (path: string) => `Will use ${path}`,
+    pickFile: 'Select a file, or double-click a folder to open it.',
+    choose: 'Choose',
+    truncated: (shown: string) =>
+      `Only the first ${shown} entries are shown. Type the path in the field if yours is not among them.`,
+    unreadable: (count: string) => `${count} entries with unreadable names are not shown.`,
+    startFailed: (message: string) =>
+      `${message} Showing the first folder this workbench may browse instead.`,
   },
   dataset: {
     loadFailed: 'The dataset could not be loaded',

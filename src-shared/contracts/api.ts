@@ -117,6 +117,31 @@ export interface ExportRecord {
   readonly card: Readonly<Record<string, unknown>>;
 }
 
+/** One entry of a folder listing. */
+export interface PathEntry {
+  readonly name: string;
+  readonly path: string;
+  readonly kind: 'file' | 'folder';
+  /** Size in bytes; null for folders. */
+  readonly sizeBytes: number | null;
+}
+
+/** A folder's contents for the lab-mode path browser, which serves only paths under its roots. */
+export interface PathListing {
+  /** The folder listed, symlinks resolved. */
+  readonly path: string;
+  /** The folder above, or null when that is outside every root. */
+  readonly parent: string | null;
+  /** The folders that may be browsed. */
+  readonly roots: readonly string[];
+  /** Folders first, then files, each sorted by name; hidden (dot) entries left out. */
+  readonly entries: readonly PathEntry[];
+  /** True when the folder holds more entries than are listed. */
+  readonly truncated: boolean;
+  /** Entries left out because their name is not valid UTF-8 or they could not be read. */
+  readonly unreadable: number;
+}
+
 /** The arguments of an export. */
 export const exportRunArgumentsSchema = z
   .object({
@@ -213,6 +238,14 @@ export const workbenchCalls = {
   pickPath: defineCall<{ path: string | null }>()(
     'dialog:pick-path',
     z.object({ kind: z.enum(['file', 'folder']) }).strict(),
+  ),
+  /**
+   * Lists a folder under the browse roots (the first root when no path is given; a file's own folder for a
+   * file) for lab mode, where there is no native dialog. `kind: 'folder'` lists folders only.
+   */
+  browsePath: defineCall<PathListing>()(
+    'files:browse',
+    z.object({ path: z.string().optional(), kind: z.enum(['file', 'folder']) }).strict(),
   ),
   /** Parameters, MACs, file sizes, peak activation memory and measured latency of a run's student or a backbone. */
   profileModel: defineCall<ModelProfile>()('models:profile', profileModelArgumentsSchema),

@@ -13,10 +13,13 @@ export interface LabServerProcess {
 }
 
 /** Starts `rtk-workbench serve` on a free port and resolves once it prints its lab-mode URL. */
-export function startServer(homeDirectory: string): Promise<LabServerProcess> {
+export function startServer(
+  homeDirectory: string,
+  extraArguments: readonly string[] = [],
+): Promise<LabServerProcess> {
   const child = spawn(
     process.execPath,
-    ['bin/rtk-workbench.js', 'serve', '--home', homeDirectory, '--port', '0'],
+    ['bin/rtk-workbench.js', 'serve', '--home', homeDirectory, '--port', '0', ...extraArguments],
     // WebAssembly is forced so that what the tests expect of the engine holds on any machine.
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RTK_BACKEND: 'wasm' } },
   );

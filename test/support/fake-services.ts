@@ -92,6 +92,7 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     exportRun: vi.fn<WorkbenchHandlers['exportRun']>(() => Promise.reject(new Error('not in this fake'))),
     listExports: vi.fn<WorkbenchHandlers['listExports']>(() => Promise.resolve([])),
     pickPath: vi.fn<WorkbenchHandlers['pickPath']>(() => Promise.resolve({ path: null })),
+    browsePath: vi.fn<WorkbenchHandlers['browsePath']>(() => Promise.reject(new Error('not in this fake'))),
     openExportFolder: vi.fn<WorkbenchHandlers['openExportFolder']>(() =>
       Promise.reject(new Error('not in this fake')),
     ),

@@ -1,6 +1,9 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLabServer } from '../../server/lab-server.js';
 import { HomeInUseError } from '../../services/home-ownership.js';
+import { UsageError } from '../cli-arguments.js';
 import { openCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
 
@@ -12,11 +15,26 @@ export function builtRendererDirectory(): string {
   );
 }
 
+/** Validates the `--browse-root` folders: each must exist and be a folder; they come back as full paths. */
+export function parseBrowseRoots(values: readonly string[] | undefined): string[] {
+  return (values ?? []).map((value) => {
+    const folder = resolve(value);
+    if (statSync(folder, { throwIfNoEntry: false })?.isDirectory() !== true)
+      throw new UsageError(`--browse-root must name an existing folder; ${folder} is not one.`);
+    return folder;
+  });
+}
+
 /** `rtk-workbench serve`: lab mode, the workbench in a browser. Runs until interrupted. */
 export async function serveCommand(
-  values: HostFlags & { readonly host: string; readonly port: number },
+  values: HostFlags & {
+    readonly host: string;
+    readonly port: number;
+    readonly 'browse-root': readonly string[];
+  },
 ): Promise<number> {
-  const { host, homeDirectory } = openCliHost(values);
+  const extraBrowseRoots = parseBrowseRoots(values['browse-root']);
+  const { host, homeDirectory } = openCliHost(values, { extraBrowseRoots });
   const server = await startLabServer({
     services: host.services,
     rendererDirectory: builtRendererDirectory(),

@@ -1,6 +1,7 @@
 import type { CallInput, ExportRecord, WorkbenchApi } from '../../../src-shared/contracts/api.js';
 import type { AppMode, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
+import { exportFolderName } from '../../../src-shared/domain/export-naming.js';
 import { strings } from '../../lib/strings.js';
 
 export const exportPresets = [
@@ -78,15 +79,6 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function slug(text: string): string {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'export'
-  );
-}
-
 /** The export wizard: which run, how, where; the exports it made. */
 export class ExportWizardState {
   loading = $state(true);
@@ -128,7 +120,12 @@ export class ExportWizardState {
     if (run === undefined || this.homeDirectory === '') return '';
     const separator = this.homeDirectory.includes('\\') && !this.homeDirectory.includes('/') ? '\\' : '/';
     const target = this.preset === '' ? `${this.format}-${this.precision}` : this.preset;
-    const name = slug(`${this.experiment?.name ?? 'experiment'} ${run.method} seed ${run.seed} ${target}`);
+    const name = exportFolderName({
+      experimentName: this.experiment?.name ?? 'experiment',
+      method: run.method,
+      seed: run.seed,
+      target,
+    });
     return [this.homeDirectory.replace(/[\\/]+$/, ''), 'exports', name].join(separator);
   }
 
@@ -154,22 +151,26 @@ export class ExportWizardState {
     }
   }
 
-  /** The folder the export goes to: the typed one, or the suggestion. */
-  get targetFolder(): string {
-    return this.folderEdited ? this.folder.trim() : this.suggestedFolder;
+  /** The folder the user typed, or undefined: then the export gets its own folder in the workbench home. */
+  get typedFolder(): string | undefined {
+    return this.folderEdited ? this.folder.trim() : undefined;
   }
 
   /** Runs the export with the current choices. */
   async start(): Promise<void> {
-    const folder = this.targetFolder;
-    this.folderProblem = /^(\/|[A-Za-z]:[\\/])/.test(folder) ? null : strings.exportWizard.folderRequired;
+    const folder = this.typedFolder;
+    this.folderProblem =
+      folder === undefined || /^(\/|[A-Za-z]:[\\/])/.test(folder)
+        ? null
+        : strings.exportWizard.folderRequired;
     if (this.folderProblem !== null || this.runId === '' || this.exporting) return;
     this.exporting = true;
     this.error = null;
+    const destination = folder === undefined ? {} : { outDirectory: folder };
     const request: CallInput<'exportRun'> =
       this.preset === ''
-        ? { runId: this.runId, outDirectory: folder, format: this.format, precision: this.precision }
-        : { runId: this.runId, outDirectory: folder, preset: this.preset };
+        ? { runId: this.runId, ...destination, format: this.format, precision: this.precision }
+        : { runId: this.runId, ...destination, preset: this.preset };
     try {
       const record = await this.api.exportRun(request);
       this.results = [record, ...this.results.filter((result) => result.id !== record.id)];

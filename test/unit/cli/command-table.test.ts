@@ -75,7 +75,11 @@ describe('the command table', () => {
     );
     const serveHelp = (await cli('serve', '--help')).stdout;
     expect(serveHelp).toContain(
-      'Usage: rtk-workbench serve [--host ADDRESS] [--port N] [--backend NAME] [--home DIR]\n',
+      'Usage: rtk-workbench serve [--host ADDRESS] [--port N] [--backend NAME] [--browse-root DIR]\n' +
+        '       [--home DIR]\n',
+    );
+    expect(serveHelp).toMatch(
+      /--browse-root DIR {2}a folder the in-browser file picker may list.*\n.*\(may be given more than once\)/,
     );
     expect(serveHelp).not.toContain('--json');
     expect((await cli('train', '--help')).stdout).toContain(
@@ -167,12 +171,21 @@ describe('the command table', () => {
       host: '127.0.0.1',
       port: 8765,
       backend: undefined,
+      'browse-root': [],
       home: undefined,
     });
-    expect(parseCommandArguments(serve, ['--port', '0', '--backend', 'wasm']).values).toMatchObject({
-      port: 0,
-      backend: 'wasm',
-    });
+    expect(
+      parseCommandArguments(serve, [
+        '--port',
+        '0',
+        '--backend',
+        'wasm',
+        '--browse-root',
+        '/a',
+        '--browse-root',
+        '/b',
+      ]).values,
+    ).toMatchObject({ port: 0, backend: 'wasm', 'browse-root': ['/a', '/b'] });
     expect(parseCommandArguments(exporter, ['r', '--out', 'o', '--json', '--probabilities'])).toEqual({
       positionals: ['r'],
       values: {

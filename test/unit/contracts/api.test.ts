@@ -39,6 +39,7 @@ describe('the API contract', () => {
       listExports: 'exports:list',
       openExportFolder: 'exports:open-folder',
       pickPath: 'dialog:pick-path',
+      browsePath: 'files:browse',
       profileModel: 'models:profile',
     });
     expectTypeOf<CallResult<'getHome'>>().toEqualTypeOf<HomeData>();
