@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { importDatasetArgumentsSchema } from '../../../src-shared/contracts/api.js';
+import type { CallArguments, CallInput } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
-import { parseChoiceFlag, parseNumberFlag, requirePositional } from '../cli-arguments.js';
+import { parseChoiceFlag, parseNumberFlag, requirePositional, UsageError } from '../cli-arguments.js';
 import { hostOptions, withCliHost } from '../cli-host.js';
 import { formatImportProgress } from '../output/progress-format.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
@@ -12,6 +13,27 @@ const usage =
   '[--channels 1|3] [--val-fraction 0.1] [--json] [--home DIR]';
 
 const formats = importDatasetArgumentsSchema.shape.format.unwrap().options;
+
+/** The command-line spelling of each argument of an import, for messages. */
+const flagOfArgument: Readonly<Record<string, string>> = {
+  source: 'PATH',
+  format: '--format',
+  name: '--name',
+  size: '--size',
+  channels: '--channels',
+  validationFraction: '--val-fraction',
+};
+
+/** Checks the arguments with the same schema the API uses, so the CLI refuses exactly what the API refuses. */
+function checkedRequest(request: CallInput<'importDataset'>): CallArguments<'importDataset'> {
+  const parsed = importDatasetArgumentsSchema.safeParse(request);
+  if (parsed.success) return parsed.data;
+  throw new UsageError(
+    parsed.error.issues
+      .map((issue) => `${flagOfArgument[String(issue.path[0])] ?? 'arguments'}: ${issue.message}.`)
+      .join(' '),
+  );
+}
 
 /** A dataset's summary as lines for a terminal. */
 export function formatDatasetSummary(dataset: DatasetSummary): string {
@@ -47,6 +69,14 @@ export async function importCommand(argumentList: string[]): Promise<number> {
     maximum: 0.99,
     integer: false,
   });
+  const request = checkedRequest({
+    source,
+    format,
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(size === undefined ? {} : { size }),
+    ...(channels === undefined ? {} : { channels: channels === '1' ? 1 : 3 }),
+    ...(validationFraction === undefined ? {} : { validationFraction }),
+  });
   return withCliHost(values, async (host) => {
     const printer = new ProgressPrinter(process.stderr, 1_000);
     let phase = '';
@@ -58,14 +88,7 @@ export async function importCommand(argumentList: string[]): Promise<number> {
       printer.update(formatImportProgress(progress), changed || progress.done === progress.total);
     });
     try {
-      const outcome = await host.services.handlers.importDataset({
-        source,
-        format,
-        ...(values.name === undefined ? {} : { name: values.name }),
-        ...(size === undefined ? {} : { size }),
-        ...(channels === undefined ? {} : { channels: channels === '1' ? 1 : 3 }),
-        ...(validationFraction === undefined ? {} : { validationFraction }),
-      });
+      const outcome = await host.services.handlers.importDataset(request);
       printer.finish();
       if (values.json) {
         console.log(JSON.stringify(outcome, null, 2));
