@@ -29,6 +29,7 @@ export function desktopAppPaths(): DesktopAppPaths {
 interface RunningWorkbench {
   readonly store: WorkbenchStore;
   readonly supervisor: WorkerSupervisor;
+  readonly importSupervisor: WorkerSupervisor;
   readonly services: WorkbenchServices;
 }
 
@@ -74,9 +75,11 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     const homeDirectory = app.getPath('userData');
     const store = openWorkbenchStore(homeDirectory);
     const supervisor = new WorkerSupervisor(utilityProcessWorkerLauncher());
+    const importSupervisor = new WorkerSupervisor(utilityProcessWorkerLauncher());
     const services = createWorkbenchServices({
       store,
       supervisor,
+      importSupervisor,
       homeDirectory,
       mode: 'desktop',
       forcedBackend: null,
@@ -95,7 +98,7 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
         return choice.canceled ? null : (choice.filePaths[0] ?? null);
       },
     });
-    return { store, supervisor, services };
+    return { store, supervisor, importSupervisor, services };
   };
 
   app.on('second-instance', () => {
@@ -119,8 +122,7 @@ export function startDesktopApp(paths: DesktopAppPaths = desktopAppPaths()): voi
     event.preventDefault();
     if (shuttingDown || workbench === null) return;
     shuttingDown = true;
-    workbench.supervisor
-      .shutdown()
+    Promise.all([workbench.supervisor.shutdown(), workbench.importSupervisor.shutdown()])
       .catch((error: unknown) => console.error(`Could not stop the compute worker: ${describe(error)}`))
       .finally(() => {
         workbench.store.close();

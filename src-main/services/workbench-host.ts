@@ -12,6 +12,8 @@ import type { WorkbenchServices } from './workbench-services.js';
 export interface WorkbenchHost {
   readonly store: WorkbenchStore;
   readonly supervisor: WorkerSupervisor;
+  /** The worker that runs imports; its process starts with the first import. */
+  readonly importSupervisor: WorkerSupervisor;
   readonly services: WorkbenchServices;
   close(): Promise<void>;
 }
@@ -24,13 +26,15 @@ export interface WorkbenchHostOptions {
   readonly launcher?: WorkerLauncher;
 }
 
-/** Opens the store in the home directory and starts the compute worker under child_process.fork. */
+/** Opens the store in the home directory, with the compute worker and the import worker under child_process.fork. */
 export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost {
   const store = openWorkbenchStore(options.homeDirectory);
   const supervisor = new WorkerSupervisor(options.launcher ?? forkWorkerLauncher());
+  const importSupervisor = new WorkerSupervisor(options.launcher ?? forkWorkerLauncher());
   const services = createWorkbenchServices({
     store,
     supervisor,
+    importSupervisor,
     homeDirectory: options.homeDirectory,
     mode: options.mode,
     forcedBackend: options.forcedBackend,
@@ -38,9 +42,10 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
   return {
     store,
     supervisor,
+    importSupervisor,
     services,
     close: async () => {
-      await supervisor.shutdown();
+      await Promise.all([supervisor.shutdown(), importSupervisor.shutdown()]);
       store.close();
     },
   };
