@@ -149,7 +149,7 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
   await expect(page.getByTestId('class-balance-chart')).toBeVisible();
   await expect(page.getByTestId('imbalance')).toContainText('same number');
   await expect(page.getByTestId('duplicates')).toBeVisible();
-  await expect(page.getByTestId('corrupt-files')).toContainText('Every file could be read');
+  await expect(page.getByTestId('corrupt-files')).toContainText('Every image could be read');
   await expect(page.getByTestId('thumbnails').getByRole('img').first()).toBeVisible();
   await page.screenshot({ path: 'test-results/flow-2-health.png', fullPage: true });
 
