@@ -88,6 +88,8 @@ export function analysePhase(
   shape: ImageShape,
   shown: (text: string) => string,
 ): AnalysedDataset {
+  const imageCount = decoded.splits.reduce((sum, split) => sum + split.count, 0);
+  run.meter.report('checking', 0, imageCount, 'images');
   const carved = carveSplits(run, detected, decoded);
   const { splits } = carved;
   const classCount = decoded.classNames.length;
