@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { importDatasetArgumentsSchema } from '../../../src-shared/contracts/api.js';
-import type { CallArguments, CallInput } from '../../../src-shared/contracts/api.js';
+import type { CallArguments, CallInput, ImportOutcome } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
 import { parseChoiceFlag, parseNumberFlag, requirePositional, UsageError } from '../cli-arguments.js';
 import { hostOptions, withCliHost } from '../cli-host.js';
@@ -44,7 +44,19 @@ export function formatDatasetSummary(dataset: DatasetSummary): string {
   ].join('\n');
 }
 
-/** `rtk-workbench import PATH`: imports a dataset file or folder into the workbench, with progress on stderr. */
+function printOutcome(outcome: ImportOutcome, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify(outcome, null, 2));
+    return;
+  }
+  if (outcome.alreadyImported) {
+    console.log('Identical content was imported before; the existing dataset is used, nothing was added.');
+  }
+  console.log(formatDatasetSummary(outcome.dataset));
+  console.log(`  imported in ${formatDuration(outcome.seconds)}`);
+}
+
+/** `rtk-workbench import PATH`: imports a dataset file, folder or archive into the workbench, with progress on stderr. */
 export async function importCommand(argumentList: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argumentList,
@@ -90,17 +102,7 @@ export async function importCommand(argumentList: string[]): Promise<number> {
     try {
       const outcome = await host.services.handlers.importDataset(request);
       printer.finish();
-      if (values.json) {
-        console.log(JSON.stringify(outcome, null, 2));
-      } else {
-        if (outcome.alreadyImported) {
-          console.log(
-            'Identical content was imported before; the existing dataset is used, nothing was added.',
-          );
-        }
-        console.log(formatDatasetSummary(outcome.dataset));
-        console.log(`  imported in ${formatDuration(outcome.seconds)}`);
-      }
+      printOutcome(outcome, values.json);
       return 0;
     } finally {
       unsubscribe();

@@ -148,23 +148,20 @@ function damagedArchive(file: string, kind: ArchiveKind, error: unknown): Datase
   );
 }
 
+/** What reading a tar stream does with what it finds. */
+interface TarReading {
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((readBytes: number) => void) | undefined;
+  /** Consumes one admitted file's data; `abort` fires when the archive fails, so a half-read entry stops. */
+  readonly onFile?: ((entry: ArchiveEntry, data: ReadEntry, abort: AbortSignal) => Promise<void>) | undefined;
+  readonly onDirectory?: ((entry: ArchiveEntry) => void) | undefined;
+}
+
 /**
  * Reads a tar or tar.gz stream entry by entry; `onFile` takes each admitted file's data, or is absent to
  * skip the data (listing). Settles once every entry's data has been consumed.
  */
-function readTar(
-  file: string,
-  kind: ArchiveKind,
-  guard: EntryGuard,
-  options: {
-    readonly signal?: AbortSignal | undefined;
-    readonly onProgress?: ((readBytes: number) => void) | undefined;
-    /** Consumes one admitted file's data; `abort` fires when the archive fails, so a half-read entry stops. */
-    readonly onFile?:
-      ((entry: ArchiveEntry, data: ReadEntry, abort: AbortSignal) => Promise<void>) | undefined;
-    readonly onDirectory?: ((entry: ArchiveEntry) => void) | undefined;
-  },
-): Promise<void> {
+function readTar(file: string, kind: ArchiveKind, guard: EntryGuard, options: TarReading): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const source = createReadStream(file);
     const parser = new Parser({ strict: true });

@@ -36,6 +36,64 @@ export interface BoundedInflateOptions {
 
 const chunkSize = 256 * 1024;
 
+/** The output of one bounded inflation: held back until the header is in, then exactly what it declares. */
+class BoundedOutput {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private output: Buffer | undefined;
+  private declared: DeclaredSize = { bytes: 0, what: '' };
+  private written = 0;
+
+  constructor(private readonly options: BoundedInflateOptions) {}
+
+  /** Takes one inflated chunk; throws when the header is bad or too large, or the data outgrows it. */
+  take(chunk: Buffer): void {
+    if (this.output !== undefined) {
+      this.append(chunk);
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= this.options.headerBytes) this.begin();
+  }
+
+  /** Everything inflated, once the data has ended. */
+  finish(): Buffer {
+    if (this.output === undefined) this.begin();
+    return (this.output ?? Buffer.alloc(0)).subarray(0, this.written);
+  }
+
+  private begin(): void {
+    const { file, maximumBytes } = this.options;
+    const head = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.declared = this.options.declaredSize(head.subarray(0, this.options.headerBytes));
+    if (this.declared.bytes > maximumBytes) {
+      throw new DatasetFormatError(
+        file,
+        `${file} declares ${this.declared.what}, ${formatMegabytes(this.declared.bytes)} once decompressed, more than the ${formatMegabytes(maximumBytes)} an import may decompress from one file on this machine.`,
+      );
+    }
+    this.output = Buffer.allocUnsafeSlow(this.declared.bytes + (this.options.slackBytes ?? 0));
+    this.append(head);
+  }
+
+  private append(chunk: Buffer): void {
+    const output = this.output;
+    if (output === undefined) return;
+    if (this.written + chunk.length > output.length) {
+      const { file } = this.options;
+      throw new DatasetFormatError(
+        file,
+        `${file} decompresses to more than the ${formatCount(this.declared.bytes)} bytes its header declares (${this.declared.what}); the file is damaged or built to exhaust memory, and was not read further.`,
+      );
+    }
+    output.set(chunk, this.written);
+    this.written += chunk.length;
+    this.options.onProgress?.(this.written, this.declared.bytes);
+  }
+}
+
 /**
  * Inflates gzip or zlib data into a buffer of the size its header declares, never more: output past the
  * declared size (a decompression bomb, or a damaged file) stops the inflation at once with an error naming
@@ -46,80 +104,47 @@ export function inflateBounded(
   input: Readable | Uint8Array,
   options: BoundedInflateOptions,
 ): Promise<Buffer> {
-  const { file, headerBytes, maximumBytes } = options;
+  const { file } = options;
   const inflater = options.wrapper === 'gzip' ? createGunzip({ chunkSize }) : createInflate({ chunkSize });
+  const output = new BoundedOutput(options);
   return new Promise<Buffer>((resolve, reject) => {
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let output: Buffer | undefined;
-    let declared: DeclaredSize = { bytes: 0, what: '' };
-    let written = 0;
     let settled = false;
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      if (!(input instanceof Uint8Array)) input.destroy();
-      inflater.destroy();
-      reject(error instanceof Error ? error : new Error(String(error)));
-    };
-    const append = (chunk: Buffer): void => {
-      if (output === undefined) return;
-      if (written + chunk.length > output.length) {
-        throw new DatasetFormatError(
-          file,
-          `${file} decompresses to more than the ${formatCount(declared.bytes)} bytes its header declares (${declared.what}); the file is damaged or built to exhaust memory, and was not read further.`,
-        );
-      }
-      output.set(chunk, written);
-      written += chunk.length;
-      options.onProgress?.(written, declared.bytes);
-    };
-    const begin = (): void => {
-      const head = Buffer.concat(pending, pendingBytes);
-      pending = [];
-      declared = options.declaredSize(head.subarray(0, headerBytes));
-      if (declared.bytes > maximumBytes) {
-        throw new DatasetFormatError(
-          file,
-          `${file} declares ${declared.what}, ${formatMegabytes(declared.bytes)} once decompressed, more than the ${formatMegabytes(maximumBytes)} an import may decompress from one file on this machine.`,
-        );
-      }
-      output = Buffer.allocUnsafeSlow(declared.bytes + (options.slackBytes ?? 0));
-      append(head);
-    };
-    inflater.on('data', (chunk: Buffer) => {
+    const settle = (work: () => Buffer | undefined): void => {
       if (settled) return;
       try {
-        if (options.signal?.aborted === true) throw new ImportCancelledError(file);
-        if (output !== undefined) {
-          append(chunk);
-          return;
-        }
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= headerBytes) begin();
-      } catch (error) {
-        fail(error);
-      }
-    });
-    inflater.on('end', () => {
-      if (settled) return;
-      try {
-        if (output === undefined) begin();
+        const result = work();
+        if (result === undefined) return;
         settled = true;
-        resolve((output ?? Buffer.alloc(0)).subarray(0, written));
+        resolve(result);
       } catch (error) {
-        fail(error);
+        settled = true;
+        if (!(input instanceof Uint8Array)) input.destroy();
+        inflater.destroy();
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
-    });
-    inflater.on('error', (error) => {
-      const what = options.wrapper === 'gzip' ? 'starts like a gzip file' : 'holds zlib-compressed data';
-      fail(new DatasetFormatError(file, `${file} ${what} but cannot be decompressed: ${error.message}.`));
-    });
+    };
+    inflater.on('data', (chunk: Buffer) =>
+      settle(() => {
+        if (options.signal?.aborted === true) throw new ImportCancelledError(file);
+        output.take(chunk);
+        return undefined;
+      }),
+    );
+    inflater.on('end', () => settle(() => output.finish()));
+    inflater.on('error', (error) =>
+      settle(() => {
+        const what = options.wrapper === 'gzip' ? 'starts like a gzip file' : 'holds zlib-compressed data';
+        throw new DatasetFormatError(file, `${file} ${what} but cannot be decompressed: ${error.message}.`);
+      }),
+    );
     if (input instanceof Uint8Array) {
       inflater.end(input);
     } else {
-      input.on('error', (error) => fail(accessError(file, error)));
+      input.on('error', (error) =>
+        settle(() => {
+          throw accessError(file, error);
+        }),
+      );
       input.pipe(inflater);
     }
   });

@@ -272,6 +272,29 @@ async function readPair(
   return { pair, images: images.data, labels: labels.data, count, rows, columns };
 }
 
+/** Reads every pair, with progress in images of the whole dataset. */
+async function readPairs(
+  folder: string,
+  pairs: readonly IdxPair[],
+  context: ReadContext,
+): Promise<DecodedPair[]> {
+  const limits = limitsOf(context);
+  const declared = await declaredImages(folder, pairs, limits);
+  const decoded: DecodedPair[] = [];
+  let done = 0;
+  context.progress(0, declared.total, 'reading', 'images');
+  for (const [index, pair] of pairs.entries()) {
+    throwIfCancelled(context.signal, folder);
+    const imageBytes = declared.imageBytes[index] ?? 0;
+    const entry = await readPair(pair, imageBytes, limits.maximumDecodedBytes, context.signal, (images) =>
+      context.progress(done + images, declared.total, 'reading', 'images'),
+    );
+    decoded.push(entry);
+    done += entry.count;
+  }
+  return decoded;
+}
+
 /** Reads a folder of IDX pairs (MNIST, Fashion-MNIST, EMNIST). */
 export async function readIdxDataset(
   folder: string,
@@ -285,21 +308,7 @@ export async function readIdxDataset(
       `${folder} has no training images: expected train-images-idx3-ubyte[.gz].`,
     );
   }
-  const limits = limitsOf(context);
-  const maximumBytes = limits.maximumDecodedBytes;
-  const declared = await declaredImages(folder, pairs, limits);
-  const decoded: DecodedPair[] = [];
-  let done = 0;
-  context.progress(0, declared.total, 'reading', 'images');
-  for (const [index, pair] of pairs.entries()) {
-    throwIfCancelled(context.signal, folder);
-    const imageBytes = declared.imageBytes[index] ?? 0;
-    const entry = await readPair(pair, imageBytes, maximumBytes, context.signal, (images) =>
-      context.progress(done + images, declared.total, 'reading', 'images'),
-    );
-    decoded.push(entry);
-    done += entry.count;
-  }
+  const decoded = await readPairs(folder, pairs, context);
   const first = decoded[0];
   if (first === undefined) throw new DatasetLayoutError(folder, `${folder} holds no IDX image files.`);
   for (const entry of decoded) {
