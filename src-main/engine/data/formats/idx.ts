@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { DecodedDataset, DecodedSplit, ReadContext, SplitName } from './types.js';
 import { DatasetFormatError, DatasetLayoutError } from './errors.js';
 import { inflateBounded, readLeadingBytes, startsWithGzip } from './bounded-inflate.js';
-import { checkDecodedBytes, defaultImportLimits, formatMegabytes, limitsOf } from './limits.js';
+import { checkDecodedBytes, checkFileSize, defaultImportLimits, limitsOf } from './limits.js';
 import type { ImportLimits } from './limits.js';
 import {
   countIgnoredFiles,
@@ -170,13 +170,7 @@ async function readIdxBytes(
       onProgress: (inflated) => options.onProgress?.(Math.max(0, inflated - headerLength)),
     });
   }
-  const size = (await statSource(file)).size;
-  if (size > maximumBytes) {
-    throw new DatasetFormatError(
-      file,
-      `${file} is ${formatMegabytes(size)}, more than the ${formatMegabytes(maximumBytes)} an import may read from one file on this machine.`,
-    );
-  }
+  checkFileSize(file, (await statSource(file)).size, maximumBytes);
   return readSourceFile(file);
 }
 

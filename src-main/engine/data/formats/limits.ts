@@ -47,3 +47,12 @@ export function checkDecodedBytes(source: string, what: string, bytes: number, l
 export function limitsOf(context: { readonly limits?: ImportLimits | undefined }): ImportLimits {
   return context.limits ?? defaultImportLimits();
 }
+
+/** Throws when a file to be read whole is larger than `maximumBytes`. */
+export function checkFileSize(file: string, bytes: number, maximumBytes: number): void {
+  if (bytes <= maximumBytes) return;
+  throw new DatasetFormatError(
+    file,
+    `${file} is ${formatMegabytes(bytes)}, more than the ${formatMegabytes(maximumBytes)} an import may read from one file on this machine.`,
+  );
+}

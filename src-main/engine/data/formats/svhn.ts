@@ -3,7 +3,7 @@ import type { DecodedDataset, DecodedSplit, ReadContext, SplitName } from './typ
 import { DatasetFormatError, DatasetLayoutError } from './errors.js';
 import { readMatFile } from './mat-file.js';
 import type { MatArray } from './mat-file.js';
-import { checkDecodedBytes, formatMegabytes, limitsOf } from './limits.js';
+import { checkFileSize, limitsOf } from './limits.js';
 import type { ImportLimits } from './limits.js';
 import {
   countIgnoredFiles,
@@ -74,7 +74,7 @@ export async function readSvhnFile(
 ): Promise<{ split: DecodedSplit; height: number; width: number; channels: number }> {
   const limits = limitsOf(options);
   const size = (await statSource(file)).size;
-  checkDecodedBytes(file, `is a ${formatMegabytes(size)} MAT file`, size, limits);
+  checkFileSize(file, size, limits.maximumDecodedBytes);
   const variables = await readMatFile(file, await readSourceFile(file), {
     maximumBytes: limits.maximumDecodedBytes,
     signal: options.signal,
