@@ -6,12 +6,15 @@ import {
   safeEntryName,
   unpackArchive,
 } from '../../../../../src-main/engine/data/formats/archive.js';
-import { DatasetFormatError } from '../../../../../src-main/engine/data/formats/errors.js';
+import {
+  DatasetFormatError,
+  DatasetStorageError,
+} from '../../../../../src-main/engine/data/formats/errors.js';
 import { defaultImportLimits } from '../../../../../src-main/engine/data/formats/limits.js';
 import { writeArchive } from '../../../../fixtures/datasets/archives.js';
 import type { ArchiveSpec } from '../../../../fixtures/datasets/archives.js';
 import { seededBytes } from '../../../../fixtures/datasets/random.js';
-import { temporaryFolder } from '../../../../fixtures/datasets/temp.js';
+import { canMountTmpfs, temporaryFolder, withTmpfs } from '../../../../fixtures/datasets/temp.js';
 
 const limits = defaultImportLimits();
 let folder: { path: string; remove: () => void };
@@ -28,7 +31,7 @@ beforeEach(() => {
 });
 afterEach(() => folder.remove());
 
-function archive(kind: ArchiveSpec['kind'], extra: ArchiveSpec['extra'] = []): string {
+function archive(kind: ArchiveSpec['kind'], extra: NonNullable<ArchiveSpec['extra']> = []): string {
   const extension = kind === 'tar.gz' ? 'tgz' : kind;
   return writeArchive({
     output: path.join(folder.path, `made.${extension}`),
@@ -125,6 +128,22 @@ describe('hostile archives are refused', () => {
     truncateSync(file, Math.floor(readFileSync(file).length / 2));
     expect((await unpackFailure(file)).message).toMatch(message);
   });
+
+  it.runIf(canMountTmpfs())(
+    'a .zip larger than the free disk space, refused before anything is written',
+    async () => {
+      writeFileSync(path.join(content, 'a.bin'), seededBytes(2, 1_500_000));
+      const file = archive('zip');
+      await withTmpfs(into, '1m', async () => {
+        const error = await unpackArchive(file, into, { limits }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(DatasetStorageError);
+        expect((error as Error).message).toMatch(
+          new RegExp(`^The disk is full: 1\\.0 MB free on ${into}; the import needs about 1\\.5 MB\\.$`),
+        );
+        expect(readdirSync(into)).toEqual([]);
+      });
+    },
+  );
 
   it('keeps every name that stays inside and refuses every one that does not', () => {
     expect(safeEntryName('./top//a/./b.png')).toBe('top/a/b.png');

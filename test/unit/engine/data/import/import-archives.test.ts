@@ -49,8 +49,8 @@ function target(): string {
 function archiveOf(
   name: string,
   kind: ArchiveSpec['kind'],
-  add: ArchiveSpec['add'],
-  extra: ArchiveSpec['extra'] = [],
+  add: NonNullable<ArchiveSpec['add']>,
+  extra: NonNullable<ArchiveSpec['extra']> = [],
 ): string {
   return writeArchive({ output: path.join(scratch.path, name), kind, add, extra });
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -34,7 +34,7 @@ import {
   writeSvhn,
 } from '../../../../fixtures/datasets/mat.js';
 import { seededBytes } from '../../../../fixtures/datasets/random.js';
-import { listAll, temporaryFolder } from '../../../../fixtures/datasets/temp.js';
+import { canMountTmpfs, listAll, temporaryFolder, withTmpfs } from '../../../../fixtures/datasets/temp.js';
 
 let scratch: { path: string; remove: () => void };
 let sources: string;
@@ -47,20 +47,6 @@ beforeEach(() => {
   mkdirSync(home, { recursive: true });
 });
 afterEach(() => scratch.remove());
-
-/** Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN); CI containers often may not. */
-function canMountTmpfs(): boolean {
-  const probe = temporaryFolder('tmpfs-probe');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe.path], { stdio: 'ignore' });
-    execFileSync('umount', [probe.path], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.remove();
-  }
-}
 
 function target(name = 'dataset-1'): string {
   return path.join(home, name);
@@ -556,8 +542,7 @@ describe('importDataset: a full disk', () => {
   it.runIf(canMountTmpfs())('refuses, before writing, a home on a disk that is too small', async () => {
     const small = path.join(scratch.path, 'small');
     mkdirSync(small);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
-    try {
+    await withTmpfs(small, '1m', async () => {
       const fixture = writeCifar10(sources, { perBatch: 200, batches: 2, testCount: 100 });
       const error = await importDataset({
         source: fixture.folder,
@@ -570,9 +555,7 @@ describe('importDataset: a full disk', () => {
         ),
       );
       expect(listAll(path.join(small, 'datasets'))).toEqual([]);
-    } finally {
-      execFileSync('umount', [small]);
-    }
+    });
   });
 });
 
