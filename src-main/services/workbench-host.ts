@@ -12,6 +12,8 @@ import type { ServicesContext, WorkbenchServices } from './workbench-services.js
 export interface WorkbenchHost {
   readonly store: WorkbenchStore;
   readonly supervisor: WorkerSupervisor;
+  /** The worker that runs imports; its process starts with the first import. */
+  readonly importSupervisor: WorkerSupervisor;
   readonly services: WorkbenchServices;
   close(): Promise<void>;
 }
@@ -29,13 +31,15 @@ export interface WorkbenchHostOptions {
   readonly extraBrowseRoots?: readonly string[];
 }
 
-/** Opens the store in the home directory and starts the compute worker (under child_process.fork by default). */
+/** Opens the store in the home directory, with the compute worker and the import worker (child_process.fork unless a launcher is given). */
 export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost {
   const store = openWorkbenchStore(options.homeDirectory);
   const supervisor = new WorkerSupervisor(options.launcher ?? forkWorkerLauncher());
+  const importSupervisor = new WorkerSupervisor(options.launcher ?? forkWorkerLauncher());
   const services = createWorkbenchServices({
     store,
     supervisor,
+    importSupervisor,
     homeDirectory: options.homeDirectory,
     mode: options.mode,
     forcedBackend: options.forcedBackend,
@@ -46,11 +50,12 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
   return {
     store,
     supervisor,
+    importSupervisor,
     services,
     close: async () => {
       services.runQueue.stopServing();
       try {
-        await supervisor.shutdown();
+        await Promise.all([supervisor.shutdown(), importSupervisor.shutdown()]);
       } finally {
         // Given up only once the worker is gone, so a run still settling here is never taken for abandoned.
         services.releaseHome();

@@ -23,6 +23,8 @@ import { workbenchVersion } from './version.js';
 export interface ServicesContext {
   readonly store: WorkbenchStore;
   readonly supervisor: WorkerSupervisor;
+  /** A second worker that runs only imports, so an import neither waits for nor stops a training run. */
+  readonly importSupervisor: WorkerSupervisor;
   readonly homeDirectory: string;
   readonly mode: AppMode;
   readonly forcedBackend: BackendName | null;
@@ -146,8 +148,10 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     importDataset: async (request) => {
       importsInFlight += 1;
       try {
-        return await importDatasetIntoStore(context, request, (progress) =>
-          events.publish('onImportProgress', progress),
+        return await importDatasetIntoStore(
+          { ...context, supervisor: context.importSupervisor },
+          request,
+          (progress) => events.publish('onImportProgress', progress),
         );
       } finally {
         importsInFlight -= 1;
@@ -155,14 +159,7 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     },
     cancelImport: () => {
       if (importsInFlight === 0) return Promise.resolve({ stopped: false });
-      if (runQueue.activeRunId !== null) {
-        return Promise.reject(
-          new Error(
-            'The import cannot be stopped while a run is training: stopping it would pause the run too. Wait for the import to finish.',
-          ),
-        );
-      }
-      context.supervisor.stopAll();
+      context.importSupervisor.stopAll();
       return Promise.resolve({ stopped: true });
     },
     getDataset: ({ id }) => {

@@ -188,9 +188,21 @@ export const strings = {
     start: 'Import',
     importing: 'Importing…',
     progressLabel: 'Import progress',
-    progress: (phase: string, done: string, total: string, unit: string) =>
-      `${phase}: ${done} of ${total} ${unit}`,
     eta: (duration: string) => `about ${duration} left`,
+    phases: {
+      detecting: 'Finding the dataset',
+      unpacking: 'Unpacking the archive',
+      probing: 'Looking at the images',
+      reading: 'Reading',
+      resizing: 'Resizing',
+      checking: 'Checking for duplicates',
+      thumbnails: 'Saving sample images',
+      writing: 'Writing the dataset',
+    } as Record<string, string>,
+    units: { images: 'images', files: 'files' } as Record<string, string>,
+    amount: (done: string, total: string, unit: string) =>
+      `${done} of ${total}${unit === '' ? '' : ` ${unit}`}`,
+    rate: (amount: string) => `${amount} per second`,
     cancelImport: 'Stop the import',
     cancelled: 'The import was stopped. Nothing was added.',
     failedTitle: 'The dataset could not be imported',
@@ -244,12 +256,18 @@ export const strings = {
       `${images} ${split.toLowerCase()} images also appear in ${other.toLowerCase()}.`,
     conflicting: (count: string) => `${count} sets of identical images carry different labels.`,
     corruptTitle: 'Unreadable files',
-    noCorrupt: 'Every file could be read.',
+    allFilesRead: 'Every file could be read.',
+    allImagesRead: 'Every image could be read.',
+    someUnreadable: (count: number) =>
+      count === 1
+        ? 'One file could not be read and was left out:'
+        : `${count} files could not be read and were left out:`,
     corruptFile: (path: string, reason: string) => `${path}: ${reason}`,
+    technicalDetail: 'What the decoder said',
     ignoredFiles: (count: number) =>
       count === 1
-        ? 'One file was not an image and was ignored.'
-        : `${count} files were not images and were ignored.`,
+        ? 'One other file is not part of the dataset and was left out.'
+        : `${count} other files are not part of the dataset and were left out.`,
     notesTitle: 'Notes',
     thumbnailsTitle: 'Sample images',
     thumbnailsLoading: 'Loading the sample images…',
@@ -451,6 +469,20 @@ export const strings = {
     batchOf: (batch: number, batches: number) => `batch ${batch} of ${batches}`,
     preparing: 'Preparing GPU/compute kernels…',
     eta: (duration: string) => `about ${duration} left`,
+    phases: {
+      detecting: 'Finding the dataset',
+      unpacking: 'Unpacking the archive',
+      probing: 'Looking at the images',
+      reading: 'Reading',
+      resizing: 'Resizing',
+      checking: 'Checking for duplicates',
+      thumbnails: 'Saving sample images',
+      writing: 'Writing the dataset',
+    } as Record<string, string>,
+    units: { images: 'images', files: 'files' } as Record<string, string>,
+    amount: (done: string, total: string, unit: string) =>
+      `${done} of ${total}${unit === '' ? '' : ` ${unit}`}`,
+    rate: (amount: string) => `${amount} per second`,
     imagesPerSecond: (value: string) => `${value} img/s`,
     waiting: 'waiting for its turn in the queue',
     bestTop1: (value: string) => `best test top-1 ${value}`,

@@ -71,7 +71,12 @@ export const importDatasetArgumentsSchema = z
   .object({
     source: z.string().min(1, 'pick a file or folder'),
     format: z.enum(['auto', 'cifar10', 'cifar100', 'svhn', 'cinic10', 'folder', 'idx']).default('auto'),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'a name cannot be empty or blank; leave it out to use the folder name')
+      .max(200)
+      .optional(),
     size: z.number().int().min(8).max(1024).optional(),
     channels: z.union([z.literal(1), z.literal(3)]).optional(),
     validationFraction: z.number().min(0).lt(1).optional(),
@@ -192,7 +197,7 @@ export const workbenchCalls = {
   importDataset: defineCall<ImportOutcome>()('datasets:import', importDatasetArgumentsSchema),
   /** One dataset with its manifest and health report. */
   getDataset: defineCall<DatasetDetails>()('datasets:get', byId),
-  /** Stops the dataset import in flight; nothing is added. Refused while a run trains (it would pause too). */
+  /** Stops the dataset import in flight; nothing is added. A run that trains meanwhile is not touched. */
   cancelImport: defineCall<{ stopped: boolean }>()('datasets:cancel-import', noArguments),
   /** The sample thumbnails the import saved, per class. */
   getDatasetThumbnails: defineCall<DatasetThumbnails>()('datasets:thumbnails', byId),

@@ -154,7 +154,7 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
   await expect(page.getByTestId('class-balance-chart')).toBeVisible();
   await expect(page.getByTestId('imbalance')).toContainText('same number');
   await expect(page.getByTestId('duplicates')).toBeVisible();
-  await expect(page.getByTestId('corrupt-files')).toContainText('Every file could be read');
+  await expect(page.getByTestId('corrupt-files')).toContainText('Every image could be read');
   await expect(page.getByTestId('thumbnails').getByRole('img').first()).toBeVisible();
   await expectLaidOut(page, 'the health report');
 

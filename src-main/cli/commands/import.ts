@@ -1,6 +1,8 @@
 import type { z } from 'zod';
-import type { importDatasetArgumentsSchema } from '../../../src-shared/contracts/api.js';
+import { importDatasetArgumentsSchema } from '../../../src-shared/contracts/api.js';
+import type { CallArguments, CallInput, ImportOutcome } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
+import { UsageError } from '../cli-arguments.js';
 import { withCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
 import { formatImportProgress } from '../output/progress-format.js';
@@ -8,6 +10,27 @@ import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatCount, formatDuration } from '../output/text-format.js';
 
 type ImportFormat = z.infer<typeof importDatasetArgumentsSchema>['format'];
+
+/** The command-line spelling of each argument of an import, for messages. */
+const flagOfArgument: Readonly<Record<string, string>> = {
+  source: 'PATH',
+  format: '--format',
+  name: '--name',
+  size: '--size',
+  channels: '--channels',
+  validationFraction: '--val-fraction',
+};
+
+/** Checks the arguments with the same schema the API uses, so the CLI refuses exactly what the API refuses. */
+function checkedRequest(request: CallInput<'importDataset'>): CallArguments<'importDataset'> {
+  const parsed = importDatasetArgumentsSchema.safeParse(request);
+  if (parsed.success) return parsed.data;
+  throw new UsageError(
+    parsed.error.issues
+      .map((issue) => `${flagOfArgument[String(issue.path[0])] ?? 'arguments'}: ${issue.message}.`)
+      .join(' '),
+  );
+}
 
 /** A dataset's summary as lines for a terminal. */
 export function formatDatasetSummary(dataset: DatasetSummary): string {
@@ -18,7 +41,19 @@ export function formatDatasetSummary(dataset: DatasetSummary): string {
   ].join('\n');
 }
 
-/** `rtk-workbench import PATH`: imports a dataset file or folder into the workbench, with progress on stderr. */
+function printOutcome(outcome: ImportOutcome, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify(outcome, null, 2));
+    return;
+  }
+  if (outcome.alreadyImported) {
+    console.log('Identical content was imported before; the existing dataset is used, nothing was added.');
+  }
+  console.log(formatDatasetSummary(outcome.dataset));
+  console.log(`  imported in ${formatDuration(outcome.seconds)}`);
+}
+
+/** `rtk-workbench import PATH`: imports a dataset file, folder or archive into the workbench, with progress on stderr. */
 export async function importCommand(
   source: string,
   values: HostFlags & {
@@ -32,6 +67,14 @@ export async function importCommand(
 ): Promise<number> {
   const { format, size, channels } = values;
   const validationFraction = values['val-fraction'];
+  const request = checkedRequest({
+    source,
+    format,
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(size === undefined ? {} : { size }),
+    ...(channels === undefined ? {} : { channels: channels === '1' ? 1 : 3 }),
+    ...(validationFraction === undefined ? {} : { validationFraction }),
+  });
   return withCliHost(values, async (host) => {
     const printer = new ProgressPrinter(process.stderr, 1_000);
     let phase = '';
@@ -43,26 +86,9 @@ export async function importCommand(
       printer.update(formatImportProgress(progress), changed || progress.done === progress.total);
     });
     try {
-      const outcome = await host.services.handlers.importDataset({
-        source,
-        format,
-        ...(values.name === undefined ? {} : { name: values.name }),
-        ...(size === undefined ? {} : { size }),
-        ...(channels === undefined ? {} : { channels: channels === '1' ? 1 : 3 }),
-        ...(validationFraction === undefined ? {} : { validationFraction }),
-      });
+      const outcome = await host.services.handlers.importDataset(request);
       printer.finish();
-      if (values.json) {
-        console.log(JSON.stringify(outcome, null, 2));
-      } else {
-        if (outcome.alreadyImported) {
-          console.log(
-            'Identical content was imported before; the existing dataset is used, nothing was added.',
-          );
-        }
-        console.log(formatDatasetSummary(outcome.dataset));
-        console.log(`  imported in ${formatDuration(outcome.seconds)}`);
-      }
+      printOutcome(outcome, values.json);
       return 0;
     } finally {
       unsubscribe();

@@ -58,13 +58,20 @@ export function formatRunStatusLine(run: RunSummary): string {
   }
 }
 
-/** One progress line of a dataset import: phase, count, rate and ETA. */
+/** One progress line of a dataset import: phase, count (megabytes while unpacking and writing), rate and ETA. */
 export function formatImportProgress(progress: ImportProgressReport): string {
+  const bytes = progress.unit === 'bytes';
+  const amount = (value: number): string =>
+    bytes ? (value / 1_000_000).toFixed(1) : String(Math.round(value));
+  const unit = bytes ? 'MB' : progress.unit;
   const counted =
     progress.total > 0
-      ? `${progress.done}/${progress.total} ${progress.unit}`
-      : `${progress.done} ${progress.unit}`;
-  const rate = progress.perSecond > 0 ? `, ${progress.perSecond.toFixed(0)} ${progress.unit}/s` : '';
+      ? `${amount(progress.done)}/${amount(progress.total)} ${unit}`
+      : `${amount(progress.done)} ${unit}`;
+  const rate =
+    progress.perSecond > 0
+      ? `, ${bytes ? amount(progress.perSecond) : progress.perSecond.toFixed(0)} ${unit}/s`
+      : '';
   const eta = progress.etaSeconds === null ? '' : `, ETA ${formatDuration(progress.etaSeconds)}`;
   return `${progress.phase}: ${counted}${rate}${eta}`;
 }

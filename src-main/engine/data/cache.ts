@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as fsSync from 'node:fs';
 import * as path from 'node:path';
 import type { ChannelStatistics, ImageShape, ImageSplit } from './types.js';
@@ -124,14 +125,38 @@ export function computeFingerprint(
   return hash.digest('hex');
 }
 
-async function writeDurably(file: string, data: Uint8Array | string): Promise<void> {
-  const handle = await fs.open(file, 'w');
+/** Opens a cache file for writing; the import's tests pass one that fails the way a full disk does. */
+export type OpenForWriting = (file: string) => Promise<FileHandle>;
+
+/** How the cache files are written: where they are opened, and who hears of the bytes written. */
+export interface CacheWriteOptions {
+  readonly openForWriting?: OpenForWriting | undefined;
+  readonly onBytes?: ((bytes: number) => void) | undefined;
+}
+
+const writeSliceBytes = 16 * 1024 * 1024;
+
+async function writeDurably(file: string, data: Uint8Array, options: CacheWriteOptions): Promise<void> {
+  const handle = await (options.openForWriting ?? ((name: string) => fs.open(name, 'w')))(file);
   try {
-    await handle.writeFile(data);
+    for (let offset = 0; offset < data.length; offset += writeSliceBytes) {
+      const length = Math.min(writeSliceBytes, data.length - offset);
+      let written = 0;
+      while (written < length) {
+        const { bytesWritten } = await handle.write(data, offset + written, length - written);
+        written += bytesWritten;
+      }
+      options.onBytes?.(length);
+    }
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** The bytes writeCacheFiles writes for these splits, not counting the two small JSON files. */
+export function cacheBytes(splits: readonly Pick<DecodedSplit, 'images' | 'count'>[]): number {
+  return splits.reduce((sum, split) => sum + split.images.length + split.count * 2, 0);
 }
 
 /** Writes the pixels, labels, health report and manifest of a dataset into `directory` (which exists). */
@@ -140,15 +165,17 @@ export async function writeCacheFiles(
   manifest: DatasetManifest,
   health: HealthReport,
   splits: readonly DecodedSplit[],
+  options: CacheWriteOptions = {},
 ): Promise<void> {
   for (const split of splits) {
     const entry = manifest.splits.find((candidate) => candidate.name === split.name);
     if (entry === undefined) throw new Error(`manifest has no entry for split ${split.name}`);
-    await writeDurably(path.join(directory, entry.imagesFile), split.images);
-    await writeDurably(path.join(directory, entry.labelsFile), labelBytes(split.labels));
+    await writeDurably(path.join(directory, entry.imagesFile), split.images, options);
+    await writeDurably(path.join(directory, entry.labelsFile), labelBytes(split.labels), options);
   }
-  await writeDurably(path.join(directory, manifest.healthFile), `${JSON.stringify(health, null, 2)}\n`);
-  await writeDurably(path.join(directory, manifestFileName), `${JSON.stringify(manifest, null, 2)}\n`);
+  const json = (value: unknown): Uint8Array => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+  await writeDurably(path.join(directory, manifest.healthFile), json(health), options);
+  await writeDurably(path.join(directory, manifestFileName), json(manifest), options);
 }
 
 function parseJson(file: string, text: string): unknown {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCachedSplit, readHealthReport, verifyCache } from '../../../src-main/engine/data/cache.js';
 import { importDataset } from '../../../src-main/engine/data/import/import-dataset.js';
+import type { ImportProgress } from '../../../src-main/engine/data/import/progress.js';
 import { temporaryFolder } from '../../fixtures/datasets/temp.js';
 
 // Installed by Debian's dataset-fashion-mnist package.
@@ -11,7 +12,16 @@ afterAll(() => folder.remove());
 
 describe('Fashion-MNIST (real IDX files)', () => {
   it('imports 60,000 / 10,000 images of 28x28x1, 6,000 / 1,000 per class, with a stable fingerprint', async () => {
-    const result = await importDataset({ source, target: path.join(folder.path, 'fashion-mnist') });
+    const progress: ImportProgress[] = [];
+    const result = await importDataset(
+      { source, target: path.join(folder.path, 'fashion-mnist') },
+      { onProgress: (report) => progress.push(report) },
+    );
+    // Reading counts images as the gzip files inflate, not files once each is whole.
+    const reading = progress.filter((report) => report.phase === 'reading');
+    expect(reading.every((report) => report.unit === 'images' && report.total === 70_000)).toBe(true);
+    expect(reading.some((report) => report.done > 0 && report.done < 70_000)).toBe(true);
+    expect(reading.at(-1)?.done).toBe(70_000);
     const { manifest } = result;
     expect(manifest.format).toBe('idx');
     expect(manifest.shape).toEqual([28, 28, 1]);

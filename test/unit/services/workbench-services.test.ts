@@ -53,6 +53,7 @@ function services(
   return createWorkbenchServices({
     store,
     supervisor,
+    importSupervisor: supervisor,
     homeDirectory,
     mode: openFolder === undefined ? 'lab' : 'desktop',
     forcedBackend: null,

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { DecodedDataset, ReadContext } from './types.js';
 import { DatasetFormatError, DatasetLayoutError } from './errors.js';
+import { checkDecodedBytes, limitsOf } from './limits.js';
 import {
   countIgnoredFiles,
   formatCount,
@@ -175,7 +176,7 @@ async function readRecordFiles(
     decodeRecords(file, buffer, recordBytes, labelIndex, classCount, images, labels, first);
     first += count;
     progressOffset.done += count;
-    context.progress(progressOffset.done, progressOffset.total, 'reading');
+    context.progress(progressOffset.done, progressOffset.total, 'reading', 'images');
   }
   return { images, labels, count: total };
 }
@@ -198,6 +199,12 @@ export async function readCifar10Dataset(folder: string, context: ReadContext): 
   }
   const recordBytes = 1 + pixelBytes;
   const progress = { done: 0, total: await totalRecords([...files.trainFiles, files.testFile], recordBytes) };
+  checkDecodedBytes(
+    folder,
+    `holds ${formatCount(progress.total)} images`,
+    progress.total * pixelBytes,
+    limitsOf(context),
+  );
   const train = await readRecordFiles(
     files.trainFiles,
     recordBytes,
@@ -268,6 +275,12 @@ export async function readCifar100Dataset(
   const recordBytes = 2 + pixelBytes;
   const labelIndex = labelKind === 'fine' ? 1 : 0;
   const progress = { done: 0, total: await totalRecords([trainFile, testFile], recordBytes) };
+  checkDecodedBytes(
+    folder,
+    `holds ${formatCount(progress.total)} images`,
+    progress.total * pixelBytes,
+    limitsOf(context),
+  );
   const train = await readRecordFiles(
     [trainFile],
     recordBytes,

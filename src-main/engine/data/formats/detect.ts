@@ -1,18 +1,23 @@
 import * as path from 'node:path';
 import type { DatasetFormat, DetectedDataset } from './types.js';
 import { datasetFormatLabels } from './types.js';
-import { findCifar10Files } from './cifar.js';
+import { archiveKindOf, listArchive, unsupportedArchivePattern } from './archive.js';
+import type { ArchiveEntry } from './archive.js';
+import { cifar10ClassNames, findCifar10Files } from './cifar.js';
 import { DatasetLayoutError } from './errors.js';
 import { findIdxPairs } from './idx.js';
-import { imageExtensions, isCinic10Layout, scanImageFolder } from './image-folder.js';
+import { imageExtensions, isCinic10Layout, isImageFile, scanImageFolder } from './image-folder.js';
 import type { ImageFolderLayout } from './image-folder.js';
-import { listFolder, statSource } from './source-files.js';
+import { defaultImportLimits, formatMegabytes } from './limits.js';
+import type { ImportLimits } from './limits.js';
+import { formatCount, listFolder, statSource } from './source-files.js';
 import { findSvhnFiles } from './svhn.js';
 
-/** Options that change which files a format reads. */
+/** Options that change which files a format reads, and the limits an archive is listed under. */
 export interface DetectOptions {
   readonly cifar100Labels?: 'fine' | 'coarse' | undefined;
   readonly includeExtra?: boolean | undefined;
+  readonly limits?: ImportLimits | undefined;
 }
 
 /**
@@ -27,7 +32,6 @@ export function scannedLayoutOf(detected: DetectedDataset): ImageFolderLayout | 
 }
 
 const idxNamePattern = /idx[13][-_.]ubyte(\.gz)?$/i;
-const archivePattern = /\.(zip|tar|tgz|tar\.gz|tar\.bz2|tar\.xz|7z|rar)$/i;
 const nestedFolders: readonly { readonly name: string; readonly format: DatasetFormat }[] = [
   { name: 'cifar-10-batches-bin', format: 'cifar10' },
   { name: 'cifar-100-binary', format: 'cifar100' },
@@ -67,10 +71,11 @@ export async function detectDataset(
   let format: DatasetFormat | undefined = requested === 'auto' ? undefined : requested;
   if (stats.isFile()) {
     const name = path.basename(resolved);
-    if (archivePattern.test(name)) {
+    if (archiveKindOf(name) !== undefined) return describeArchive(resolved, requested, options);
+    if (unsupportedArchivePattern.test(name)) {
       throw new DatasetLayoutError(
         resolved,
-        `${resolved} is an archive; extract it first, then pick the extracted folder.`,
+        `${resolved} is an archive of a kind import cannot unpack; unpack it first and pick the folder, or pick a .zip, .tar, .tar.gz or .tgz archive.`,
       );
     }
     if ((imageExtensions as readonly string[]).includes(path.extname(name).toLowerCase())) {
@@ -179,7 +184,7 @@ async function describe(
       const detected: DetectedDataset = {
         format: detectedFormat,
         root: folder,
-        files: layout.classFolders,
+        files: layout.classFolders.map((classFolder) => classFolder.folder),
         fileCount: layout.entries.length,
         description: `${datasetFormatLabels[detectedFormat]}: ${layout.entries.length.toLocaleString('en-US')} images in ${layout.classNames.length} classes${layout.hasSplits ? '' : ', no split folders (a test split will be carved)'}.`,
       };
@@ -187,4 +192,55 @@ async function describe(
       return detected;
     }
   }
+}
+
+/** Where a format's files sit inside an archive, read off the entries' names. */
+function formatInside(
+  entries: readonly ArchiveEntry[],
+): { format: DatasetFormat; folder: string } | undefined {
+  const files = entries.filter((entry) => !entry.isDirectory).map((entry) => entry.name);
+  for (const format of ['cifar10', 'cifar100', 'svhn', 'idx'] as const) {
+    const match = files.find((name) => formatOfFileName(path.posix.basename(name)) === format);
+    if (match !== undefined) return { format, folder: path.posix.dirname(match) };
+  }
+  const images = files.filter((name) => isImageFile(name));
+  if (images.length === 0) return undefined;
+  const cinic = new RegExp(`(^|/)valid/(${cifar10ClassNames.join('|')})/`);
+  const folders = images.map((name) => path.posix.dirname(path.posix.dirname(name)));
+  const shortest = folders.reduce((best, folder) => (folder.length < best.length ? folder : best));
+  return { format: images.some((name) => cinic.test(name)) ? 'cinic10' : 'folder', folder: shortest };
+}
+
+/**
+ * Lists an archive (every entry checked against the limits, nothing written) and says what it holds; the
+ * import unpacks it and detects the format again on the unpacked files, which decides.
+ */
+async function describeArchive(
+  file: string,
+  requested: DatasetFormat | 'auto',
+  options: DetectOptions,
+): Promise<DetectedDataset> {
+  const contents = await listArchive(file, options.limits ?? defaultImportLimits());
+  const inside = formatInside(contents.entries);
+  const format = requested === 'auto' ? inside?.format : requested;
+  if (format === undefined) {
+    throw new DatasetLayoutError(
+      file,
+      `No dataset found in the archive ${file}: expected CIFAR-10/100 .bin batches, SVHN .mat files, IDX files, or one folder of images per class.`,
+    );
+  }
+  const fileCount = contents.entries.filter((entry) => !entry.isDirectory).length;
+  const where = inside === undefined || inside.folder === '.' ? '' : `, in ${inside.folder}/`;
+  return {
+    format,
+    root: file,
+    files: [file],
+    fileCount,
+    description: `${datasetFormatLabels[format]} in a .${contents.kind} archive: ${formatCount(fileCount)} files, ${formatMegabytes(contents.unpackedBytes)} unpacked${where}.`,
+    archive: {
+      kind: contents.kind,
+      entryCount: contents.entries.length,
+      unpackedBytes: contents.unpackedBytes,
+    },
+  };
 }

@@ -32,3 +32,6 @@ export class ImportCancelledError extends DatasetError {
     super(file, `Import of ${file} was cancelled; nothing was written.`);
   }
 }
+
+/** The workbench home cannot take what the import writes (the disk is full). Nothing is left behind. */
+export class DatasetStorageError extends DatasetError {}

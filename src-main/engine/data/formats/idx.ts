@@ -1,12 +1,16 @@
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import type { DecodedDataset, DecodedSplit, ReadContext, SplitName } from './types.js';
 import { DatasetFormatError, DatasetLayoutError } from './errors.js';
+import { inflateBounded, readLeadingBytes, startsWithGzip } from './bounded-inflate.js';
+import { checkDecodedBytes, checkFileSize, defaultImportLimits, limitsOf } from './limits.js';
+import type { ImportLimits } from './limits.js';
 import {
   countIgnoredFiles,
   formatCount,
   listFolder,
-  maybeGunzip,
   readSourceFile,
+  statSource,
   throwIfCancelled,
 } from './source-files.js';
 
@@ -86,40 +90,103 @@ interface IdxArray {
   readonly data: Uint8Array;
 }
 
-/** Parses one IDX file of unsigned bytes, checking the magic number and the length against the header. */
-export async function readIdxFile(file: string, expectedDimensions: number): Promise<IdxArray> {
-  const buffer = await maybeGunzip(file, await readSourceFile(file));
+/** How one IDX file is read: the memory bound, and who hears of the bytes decompressed so far. */
+export interface IdxFileOptions {
+  readonly maximumBytes?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((payloadBytes: number) => void) | undefined;
+}
+
+function headerLengthOf(dimensionCount: number): number {
+  return 4 + 4 * dimensionCount;
+}
+
+/** Checks an IDX header's magic number and returns its dimensions; `header` may be short when the file is. */
+function parseIdxHeader(file: string, header: Buffer, expectedDimensions: number): number[] {
   const expectedMagic = `0x000008${expectedDimensions.toString(16).padStart(2, '0')}`;
-  if (buffer.length < 4) {
+  if (header.length < 4) {
     throw new DatasetFormatError(
       file,
-      `${file} is ${buffer.length} bytes long; an IDX file starts with a 4-byte magic number.`,
+      `${file} is ${header.length} bytes long; an IDX file starts with a 4-byte magic number.`,
     );
   }
-  const magic = buffer.readUInt32BE(0);
-  const found = `0x${magic.toString(16).padStart(8, '0')}`;
+  const found = `0x${header.readUInt32BE(0).toString(16).padStart(8, '0')}`;
   if (
-    buffer[0] !== 0 ||
-    buffer[1] !== 0 ||
-    buffer[2] !== unsignedByteType ||
-    buffer[3] !== expectedDimensions
+    header[0] !== 0 ||
+    header[1] !== 0 ||
+    header[2] !== unsignedByteType ||
+    header[3] !== expectedDimensions
   ) {
     throw new DatasetFormatError(
       file,
       `${file} has magic number ${found}; expected ${expectedMagic} (unsigned bytes, ${expectedDimensions} dimension${expectedDimensions === 1 ? '' : 's'}).`,
     );
   }
-  const headerLength = 4 + 4 * expectedDimensions;
-  if (buffer.length < headerLength) {
+  const headerLength = headerLengthOf(expectedDimensions);
+  if (header.length < headerLength) {
     throw new DatasetFormatError(
       file,
-      `${file} is ${buffer.length} bytes long; its header alone needs ${headerLength}.`,
+      `${file} is ${header.length} bytes long; its header alone needs ${headerLength}.`,
     );
   }
-  const dimensions: number[] = [];
-  for (let index = 0; index < expectedDimensions; index += 1)
-    dimensions.push(buffer.readUInt32BE(4 + 4 * index));
-  const payload = dimensions.reduce((product, size) => product * size, 1);
+  return Array.from({ length: expectedDimensions }, (_, index) => header.readUInt32BE(4 + 4 * index));
+}
+
+function describeIdx(dimensions: readonly number[]): string {
+  const [count = 0, ...item] = dimensions;
+  return item.length === 0
+    ? `${formatCount(count)} labels`
+    : `${formatCount(count)} images of ${item.join('x')}`;
+}
+
+function payloadOf(dimensions: readonly number[]): number {
+  return dimensions.reduce((product, size) => product * size, 1);
+}
+
+/** Reads the dimensions an IDX file declares, decompressing only its first bytes when it is gzip. */
+export async function readIdxDimensions(file: string, expectedDimensions: number): Promise<number[]> {
+  const header = await readLeadingBytes(file, headerLengthOf(expectedDimensions));
+  return parseIdxHeader(file, header, expectedDimensions);
+}
+
+async function readIdxBytes(
+  file: string,
+  expectedDimensions: number,
+  options: IdxFileOptions,
+): Promise<Buffer> {
+  const maximumBytes = options.maximumBytes ?? defaultImportLimits().maximumDecodedBytes;
+  const headerLength = headerLengthOf(expectedDimensions);
+  if (await startsWithGzip(file)) {
+    return inflateBounded(createReadStream(file), {
+      file,
+      wrapper: 'gzip',
+      headerBytes: headerLength,
+      declaredSize: (header) => {
+        const dimensions = parseIdxHeader(file, header, expectedDimensions);
+        return { bytes: headerLength + payloadOf(dimensions), what: describeIdx(dimensions) };
+      },
+      maximumBytes,
+      signal: options.signal,
+      onProgress: (inflated) => options.onProgress?.(Math.max(0, inflated - headerLength)),
+    });
+  }
+  checkFileSize(file, (await statSource(file)).size, maximumBytes);
+  return readSourceFile(file);
+}
+
+/**
+ * Parses one IDX file of unsigned bytes (gzip-compressed or not), checking the magic number and the length
+ * against the header; a gzip file is decompressed only up to the size its header declares.
+ */
+export async function readIdxFile(
+  file: string,
+  expectedDimensions: number,
+  options: IdxFileOptions = {},
+): Promise<IdxArray> {
+  const buffer = await readIdxBytes(file, expectedDimensions, options);
+  const dimensions = parseIdxHeader(file, buffer, expectedDimensions);
+  const headerLength = headerLengthOf(expectedDimensions);
+  const payload = payloadOf(dimensions);
   if (buffer.length !== headerLength + payload) {
     const count = dimensions[0] ?? 0;
     const perItem = count === 0 ? 0 : payload / count;
@@ -138,6 +205,90 @@ export interface IdxReadOptions {
   readonly classNames?: readonly string[] | undefined;
 }
 
+interface DecodedPair {
+  readonly pair: IdxPair;
+  readonly images: Uint8Array;
+  readonly labels: Uint8Array;
+  readonly count: number;
+  readonly rows: number;
+  readonly columns: number;
+}
+
+/**
+ * Reads every images file's declared dimensions first (its first bytes only), so that what the whole
+ * dataset promises is checked against the memory limit before anything is decompressed, and progress can
+ * count images from the start.
+ */
+async function declaredImages(
+  folder: string,
+  pairs: readonly IdxPair[],
+  limits: ImportLimits,
+): Promise<{ imageBytes: number[]; total: number }> {
+  const counts: number[] = [];
+  const imageBytes: number[] = [];
+  let bytes = 0;
+  for (const pair of pairs) {
+    const dimensions = await readIdxDimensions(pair.imagesFile, 3);
+    const [count = 0, ...item] = dimensions;
+    checkDecodedBytes(pair.imagesFile, `declares ${describeIdx(dimensions)}`, payloadOf(dimensions), limits);
+    counts.push(count);
+    imageBytes.push(payloadOf(item));
+    bytes += count * payloadOf(item);
+  }
+  const total = counts.reduce((sum, count) => sum + count, 0);
+  checkDecodedBytes(folder, `holds IDX files of ${formatCount(total)} images in all`, bytes, limits);
+  return { imageBytes, total };
+}
+
+async function readPair(
+  pair: IdxPair,
+  declaredImageBytes: number,
+  maximumBytes: number,
+  signal: AbortSignal | undefined,
+  onImages: (images: number) => void,
+): Promise<DecodedPair> {
+  const images = await readIdxFile(pair.imagesFile, 3, {
+    maximumBytes,
+    signal,
+    onProgress: (payloadBytes) => onImages(Math.floor(payloadBytes / Math.max(1, declaredImageBytes))),
+  });
+  const [count = 0, rows = 0, columns = 0] = images.dimensions;
+  const labels = await readIdxFile(pair.labelsFile, 1, { maximumBytes, signal });
+  const labelCount = labels.dimensions[0] ?? 0;
+  if (labelCount !== count) {
+    throw new DatasetFormatError(
+      pair.labelsFile,
+      `${pair.labelsFile} holds ${formatCount(labelCount)} labels but ${pair.imagesFile} holds ${formatCount(count)} images; they must match.`,
+    );
+  }
+  if (count === 0) throw new DatasetFormatError(pair.imagesFile, `${pair.imagesFile} holds no images.`);
+  onImages(count);
+  return { pair, images: images.data, labels: labels.data, count, rows, columns };
+}
+
+/** Reads every pair, with progress in images of the whole dataset. */
+async function readPairs(
+  folder: string,
+  pairs: readonly IdxPair[],
+  context: ReadContext,
+): Promise<DecodedPair[]> {
+  const limits = limitsOf(context);
+  const declared = await declaredImages(folder, pairs, limits);
+  const decoded: DecodedPair[] = [];
+  let done = 0;
+  context.progress(0, declared.total, 'reading', 'images');
+  for (const [index, pair] of pairs.entries()) {
+    throwIfCancelled(context.signal, folder);
+    const imageBytes = declared.imageBytes[index] ?? 0;
+    const entry = await readPair(pair, imageBytes, limits.maximumDecodedBytes, context.signal, (images) =>
+      context.progress(done + images, declared.total, 'reading', 'images'),
+    );
+    decoded.push(entry);
+    done += entry.count;
+  }
+  return decoded;
+}
+
 /** Reads a folder of IDX pairs (MNIST, Fashion-MNIST, EMNIST). */
 export async function readIdxDataset(
   folder: string,
@@ -151,32 +302,7 @@ export async function readIdxDataset(
       `${folder} has no training images: expected train-images-idx3-ubyte[.gz].`,
     );
   }
-  const decoded: {
-    pair: IdxPair;
-    images: Uint8Array;
-    labels: Uint8Array;
-    count: number;
-    rows: number;
-    columns: number;
-  }[] = [];
-  let done = 0;
-  for (const pair of pairs) {
-    throwIfCancelled(context.signal, folder);
-    const images = await readIdxFile(pair.imagesFile, 3);
-    const labels = await readIdxFile(pair.labelsFile, 1);
-    const [count = 0, rows = 0, columns = 0] = images.dimensions;
-    const labelCount = labels.dimensions[0] ?? 0;
-    if (labelCount !== count) {
-      throw new DatasetFormatError(
-        pair.labelsFile,
-        `${pair.labelsFile} holds ${formatCount(labelCount)} labels but ${pair.imagesFile} holds ${formatCount(count)} images; they must match.`,
-      );
-    }
-    if (count === 0) throw new DatasetFormatError(pair.imagesFile, `${pair.imagesFile} holds no images.`);
-    decoded.push({ pair, images: images.data, labels: labels.data, count, rows, columns });
-    done += 1;
-    context.progress(done, pairs.length, 'reading');
-  }
+  const decoded = await readPairs(folder, pairs, context);
   const first = decoded[0];
   if (first === undefined) throw new DatasetLayoutError(folder, `${folder} holds no IDX image files.`);
   for (const entry of decoded) {

@@ -16,7 +16,10 @@ import { DatasetLayoutError } from './errors.js';
 import { isBmp, isPng, readPngHeader } from './image-header.js';
 import { decodePlainPng } from './png-decoder.js';
 import type { ImageHeader } from './image-header.js';
-import { accessError, compareNames, listFolder, throwIfCancelled } from './source-files.js';
+import { checkDecodedBytes, limitsOf } from './limits.js';
+import { listNativeFolder } from './native-paths.js';
+import type { NativeEntry, NativePath } from './native-paths.js';
+import { accessError, compareNames, formatCount, throwIfCancelled } from './source-files.js';
 
 /** File extensions read as images; everything else is counted as ignored. */
 export const imageExtensions = ['.png', '.jpg', '.jpeg', '.bmp', '.webp'] as const;
@@ -35,7 +38,18 @@ const keptBytesLimit = 512 * 1024 * 1024;
 
 /** One image file and where it belongs. */
 export interface ImageEntry {
+  /** The path as shown to the user. */
   readonly file: string;
+  /** The path the file is opened by (bytes when its name is not UTF-8). */
+  readonly path: NativePath;
+  readonly split: SplitName;
+  readonly classIndex: number;
+}
+
+/** One class folder of one split. */
+export interface ClassFolder {
+  /** The path as shown to the user, e.g. `<root>/train/cat`. */
+  readonly folder: string;
   readonly split: SplitName;
   readonly classIndex: number;
 }
@@ -45,9 +59,9 @@ export interface ImageFolderLayout {
   readonly root: string;
   /** True for `<root>/<split>/<class>/*`, false for `<root>/<class>/*`. */
   readonly hasSplits: boolean;
+  /** Class names as shown: folder names, with bytes that are not UTF-8 written as `\xHH`. */
   readonly classNames: readonly string[];
-  /** The class folders, e.g. `<root>/train/cat`. */
-  readonly classFolders: readonly string[];
+  readonly classFolders: readonly ClassFolder[];
   readonly entries: readonly ImageEntry[];
   readonly ignoredFileCount: number;
 }
@@ -61,59 +75,87 @@ export interface ImageFolderOptions {
   readonly channels?: 1 | 3 | undefined;
 }
 
-function isImageFile(name: string): boolean {
+/** True when a file name has one of the image extensions. */
+export function isImageFile(name: string): boolean {
   return (imageExtensions as readonly string[]).includes(path.extname(name).toLowerCase());
 }
 
-async function walkFiles(folder: string, found: string[]): Promise<void> {
-  for (const entry of await listFolder(folder)) {
-    const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) await walkFiles(full, found);
-    else if (entry.isFile()) found.push(full);
+function isVisibleFolder(entry: NativeEntry): boolean {
+  return entry.isDirectory && !entry.name.startsWith('.');
+}
+
+async function walkFiles(folder: NativePath, shownFolder: string, found: NativeEntry[]): Promise<void> {
+  for (const entry of await listNativeFolder(folder, shownFolder)) {
+    if (entry.isDirectory) await walkFiles(entry.path, entry.shownPath, found);
+    else if (entry.isFile) found.push(entry);
   }
 }
 
-/** Finds the splits, classes and image files of an image folder without decoding anything. */
-export async function scanImageFolder(root: string): Promise<ImageFolderLayout> {
-  const top = await listFolder(root);
-  const folders = top
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-    .map((entry) => entry.name);
-  let ignoredFileCount = top.filter((entry) => entry.isFile()).length;
-  const splitFolders = folders.filter((name) => splitFolderNames[name.toLowerCase()] !== undefined);
-  const hasSplits = splitFolders.some((name) => name.toLowerCase() === 'train');
-  if (hasSplits && splitFolders.length !== folders.length) {
-    const others = folders.filter((name) => !splitFolders.includes(name));
+interface SplitGroup {
+  readonly split: SplitName;
+  readonly folder: NativePath;
+  readonly shownFolder: string;
+}
+
+/** The split folders of a root (train/test/valid), or the root itself as the one training group. */
+function splitGroups(root: string, top: readonly NativeEntry[]): SplitGroup[] {
+  const folders = top.filter(isVisibleFolder);
+  const splitFolders = folders.filter((entry) => splitFolderNames[entry.name.toLowerCase()] !== undefined);
+  if (!splitFolders.some((entry) => entry.name.toLowerCase() === 'train')) {
+    return [{ split: 'train', folder: root, shownFolder: root }];
+  }
+  if (splitFolders.length !== folders.length) {
+    const others = folders.filter((entry) => !splitFolders.includes(entry)).map((entry) => entry.name);
     throw new DatasetLayoutError(
       root,
-      `${root} mixes split folders (${splitFolders.join(', ')}) with other folders (${others.join(', ')}); expected either only split folders (train, test, valid) holding class folders, or only class folders.`,
+      `${root} mixes split folders (${splitFolders.map((entry) => entry.name).join(', ')}) with other folders (${others.join(', ')}); expected either only split folders (train, test, valid) holding class folders, or only class folders.`,
     );
   }
-  const groups: { split: SplitName; folder: string }[] = hasSplits
-    ? splitFolders.map((name) => ({
-        split: splitFolderNames[name.toLowerCase()] ?? 'train',
-        folder: path.join(root, name),
-      }))
-    : [{ split: 'train', folder: root }];
-  const classesBySplit = new Map<SplitName, string[]>();
-  for (const group of groups) {
-    if (classesBySplit.has(group.split)) {
+  const groups: SplitGroup[] = [];
+  for (const entry of splitFolders) {
+    const split = splitFolderNames[entry.name.toLowerCase()] ?? 'train';
+    if (groups.some((group) => group.split === split)) {
       throw new DatasetLayoutError(
-        group.folder,
-        `${root} has two folders for the ${group.split} split; keep one.`,
+        entry.shownPath,
+        `${root} has two folders for the ${split} split; keep one.`,
       );
     }
-    const entries = await listFolder(group.folder);
-    if (group.folder !== root) ignoredFileCount += entries.filter((entry) => entry.isFile()).length;
-    classesBySplit.set(
-      group.split,
-      entries
-        .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-        .map((entry) => entry.name),
+    groups.push({ split, folder: entry.path, shownFolder: entry.shownPath });
+  }
+  return groups;
+}
+
+async function scanClassFolder(
+  classFolder: NativeEntry,
+): Promise<{ images: NativeEntry[]; otherFiles: number }> {
+  const files: NativeEntry[] = [];
+  await walkFiles(classFolder.path, classFolder.shownPath, files);
+  const images = files.filter((file) => isImageFile(file.name) && !file.name.startsWith('.'));
+  if (images.length === 0) {
+    throw new DatasetLayoutError(
+      classFolder.shownPath,
+      `${classFolder.shownPath} is an empty class folder: it holds no ${imageExtensions.join(', ')} images${files.length > 0 ? ` (only ${files.length} other file${files.length === 1 ? '' : 's'})` : ''}.`,
     );
   }
-  const trainFolder = groups.find((group) => group.split === 'train')?.folder ?? root;
-  const classNames = [...(classesBySplit.get('train') ?? [])].sort(compareNames);
+  return { images, otherFiles: files.length - images.length };
+}
+
+/**
+ * Finds the splits, classes and image files of an image folder without decoding anything. Names are read as
+ * bytes, so a class folder whose name is not UTF-8 is read and shown in its escaped form.
+ */
+export async function scanImageFolder(root: string): Promise<ImageFolderLayout> {
+  const top = await listNativeFolder(root, root);
+  const groups = splitGroups(root, top);
+  let ignoredFileCount = top.filter((entry) => entry.isFile).length;
+  const classesBySplit = new Map<SplitName, NativeEntry[]>();
+  for (const group of groups) {
+    const entries = group.folder === root ? top : await listNativeFolder(group.folder, group.shownFolder);
+    if (group.folder !== root) ignoredFileCount += entries.filter((entry) => entry.isFile).length;
+    classesBySplit.set(group.split, entries.filter(isVisibleFolder));
+  }
+  const trainFolder = groups.find((group) => group.split === 'train')?.shownFolder ?? root;
+  const classNames = (classesBySplit.get('train') ?? []).map((entry) => entry.name).sort(compareNames);
   if (classNames.length === 0) {
     throw new DatasetLayoutError(
       trainFolder,
@@ -121,32 +163,25 @@ export async function scanImageFolder(root: string): Promise<ImageFolderLayout> 
     );
   }
   const entries: ImageEntry[] = [];
-  const classFolders: string[] = [];
+  const classFolders: ClassFolder[] = [];
   for (const group of groups) {
-    for (const className of classesBySplit.get(group.split) ?? []) {
-      const classFolder = path.join(group.folder, className);
-      const classIndex = classNames.indexOf(className);
+    for (const classFolder of classesBySplit.get(group.split) ?? []) {
+      const classIndex = classNames.indexOf(classFolder.name);
       if (classIndex < 0) {
         throw new DatasetLayoutError(
-          classFolder,
-          `${classFolder} is a class that ${trainFolder} does not have; every class of ${group.split} needs training images.`,
+          classFolder.shownPath,
+          `${classFolder.shownPath} is a class that ${trainFolder} does not have; every class of ${group.split} needs training images.`,
         );
       }
-      const files: string[] = [];
-      await walkFiles(classFolder, files);
-      const images = files.filter((file) => isImageFile(file) && !path.basename(file).startsWith('.'));
-      ignoredFileCount += files.length - images.length;
-      if (images.length === 0) {
-        throw new DatasetLayoutError(
-          classFolder,
-          `${classFolder} is an empty class folder: it holds no ${imageExtensions.join(', ')} images${files.length > 0 ? ` (only ${files.length} other file${files.length === 1 ? '' : 's'})` : ''}.`,
-        );
+      const { images, otherFiles } = await scanClassFolder(classFolder);
+      ignoredFileCount += otherFiles;
+      classFolders.push({ folder: classFolder.shownPath, split: group.split, classIndex });
+      for (const image of images) {
+        entries.push({ file: image.shownPath, path: image.path, split: group.split, classIndex });
       }
-      classFolders.push(classFolder);
-      for (const file of images) entries.push({ file, split: group.split, classIndex });
     }
   }
-  return { root, hasSplits, classNames, classFolders, entries, ignoredFileCount };
+  return { root, hasSplits: groups[0]?.folder !== root, classNames, classFolders, entries, ignoredFileCount };
 }
 
 /** True when a layout is CINIC-10: train/valid/test folders holding the ten CIFAR-10 classes. */
@@ -162,44 +197,64 @@ export function isCinic10Layout(layout: ImageFolderLayout): boolean {
 function reasonOf(file: string, error: unknown): string {
   if (typeof error === 'object' && error !== null && 'code' in error) return accessError(file, error).message;
   const message = error instanceof Error ? error.message : String(error);
-  return message.trim().split('\n')[0] ?? message;
+  return message.trim();
 }
 
-async function probe(buffer: Buffer): Promise<ImageHeader> {
+async function probe(buffer: Buffer, maximumPixels: number): Promise<ImageHeader> {
   const png = readPngHeader(buffer);
-  if (png !== undefined) return png;
-  if (isBmp(buffer)) return decodeBmp(buffer);
-  const metadata = await sharp(buffer).metadata();
-  return { width: metadata.width, height: metadata.height, channels: metadata.channels };
+  const header: ImageHeader =
+    png ??
+    (isBmp(buffer)
+      ? decodeBmp(buffer)
+      : await sharp(buffer, { limitInputPixels: maximumPixels })
+          .metadata()
+          .then((metadata) => ({
+            width: metadata.width,
+            height: metadata.height,
+            channels: metadata.channels,
+          })));
+  if (header.width * header.height > maximumPixels) {
+    throw new Error(
+      `it declares ${header.width}x${header.height} pixels, more than the ${formatCount(maximumPixels)} an image may have`,
+    );
+  }
+  return header;
+}
+
+type PlainPng = NonNullable<ReturnType<typeof decodePlainPng>>;
+
+/** The image as the image library takes it: plain PNGs and BMPs are decoded here, where it is cheaper. */
+function openImage(buffer: Buffer, plain: PlainPng | undefined, maximumPixels: number): Sharp {
+  if (plain !== undefined) {
+    return sharp(plain.pixels, {
+      raw: { width: plain.width, height: plain.height, channels: plain.channels as 1 | 3 },
+    });
+  }
+  if (isBmp(buffer)) {
+    const bmp = decodeBmp(buffer);
+    return sharp(bmp.pixels, {
+      raw: { width: bmp.width, height: bmp.height, channels: bmp.channels as 3 | 4 },
+    });
+  }
+  return sharp(buffer, { limitInputPixels: maximumPixels });
 }
 
 async function decode(
   buffer: Buffer,
   header: ImageHeader,
   target: { readonly height: number; readonly width: number; readonly channels: number },
+  maximumPixels: number,
 ): Promise<Uint8Array> {
-  const sameShape =
-    header.width === target.width && header.height === target.height && header.channels === target.channels;
-  if (sameShape && isPng(buffer)) {
-    const plain = decodePlainPng(buffer);
-    if (
-      plain !== undefined &&
-      plain.width === target.width &&
-      plain.height === target.height &&
-      plain.channels === target.channels
-    ) {
-      return plain.pixels;
-    }
+  const plain = isPng(buffer) ? decodePlainPng(buffer) : undefined;
+  if (
+    plain !== undefined &&
+    plain.width === target.width &&
+    plain.height === target.height &&
+    plain.channels === target.channels
+  ) {
+    return plain.pixels;
   }
-  let image: Sharp;
-  if (isBmp(buffer)) {
-    const bmp = decodeBmp(buffer);
-    image = sharp(bmp.pixels, {
-      raw: { width: bmp.width, height: bmp.height, channels: bmp.channels as 3 | 4 },
-    });
-  } else {
-    image = sharp(buffer);
-  }
+  let image = openImage(buffer, plain, maximumPixels);
   if (header.channels === 2 || header.channels === 4) image = image.flatten({ background: '#000000' });
   if (header.width !== target.width || header.height !== target.height) {
     image = image.resize(target.width, target.height, { fit: 'cover' });
@@ -284,84 +339,101 @@ function checkClassCounts(
       `None of the ${layout.entries.length} image files in ${layout.root} could be decoded${first === undefined ? '' : ` (for example ${first.file}: ${first.reason})`}.`,
     );
   }
-  for (const classFolder of layout.classFolders) {
-    const relative = path.relative(layout.root, classFolder).split(path.sep);
-    const split: SplitName = layout.hasSplits
-      ? (splitFolderNames[(relative[0] ?? '').toLowerCase()] ?? 'train')
-      : 'train';
-    const className = relative[relative.length - 1] ?? '';
-    const count = counts.get(`${split}/${layout.classNames.indexOf(className)}`) ?? 0;
+  for (const { folder, split, classIndex } of layout.classFolders) {
+    const count = counts.get(`${split}/${classIndex}`) ?? 0;
     const minimum = split === 'train' ? 2 : 1;
     if (count < minimum) {
       const purpose = layout.hasSplits
         ? 'one to train on and one to validate on'
         : 'one to train on and one to test on';
       throw new DatasetLayoutError(
-        classFolder,
+        folder,
         count === 0
-          ? `${classFolder} holds no readable image: every image in it failed to decode.`
-          : `${classFolder} holds only ${count} readable image; a class needs at least ${minimum} (${purpose}).`,
+          ? `${folder} holds no readable image: every image in it failed to decode.`
+          : `${folder} holds only ${count} readable image; a class needs at least ${minimum} (${purpose}).`,
       );
     }
   }
 }
 
-/** Reads an image-folder dataset (CINIC-10 or any `<root>/[<split>/]<class>/*` tree) with sharp. */
-export async function readImageFolderDataset(
-  root: string,
-  options: ImageFolderOptions,
-  context: ReadContext,
-  scanned?: ImageFolderLayout,
-): Promise<DecodedDataset> {
-  const layout = scanned ?? (await scanImageFolder(root));
+interface ProbedImages {
+  readonly headers: (ImageHeader | undefined)[];
+  /** Encoded files kept from the probing pass, so most files are read once. */
+  readonly kept: (Buffer | undefined)[];
+  readonly unreadable: UnreadableFile[];
+}
+
+async function probeAll(layout: ImageFolderLayout, context: ReadContext): Promise<ProbedImages> {
   const entries = layout.entries;
-  const headers: (ImageHeader | undefined)[] = new Array<ImageHeader | undefined>(entries.length);
-  const kept: (Buffer | undefined)[] = new Array<Buffer | undefined>(entries.length);
+  const maximumPixels = limitsOf(context).maximumImagePixels;
+  const probed: ProbedImages = {
+    headers: new Array<ImageHeader | undefined>(entries.length),
+    kept: new Array<Buffer | undefined>(entries.length),
+    unreadable: [],
+  };
   let keptBytes = 0;
-  const unreadable: UnreadableFile[] = [];
-  let probed = 0;
-  await forEachConcurrently(entries, context.signal, root, async (entry, index) => {
+  let done = 0;
+  await forEachConcurrently(entries, context.signal, layout.root, async (entry, index) => {
     try {
       // Synchronous reads: for many small files they cost far less than the thread-pool round trips.
-      const buffer = readFileSync(entry.file);
-      headers[index] = await probe(buffer);
+      const buffer = readFileSync(entry.path);
+      probed.headers[index] = await probe(buffer, maximumPixels);
       if (keptBytes + buffer.length <= keptBytesLimit) {
-        kept[index] = buffer;
+        probed.kept[index] = buffer;
         keptBytes += buffer.length;
       }
     } catch (error) {
-      unreadable.push({ file: entry.file, reason: reasonOf(entry.file, error) });
+      probed.unreadable.push({ file: entry.file, reason: reasonOf(entry.file, error) });
     }
-    probed += 1;
-    if (probed % 256 === 0 || probed === entries.length) context.progress(probed, entries.length, 'probing');
+    done += 1;
+    if (done % 256 === 0 || done === entries.length) {
+      context.progress(done, entries.length, 'probing', 'images');
+    }
   });
-  const size = options.size ?? mostCommonSize(headers);
-  const colour = headers.some((header) => header !== undefined && header.channels >= 3);
-  const channels = options.channels ?? (colour || headers.every((header) => header === undefined) ? 3 : 1);
-  const target = { ...size, channels };
-  const imageBytes = target.height * target.width * channels;
-  const pixels: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(entries.length);
-  let decoded = 0;
-  await forEachConcurrently(entries, context.signal, root, async (entry, index) => {
-    const header = headers[index];
+  return probed;
+}
+
+async function decodeAll(
+  layout: ImageFolderLayout,
+  probed: ProbedImages,
+  target: { readonly height: number; readonly width: number; readonly channels: number },
+  context: ReadContext,
+): Promise<(Uint8Array | undefined)[]> {
+  const entries = layout.entries;
+  const limits = limitsOf(context);
+  const readableCount = probed.headers.filter((header) => header !== undefined).length;
+  checkDecodedBytes(
+    layout.root,
+    `holds ${formatCount(readableCount)} images of ${target.width}x${target.height}x${target.channels}`,
+    readableCount * target.height * target.width * target.channels,
+    limits,
+  );
+  const pixels = new Array<Uint8Array | undefined>(entries.length);
+  let done = 0;
+  await forEachConcurrently(entries, context.signal, layout.root, async (entry, index) => {
+    const header = probed.headers[index];
     if (header !== undefined) {
       try {
-        pixels[index] = await decode(kept[index] ?? readFileSync(entry.file), header, target);
-        kept[index] = undefined;
+        const buffer = probed.kept[index] ?? readFileSync(entry.path);
+        pixels[index] = await decode(buffer, header, target, limits.maximumImagePixels);
+        probed.kept[index] = undefined;
       } catch (error) {
-        unreadable.push({ file: entry.file, reason: reasonOf(entry.file, error) });
+        probed.unreadable.push({ file: entry.file, reason: reasonOf(entry.file, error) });
       }
     }
-    decoded += 1;
-    if (decoded % 256 === 0 || decoded === entries.length)
-      context.progress(decoded, entries.length, 'reading');
+    done += 1;
+    if (done % 256 === 0 || done === entries.length) {
+      context.progress(done, entries.length, 'reading', 'images');
+    }
   });
-  unreadable.sort((left, right) => compareNames(left.file, right.file));
-  checkClassCounts(
-    layout,
-    pixels.map((value) => value !== undefined),
-    unreadable,
-  );
+  return pixels;
+}
+
+function assembleSplits(
+  entries: readonly ImageEntry[],
+  pixels: readonly (Uint8Array | undefined)[],
+  imageBytes: number,
+): DecodedSplit[] {
   const splits: DecodedSplit[] = [];
   for (const name of ['train', 'validation', 'test'] as const) {
     const members = entries.flatMap((entry, index) => {
@@ -377,6 +449,30 @@ export async function readImageFolderDataset(
     });
     splits.push({ name, images, labels, count: members.length });
   }
+  return splits;
+}
+
+/** Reads an image-folder dataset (CINIC-10 or any `<root>/[<split>/]<class>/*` tree) with sharp. */
+export async function readImageFolderDataset(
+  root: string,
+  options: ImageFolderOptions,
+  context: ReadContext,
+  scanned?: ImageFolderLayout,
+): Promise<DecodedDataset> {
+  const layout = scanned ?? (await scanImageFolder(root));
+  const probed = await probeAll(layout, context);
+  const { headers, unreadable } = probed;
+  const size = options.size ?? mostCommonSize(headers);
+  const colour = headers.some((header) => header !== undefined && header.channels >= 3);
+  const channels = options.channels ?? (colour || headers.every((header) => header === undefined) ? 3 : 1);
+  const target = { ...size, channels };
+  const pixels = await decodeAll(layout, probed, target, context);
+  unreadable.sort((left, right) => compareNames(left.file, right.file));
+  checkClassCounts(
+    layout,
+    pixels.map((value) => value !== undefined),
+    unreadable,
+  );
   const notes: string[] = [];
   if (options.size === undefined)
     notes.push(`Images are stored at ${size.width}x${size.height}, the most common size.`);
@@ -386,8 +482,8 @@ export async function readImageFolderDataset(
     format: options.format,
     classNames: layout.classNames,
     shape: [target.height, target.width, channels],
-    splits,
-    sources: layout.classFolders,
+    splits: assembleSplits(layout.entries, pixels, target.height * target.width * channels),
+    sources: layout.classFolders.map((classFolder) => classFolder.folder),
     unreadableFiles: unreadable,
     ignoredFileCount: layout.ignoredFileCount,
     sizeSpread: sizeSpreadOf(headers),

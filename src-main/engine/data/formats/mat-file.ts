@@ -1,8 +1,7 @@
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
+import { inflateBounded } from './bounded-inflate.js';
 import { DatasetFormatError } from './errors.js';
-
-const inflate = promisify(zlib.inflate);
+import { defaultImportLimits } from './limits.js';
+import { formatCount } from './source-files.js';
 
 /** MAT level-5 data types (MATLAB "MAT-File Format", table 1-1). */
 const dataTypes = {
@@ -71,7 +70,7 @@ interface Element {
 class Reader {
   constructor(
     private readonly file: string,
-    private readonly littleEndian: boolean,
+    readonly littleEndian: boolean,
   ) {}
 
   view(bytes: Uint8Array): DataView {
@@ -172,8 +171,7 @@ class Reader {
 
 const hdf5Signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Reads the numeric variables of a MATLAB level-5 MAT file (compressed or not). */
-export async function readMatFile(file: string, buffer: Buffer): Promise<Map<string, MatArray>> {
+function checkMatHeader(file: string, buffer: Buffer): boolean {
   const headerText = buffer.subarray(0, 116).toString('latin1');
   const isHdf5 =
     hdf5Signature.every((byte, index) => buffer[512 + index] === byte) || /MATLAB 7\.3/.test(headerText);
@@ -196,23 +194,70 @@ export async function readMatFile(file: string, buffer: Buffer): Promise<Map<str
       `${file} is not a valid MAT file: its endian indicator is "${endian}", expected "IM" or "MI".`,
     );
   }
-  const reader = new Reader(file, endian === 'IM');
+  return endian === 'IM';
+}
+
+/** How a MAT file is read: the memory bound on decompressed variables, cancellation and progress. */
+export interface MatReadOptions {
+  /** Bytes all compressed variables together may decompress to. */
+  readonly maximumBytes?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Bytes of the file processed so far (compressed variables count as they decompress). */
+  readonly onProgress?: ((bytes: number) => void) | undefined;
+}
+
+/**
+ * Decompresses one compressed element: the miMATRIX tag inside declares the size, and inflation stops there
+ * (plus the 8-byte alignment padding), so a compressed element that lies about its size cannot exhaust memory.
+ */
+function inflateElement(
+  file: string,
+  reader: Reader,
+  element: Element,
+  maximumBytes: number,
+  options: MatReadOptions,
+  onFraction: (fraction: number) => void,
+): Promise<Buffer> {
+  return inflateBounded(element.data, {
+    file,
+    wrapper: 'zlib',
+    headerBytes: 8,
+    declaredSize: (header) => {
+      if (header.length < 8) reader.fail('a compressed element holds less than one element tag');
+      const first = reader.view(header).getUint32(0, reader.littleEndian);
+      const size = first >>> 16 === 0 ? reader.view(header).getUint32(4, reader.littleEndian) : 0;
+      return { bytes: 8 + size, what: `a variable of ${formatCount(size)} bytes` };
+    },
+    maximumBytes,
+    slackBytes: 7,
+    signal: options.signal,
+    onProgress: (inflated, declared) => onFraction(declared === 0 ? 1 : inflated / declared),
+  });
+}
+
+/** Reads the numeric variables of a MATLAB level-5 MAT file (compressed or not). */
+export async function readMatFile(
+  file: string,
+  buffer: Buffer,
+  options: MatReadOptions = {},
+): Promise<Map<string, MatArray>> {
+  const reader = new Reader(file, checkMatHeader(file, buffer));
   const variables = new Map<string, MatArray>();
+  let budget = options.maximumBytes ?? defaultImportLimits().maximumDecodedBytes;
   let offset = 128;
   while (offset + 8 <= buffer.length) {
+    const start = offset;
     const element = reader.element(buffer, offset, true);
     offset = element.next;
     let matrix: Element = element;
     if (element.type === dataTypes.compressed) {
-      let inflated: Buffer;
-      try {
-        inflated = await inflate(element.data);
-      } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        return reader.fail(`a compressed element cannot be decompressed (${detail})`);
-      }
+      const inflated = await inflateElement(file, reader, element, budget, options, (fraction) =>
+        options.onProgress?.(start + Math.round(fraction * (offset - start))),
+      );
+      budget -= inflated.length;
       matrix = reader.element(inflated, 0, true);
     }
+    options.onProgress?.(offset);
     if (matrix.type !== dataTypes.matrix) continue;
     const array = reader.matrix(matrix.data);
     if (array !== undefined) variables.set(array.name, array);

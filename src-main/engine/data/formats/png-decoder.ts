@@ -9,7 +9,9 @@ const channelsByColourType: Readonly<Record<number, number>> = { 0: 1, 2: 3 };
  * node:zlib, checking every chunk's CRC. It is a fast path: per image it costs a small fraction of a
  * full image-library call, which is what lets a folder of small PNGs import at thousands per second.
  * Returns undefined for any other PNG (palette, alpha, 16-bit, interlaced) or anything it cannot
- * verify, so the caller decodes that with the full library, which also reports the error.
+ * verify, so the caller decodes that with the full library, which also reports the error. Throws when the
+ * pixel data decompresses past the size the header declares (a decompression bomb), which no decoder
+ * should be handed.
  */
 export function decodePlainPng(
   buffer: Buffer,
@@ -50,14 +52,24 @@ export function decodePlainPng(
     offset = end;
   }
   if (!ended || channels === 0 || data.length === 0 || width === 0 || height === 0) return undefined;
+  const stride = width * channels;
+  const expected = height * (stride + 1);
   let raw: Buffer;
   try {
-    raw = inflateSync(data.length === 1 ? (data[0] ?? Buffer.alloc(0)) : Buffer.concat(data));
-  } catch {
+    // The header fixes the size of the filtered rows, so inflation may stop there.
+    raw = inflateSync(data.length === 1 ? (data[0] ?? Buffer.alloc(0)) : Buffer.concat(data), {
+      maxOutputLength: expected,
+    });
+  } catch (error) {
+    if (isTooLarge(error)) {
+      throw new Error(
+        `its pixel data decompresses to more than the ${width}x${height}x${channels} image its header declares`,
+        { cause: error },
+      );
+    }
     return undefined;
   }
-  const stride = width * channels;
-  if (raw.length !== height * (stride + 1)) return undefined;
+  if (raw.length !== expected) return undefined;
   const pixels = new Uint8Array(height * stride);
   for (let row = 0; row < height; row += 1) {
     const filter = raw[row * (stride + 1)];
@@ -93,6 +105,12 @@ export function decodePlainPng(
     }
   }
   return { width, height, channels, pixels };
+}
+
+function isTooLarge(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && 'code' in error && error.code === 'ERR_BUFFER_TOO_LARGE'
+  );
 }
 
 function paeth(left: number, up: number, upLeft: number): number {

@@ -1,11 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
-import { DatasetAccessError, DatasetFormatError, ImportCancelledError } from './errors.js';
-
-const gunzip = promisify(zlib.gunzip);
+import { DatasetAccessError, ImportCancelledError } from './errors.js';
 
 function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
@@ -60,25 +56,6 @@ export async function listFolder(path: string): Promise<Dirent[]> {
 export function compareNames(left: string, right: string): number {
   if (left < right) return -1;
   return left > right ? 1 : 0;
-}
-
-/** True when the buffer starts with the gzip magic bytes. */
-export function isGzip(buffer: Uint8Array): boolean {
-  return buffer.length >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-}
-
-/** Gunzips a buffer when it is gzip-compressed; returns it unchanged otherwise. */
-export async function maybeGunzip(file: string, buffer: Buffer): Promise<Buffer> {
-  if (!isGzip(buffer)) return buffer;
-  try {
-    return await gunzip(buffer);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new DatasetFormatError(
-      file,
-      `${file} starts like a gzip file but cannot be decompressed: ${detail}.`,
-    );
-  }
 }
 
 /** Throws ImportCancelledError when the signal has been aborted. */

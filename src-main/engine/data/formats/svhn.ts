@@ -3,11 +3,14 @@ import type { DecodedDataset, DecodedSplit, ReadContext, SplitName } from './typ
 import { DatasetFormatError, DatasetLayoutError } from './errors.js';
 import { readMatFile } from './mat-file.js';
 import type { MatArray } from './mat-file.js';
+import { checkFileSize, limitsOf } from './limits.js';
+import type { ImportLimits } from './limits.js';
 import {
   countIgnoredFiles,
   formatCount,
   listFolder,
   readSourceFile,
+  statSource,
   throwIfCancelled,
 } from './source-files.js';
 
@@ -56,12 +59,27 @@ function requireVariable(
   return variable;
 }
 
+/** How one SVHN file is read: memory bound, cancellation, and the bytes of the file processed so far. */
+export interface SvhnFileOptions {
+  readonly limits?: ImportLimits | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((bytes: number) => void) | undefined;
+}
+
 /** Decodes one SVHN .mat file: X uint8 [H,W,C,N] column-major into NHWC, y [N,1] with 10 meaning 0. */
 export async function readSvhnFile(
   file: string,
   split: SplitName,
+  options: SvhnFileOptions = {},
 ): Promise<{ split: DecodedSplit; height: number; width: number; channels: number }> {
-  const variables = await readMatFile(file, await readSourceFile(file));
+  const limits = limitsOf(options);
+  const size = (await statSource(file)).size;
+  checkFileSize(file, size, limits.maximumDecodedBytes);
+  const variables = await readMatFile(file, await readSourceFile(file), {
+    maximumBytes: limits.maximumDecodedBytes,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
   const x = requireVariable(file, variables, 'X', 'the images, uint8 [32,32,3,N]');
   const y = requireVariable(file, variables, 'y', 'the labels, [N,1]');
   if (x.dimensions.length !== 4) {
@@ -99,16 +117,40 @@ export async function readSvhnFile(
     }
     labels[index] = value === 10 ? 0 : value;
   }
+  const images = await toNhwc(file, x, [height, width, channels, count], options.signal);
+  return { split: { name: split, images, labels, count }, height, width, channels };
+}
+
+/** True when the folder holds extra_32x32.mat and the import does not read it. */
+async function extraLeftOut(folder: string, files: readonly { split: SplitName }[]): Promise<boolean> {
+  if (files.some((entry) => entry.split === 'extra')) return false;
+  const entries = await listFolder(folder);
+  return entries.some((entry) => entry.isFile() && entry.name === 'extra_32x32.mat');
+}
+
+/** Images converted between two turns of the event loop, so a stop request is heard within a few ms. */
+const imagesPerSlice = 2048;
+
+/** Copies X (row + H·(column + W·(channel + C·image)), column-major) into NHWC pixels, checking values. */
+async function toNhwc(
+  file: string,
+  x: MatArray,
+  [height, width, channels, count]: readonly [number, number, number, number],
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
   const images = new Uint8Array(count * height * width * channels);
   const source = x.bytes;
   const plane = height * width;
   const imageSize = plane * channels;
   for (let image = 0; image < count; image += 1) {
+    if (image % imagesPerSlice === imagesPerSlice - 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+      throwIfCancelled(signal, file);
+    }
     const sourceImage = image * imageSize;
     let target = image * imageSize;
     for (let row = 0; row < height; row += 1) {
       for (let column = 0; column < width; column += 1) {
-        // Column-major: X(row, column, channel, image) sits at row + height * (column + width * (channel + C * image)).
         const sourcePixel = sourceImage + row + height * column;
         for (let channel = 0; channel < channels; channel += 1) {
           const value =
@@ -127,7 +169,7 @@ export async function readSvhnFile(
       }
     }
   }
-  return { split: { name: split, images, labels, count }, height, width, channels };
+  return images;
 }
 
 /** Reads an SVHN folder (train_32x32.mat, test_32x32.mat, optional extra_32x32.mat). */
@@ -137,11 +179,20 @@ export async function readSvhnDataset(
   context: ReadContext,
 ): Promise<DecodedDataset> {
   const files = await findSvhnFiles(folder, includeExtra);
+  const sizes: number[] = [];
+  for (const entry of files) sizes.push((await statSource(entry.file)).size);
+  const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
   const splits: DecodedSplit[] = [];
   let shape: readonly [number, number, number] | undefined;
+  let doneBytes = 0;
   for (const [index, entry] of files.entries()) {
     throwIfCancelled(context.signal, entry.file);
-    const decoded = await readSvhnFile(entry.file, entry.split);
+    const decoded = await readSvhnFile(entry.file, entry.split, {
+      limits: context.limits,
+      signal: context.signal,
+      onProgress: (bytes) => context.progress(doneBytes + bytes, totalBytes, 'reading', 'bytes'),
+    });
+    doneBytes += sizes[index] ?? 0;
     const current = [decoded.height, decoded.width, decoded.channels] as const;
     if (shape !== undefined && current.join('x') !== shape.join('x')) {
       throw new DatasetFormatError(
@@ -151,7 +202,7 @@ export async function readSvhnDataset(
     }
     shape = current;
     splits.push(decoded.split);
-    context.progress(index + 1, files.length, 'reading');
+    context.progress(doneBytes, totalBytes, 'reading', 'bytes');
   }
   if (shape === undefined) throw new DatasetLayoutError(folder, `${folder} holds no SVHN files.`);
   const sources = files.map((entry) => entry.file);
@@ -165,8 +216,10 @@ export async function readSvhnDataset(
     unreadableFiles: [],
     ignoredFileCount: await countIgnoredFiles(folder, sources),
     sizeSpread: [{ height: shape[0], width: shape[1], channels: shape[2], count: total }],
-    notes: files.some((entry) => entry.split === 'extra')
-      ? []
-      : ['extra_32x32.mat is not imported unless asked for.'],
+    notes: (await extraLeftOut(folder, files))
+      ? [
+          'extra_32x32.mat is in the folder but was not imported: the extra split is left out unless asked for.',
+        ]
+      : [],
   };
 }

@@ -1,4 +1,5 @@
 import type { ImageShape } from '../types.js';
+import type { ImportLimits } from './limits.js';
 
 /** The dataset formats import understands. */
 export const datasetFormats = ['cifar10', 'cifar100', 'svhn', 'cinic10', 'folder', 'idx'] as const;
@@ -29,6 +30,10 @@ export interface DetectedDataset {
   readonly fileCount: number;
   /** One sentence for the user, e.g. "CIFAR-10 binary: 5 training batches and 1 test batch". */
   readonly description: string;
+  /** When the picked file is an archive: its kind, entries and unpacked size (the format is read off its names). */
+  readonly archive?:
+    | { readonly kind: 'tar' | 'tar.gz' | 'zip'; readonly entryCount: number; readonly unpackedBytes: number }
+    | undefined;
 }
 
 /** One split as a reader decoded it: uint8 NHWC pixels and one label per image. */
@@ -42,7 +47,10 @@ export interface DecodedSplit {
 /** A file the reader could not decode, with why. */
 export interface UnreadableFile {
   readonly file: string;
+  /** Why, in plain words ("this file is not a valid PNG: its header is damaged"). */
   readonly reason: string;
+  /** The decoder's own message, for whoever wants the technical detail. */
+  readonly detail?: string | undefined;
 }
 
 /** How many source images had one size (before any resizing). */
@@ -70,9 +78,14 @@ export interface DecodedDataset {
 /** Image folders are probed (headers read) before they are decoded; other formats are only read. */
 export type ReadPhase = 'probing' | 'reading';
 
+/** What progress is counted in. */
+export type ProgressUnit = 'files' | 'images' | 'bytes';
+
 /** What a reader is told about the run it is part of. */
 export interface ReadContext {
   readonly signal?: AbortSignal | undefined;
-  /** Reports how many of `total` images (or files, for image folders) are done in a phase. */
-  readonly progress: (done: number, total: number, phase: ReadPhase) => void;
+  /** Reports how many of `total` units are done in a phase. */
+  readonly progress: (done: number, total: number, phase: ReadPhase, unit: ProgressUnit) => void;
+  /** Bounds on memory; the defaults of the machine when absent. */
+  readonly limits?: ImportLimits | undefined;
 }

@@ -1,5 +1,6 @@
+import * as path from 'node:path';
 import type { ChannelStatistics } from '../types.js';
-import type { DecodedSplit, SplitName } from '../formats/types.js';
+import type { DecodedSplit, SplitName, UnreadableFile } from '../formats/types.js';
 import type { CrossSplitDuplicates, DuplicateExample, SplitDuplicates } from '../cache.js';
 
 const maximumExamples = 20;
@@ -159,4 +160,67 @@ export function findDuplicates(
     conflictingLabels,
     examples,
   };
+}
+
+const kindsByExtension: Readonly<Record<string, string>> = {
+  '.png': 'PNG',
+  '.jpg': 'JPEG',
+  '.jpeg': 'JPEG',
+  '.webp': 'WebP',
+  '.bmp': 'BMP',
+};
+
+/** Decoder messages and what they mean, most specific first; `kind` is the image format the file claims. */
+const plainReasons: readonly { readonly pattern: RegExp; readonly reason: (kind: string) => string }[] = [
+  { pattern: /is empty/i, reason: () => 'this file is empty' },
+  {
+    pattern: /permission denied/i,
+    reason: () => 'this file cannot be opened: permission denied',
+  },
+  {
+    pattern: /decompresses to more than/i,
+    reason: (kind) =>
+      `this file is not a valid ${kind}: its pixel data decompresses to far more than its size allows (a damaged file or a decompression bomb)`,
+  },
+  {
+    pattern: /more than the [\d,]+ an image may have|pixel limit/i,
+    reason: () => 'this image is too large: it declares more pixels than an image may have',
+  },
+  {
+    pattern: /premature end|truncated|read error|end of (file|data|stream)/i,
+    reason: (kind) => `this file is not a valid ${kind}: it ends too early (it is truncated)`,
+  },
+  {
+    pattern: /corrupt header|bad (header|signature)|no "BM" signature|invalid size/i,
+    reason: (kind) => `this file is not a valid ${kind}: its header is damaged`,
+  },
+  {
+    pattern: /unsupported image format/i,
+    reason: (kind) =>
+      `this file is not a valid ${kind}: its content is in no image format the workbench reads`,
+  },
+  {
+    pattern: /not supported/i,
+    reason: (kind) => `this ${kind} is of a variant the workbench cannot read`,
+  },
+];
+
+/**
+ * Puts a decoder's message about an unreadable file into plain words for the health report, keeping the
+ * decoder's own text as the detail (repeated lines removed).
+ */
+export function explainUnreadable(unreadable: UnreadableFile): UnreadableFile {
+  const raw = unreadable.detail ?? unreadable.reason;
+  const detail = [
+    ...new Set(
+      raw
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0),
+    ),
+  ].join('; ');
+  const kind = kindsByExtension[path.extname(unreadable.file).toLowerCase()] ?? 'image';
+  const known = plainReasons.find((candidate) => candidate.pattern.test(detail));
+  const reason = known?.reason(kind) ?? `this file could not be decoded as a ${kind}`;
+  return { file: unreadable.file, reason, detail };
 }

@@ -117,6 +117,20 @@ describe('progress lines', () => {
     );
   });
 
+  it('shows bytes of an import phase in megabytes', () => {
+    expect(
+      formatImportProgress({
+        phase: 'unpacking',
+        done: 12_345_678,
+        total: 170_052_171,
+        unit: 'bytes',
+        perSecond: 45_000_000,
+        etaSeconds: 3.5,
+        elapsedSeconds: 1,
+      }),
+    ).toBe('unpacking: 12.3/170.1 MB, 45.0 MB/s, ETA 4s');
+  });
+
   it('shows an import phase with counts, rate and ETA', () => {
     expect(
       formatImportProgress({

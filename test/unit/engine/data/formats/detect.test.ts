@@ -82,7 +82,12 @@ describe('detectDataset', () => {
     const archive = path.join(folder.path, 'cifar-10-binary.tar.gz');
     writeFileSync(archive, 'x');
     await expect(detectDataset(archive)).rejects.toThrow(
-      `${archive} is an archive; extract it first, then pick the extracted folder.`,
+      `${archive} is not a complete, valid .tar.gz archive (it may be truncated or damaged): Unrecognized archive format.`,
+    );
+    const sevenZip = path.join(folder.path, 'cifar-10-binary.7z');
+    writeFileSync(sevenZip, 'x');
+    await expect(detectDataset(sevenZip)).rejects.toThrow(
+      `${sevenZip} is an archive of a kind import cannot unpack; unpack it first and pick the folder, or pick a .zip, .tar, .tar.gz or .tgz archive.`,
     );
     const image = path.join(folder.path, 'photo.png');
     writeFileSync(image, 'x');

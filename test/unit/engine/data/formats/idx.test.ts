@@ -29,6 +29,24 @@ describe('IDX reader', () => {
     expect(dataset.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   });
 
+  it('reports images as the gzip files inflate, counting both splits from the start', async () => {
+    writeIdx(folder.path, { trainCount: 3000, testCount: 500, gzip: true });
+    const reports: [number, number, string, string][] = [];
+    await readIdxDataset(
+      folder.path,
+      {},
+      { progress: (done, total, phase, unit) => reports.push([done, total, phase, unit]) },
+    );
+    expect(
+      reports.every(([, total, phase, unit]) => total === 3500 && phase === 'reading' && unit === 'images'),
+    ).toBe(true);
+    const done = reports.map(([value]) => value);
+    expect(done[0]).toBe(0);
+    expect(done.at(-1)).toBe(3500);
+    expect(done.filter((value) => value > 0 && value < 3000).length).toBeGreaterThan(2);
+    expect(done).toEqual([...done].sort((left, right) => left - right));
+  });
+
   it('rejects a wrong magic number, naming the file, the expected and the found value', async () => {
     const fixture = writeIdx(folder.path, { gzip: false });
     writeFileSync(fixture.files.trainImages, encodeIdx([50, 28, 28], new Uint8Array(50 * 784), 0x00000903));

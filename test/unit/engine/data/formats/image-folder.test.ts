@@ -6,7 +6,13 @@ import {
   readImageFolderDataset,
   scanImageFolder,
 } from '../../../../../src-main/engine/data/formats/image-folder.js';
-import { writeClassFolders, writeCorruptPng } from '../../../../fixtures/datasets/images.js';
+import { escapedName } from '../../../../../src-main/engine/data/formats/native-paths.js';
+import {
+  encodeWithPillow,
+  writeClassFolders,
+  writeCorruptPng,
+} from '../../../../fixtures/datasets/images.js';
+import { seededBytes } from '../../../../fixtures/datasets/random.js';
 import { temporaryFolder } from '../../../../fixtures/datasets/temp.js';
 
 const context = { progress: () => undefined };
@@ -151,5 +157,38 @@ describe('image folders', () => {
     await expect(scanImageFolder(folder.path)).rejects.toThrow(
       /test.b is a class that .*train does not have/,
     );
+  });
+
+  it('reads a class folder whose name is not UTF-8 (Latin-1 "café"), showing it as caf\\xE9', async () => {
+    const latin1 = Buffer.concat([Buffer.from(folder.path), Buffer.from('/caf'), Buffer.from([0xe9])]);
+    mkdirSync(latin1);
+    const pixels = [seededBytes(41, 3072), seededBytes(42, 3072)];
+    for (const [index, rgb] of pixels.entries()) {
+      const file = Buffer.concat([latin1, Buffer.from(`/${index}.png`)]);
+      writeFileSync(file, encodeWithPillow('png', 32, 32, rgb));
+    }
+    writeClassFolders(folder.path, [{ name: 'tea', count: 2 }]);
+    const layout = await scanImageFolder(folder.path);
+    expect(layout.classNames).toEqual(['caf\\xE9', 'tea']);
+    expect(layout.classFolders.map((classFolder) => classFolder.folder)).toEqual([
+      path.join(folder.path, 'caf\\xE9'),
+      path.join(folder.path, 'tea'),
+    ]);
+    const dataset = await readImageFolderDataset(folder.path, { format: 'folder' }, context, layout);
+    expect(dataset.unreadableFiles).toEqual([]);
+    const train = dataset.splits[0];
+    expect([...(train?.labels ?? [])]).toEqual([0, 0, 1, 1]);
+    expect(imageAt(train?.images ?? new Uint8Array(), 1, 3072).equals(Buffer.from(pixels[1] ?? []))).toBe(
+      true,
+    );
+  });
+
+  it('escapes bytes that are not UTF-8 and control characters, and keeps valid UTF-8 as it is', () => {
+    expect(escapedName(Buffer.from([0x63, 0x61, 0x66, 0xe9]))).toBe('caf\\xE9');
+    expect(escapedName(Buffer.from('café Ωμέγα 猫 🐈', 'utf8'))).toBe('café Ωμέγα 猫 🐈');
+    expect(escapedName(Buffer.from([0x61, 0x0a, 0x62]))).toBe('a\\x0Ab');
+    // An overlong encoding of "/" and a lone continuation byte are not UTF-8.
+    expect(escapedName(Buffer.from([0xc0, 0xaf, 0x80]))).toBe('\\xC0\\xAF\\x80');
+    expect(escapedName(Buffer.from([0xe2, 0x82]))).toBe('\\xE2\\x82');
   });
 });

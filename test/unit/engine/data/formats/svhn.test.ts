@@ -47,6 +47,20 @@ describe('SVHN MAT reader', () => {
     expect([...(dataset.splits[1]?.labels ?? [])]).toEqual(fixture.test.labels);
   });
 
+  it('mentions extra_32x32.mat only when the folder holds it', async () => {
+    writeSvhn(folder.path, { trainCount: 4, testCount: 2 });
+    const without = await readSvhnDataset(folder.path, false, context);
+    expect(without.notes.join(' ')).not.toContain('extra');
+    writeMatFile(path.join(folder.path, 'extra_32x32.mat'), svhnVariables(seededBytes(5, 3072), [1]), true);
+    const beside = await readSvhnDataset(folder.path, false, context);
+    expect(beside.notes).toContain(
+      'extra_32x32.mat is in the folder but was not imported: the extra split is left out unless asked for.',
+    );
+    const included = await readSvhnDataset(folder.path, true, context);
+    expect(included.notes.join(' ')).not.toContain('extra');
+    expect(included.splits.map((split) => split.name)).toEqual(['train', 'test', 'extra']);
+  });
+
   it('decodes y stored as int32 as well as double', async () => {
     const images = seededBytes(3, 2 * 3072);
     const [x] = svhnVariables(images, [4, 0]);

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -17,13 +18,18 @@ import {
   DatasetFormatError,
   DatasetLayoutError,
   DatasetRequestError,
+  DatasetStorageError,
   ImportCancelledError,
 } from '../../../../../src-main/engine/data/formats/errors.js';
 import { importDataset } from '../../../../../src-main/engine/data/import/import-dataset.js';
 import type { ImportRequest } from '../../../../../src-main/engine/data/import/import-dataset.js';
 import type { ImportProgress } from '../../../../../src-main/engine/data/import/progress.js';
 import { writeCifar10, writeCifar100 } from '../../../../fixtures/datasets/cifar.js';
-import { writeClassFolders, writeCorruptPng } from '../../../../fixtures/datasets/images.js';
+import {
+  encodeWithPillow,
+  writeClassFolders,
+  writeCorruptPng,
+} from '../../../../fixtures/datasets/images.js';
 import { encodeIdx, writeIdx } from '../../../../fixtures/datasets/idx.js';
 import {
   encodeHdf5MatStub,
@@ -32,7 +38,7 @@ import {
   writeSvhn,
 } from '../../../../fixtures/datasets/mat.js';
 import { seededBytes } from '../../../../fixtures/datasets/random.js';
-import { listAll, temporaryFolder } from '../../../../fixtures/datasets/temp.js';
+import { canMountTmpfs, listAll, temporaryFolder, withTmpfs } from '../../../../fixtures/datasets/temp.js';
 
 let scratch: { path: string; remove: () => void };
 let sources: string;
@@ -211,7 +217,13 @@ describe('importDataset: valid imports', () => {
       ['test', [1, 1, 1]],
     ]);
     expect(result.manifest.carvedTest).toEqual({ fraction: 0.25, seed: 3 });
-    expect(result.health.unreadableFiles.map((entry) => entry.file)).toEqual([corrupt]);
+    expect(result.health.unreadableFiles).toEqual([
+      {
+        file: corrupt,
+        reason: 'this file is not a valid PNG: its header is damaged',
+        detail: expect.stringContaining('corrupt header') as string,
+      },
+    ]);
     expect(result.health.ignoredFileCount).toBe(1);
     expect(result.health.imbalanceRatio).toBeCloseTo(4 / 3, 12);
   });
@@ -487,5 +499,81 @@ describe('importDataset: bad input leaves nothing behind', () => {
     ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImportCancelledError);
     expect(listAll(home)).toEqual([]);
+  });
+});
+
+describe('importDataset: names that are not UTF-8', () => {
+  it('imports a class folder named in Latin-1, showing the class as caf\\xE9', async () => {
+    const root = path.join(sources, 'drinks');
+    writeClassFolders(root, [{ name: 'tea', count: 3 }]);
+    const latin1 = Buffer.concat([Buffer.from(root), Buffer.from('/caf'), Buffer.from([0xe9])]);
+    mkdirSync(latin1);
+    for (let index = 0; index < 3; index += 1) {
+      const png = encodeWithPillow('png', 32, 32, seededBytes(70 + index, 3072));
+      writeFileSync(Buffer.concat([latin1, Buffer.from(`/${index}.png`)]), png);
+    }
+    const result = await importDataset({ source: root, target: target(), testFraction: 0.34 });
+    expect(result.manifest.classNames).toEqual(['caf\\xE9', 'tea']);
+    expect(result.manifest.sources).toEqual([path.join(root, 'caf\\xE9'), path.join(root, 'tea')]);
+    expect(result.manifest.splits.map((split) => split.countsPerClass)).toEqual([
+      [2, 2],
+      [1, 1],
+    ]);
+    expect(result.health.unreadableFiles).toEqual([]);
+  });
+});
+
+describe('importDataset: a full disk', () => {
+  it('reports ENOSPC from the kernel as a full disk with the free and needed space, leaving nothing', async () => {
+    const fixture = writeCifar10(sources, { perBatch: 20, batches: 2, testCount: 20 });
+    // /dev/full fails every write with a real ENOSPC, as a disk without room does.
+    const error = await importDataset(
+      { source: fixture.folder, target: target() },
+      { openForWriting: () => open('/dev/full', 'w') },
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DatasetStorageError);
+    expect((error as DatasetStorageError).file).toBe(home);
+    const message = (error as Error).message;
+    const figures = new RegExp(
+      `^The disk is full: [\\d,.]+ MB free on ${home}; the import needs about ([\\d.]+) MB\\.$`,
+    );
+    expect(message).toMatch(figures);
+    // The pixels and labels alone are 30 × 3,074 bytes.
+    expect(Number(figures.exec(message)?.[1])).toBeGreaterThanOrEqual(0.1);
+    expect(listAll(home)).toEqual([]);
+  });
+
+  it.runIf(canMountTmpfs())('refuses, before writing, a home on a disk that is too small', async () => {
+    const small = path.join(scratch.path, 'small');
+    mkdirSync(small);
+    await withTmpfs(small, '1m', async () => {
+      const fixture = writeCifar10(sources, { perBatch: 200, batches: 2, testCount: 100 });
+      const error = await importDataset({
+        source: fixture.folder,
+        target: path.join(small, 'datasets', 'dataset-1'),
+      }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DatasetStorageError);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^The disk is full: [\\d.]+ MB free on ${path.join(small, 'datasets')}; the import needs about [\\d.]+ MB\\.$`,
+        ),
+      );
+      expect(listAll(path.join(small, 'datasets'))).toEqual([]);
+    });
+  });
+});
+
+describe('importDataset: progress', () => {
+  it('counts the cache written in bytes, up to every byte of pixels and labels', async () => {
+    const fixture = writeCifar10(sources, { perBatch: 10, batches: 2, testCount: 10 });
+    const progress: ImportProgress[] = [];
+    await importDataset(
+      { source: fixture.folder, target: target() },
+      { onProgress: (report) => progress.push(report) },
+    );
+    const writing = progress.filter((report) => report.phase === 'writing');
+    expect(writing.every((report) => report.unit === 'bytes')).toBe(true);
+    // 30 images of 32x32x3 bytes and 30 two-byte labels.
+    expect(writing.at(-1)).toMatchObject({ done: 30 * 3074, total: 30 * 3074 });
   });
 });
