@@ -5,6 +5,7 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 const { onnx } = onnxProto;
 
 import {
+  channelsFirst,
   emitLayer,
   OnnxGraphBuilder,
   onnxInputName,
@@ -136,8 +137,9 @@ function featureTapOutputs(model: tf.LayersModel, graph: readonly LayerInfo[]): 
 }
 
 /**
- * Converts the logits path of a tfjs-layers CNN (Conv2D, BatchNormalization, ReLU, Add, ZeroPadding2D,
- * GlobalAveragePooling2D, Dense) to an ONNX ModelProto: BatchNorm folded into the preceding convolution
+ * Converts the logits path of a tfjs-layers CNN (Conv2D, DepthwiseConv2D, BatchNormalization, ReLU, Add,
+ * Concatenate, ZeroPadding2D, MaxPooling2D, Reshape, Permute, Cropping2D, GlobalAveragePooling2D, Dense;
+ * one emitter each in onnx-layer-emitters.ts) to an ONNX ModelProto: BatchNorm folded into the preceding convolution
  * where that convolution feeds only it, otherwise a per-channel Mul+Add; explicit zero padding folded into
  * the convolution it feeds; dynamic batch. With `featureTaps` a tapped layer is never folded away (a
  * convolution keeps its BatchNorm as Mul+Add, a padding layer becomes a Pad), so each tap is exactly that
@@ -160,7 +162,7 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
   if (
     inputShape === null ||
     last === undefined ||
-    builder.outputOf(last.layer.name) !== logitsTensor ||
+    builder.outputOf(last.layer.name)?.name !== logitsTensor ||
     classes === 0
   ) {
     throw new Error(
@@ -182,8 +184,8 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
     outputs.push(valueInfo(onnxProbabilitiesName, [batch, { dimValue: classes }]));
   }
   taps.forEach((tap, index) => {
-    const source = builder.outputOf(tap.layerName);
-    if (source === undefined) {
+    const value = builder.outputOf(tap.layerName);
+    if (value === undefined) {
       throw new Error(
         `Feature tap ${index} reads layer "${tap.layerName}", which the writer did not convert.`,
       );
@@ -193,9 +195,14 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
       nodes.push({
         opType: 'Transpose',
         name: `tap_${index}_to_nhwc`,
-        input: [source],
+        input: [value.name],
         output: [onnxTapName(index)],
-        attribute: [intsAttribute('perm', [0, 2, 3, 1])],
+        attribute: [
+          intsAttribute(
+            'perm',
+            [0, 1, 2, 3].map((axis) => value.order.indexOf(axis)),
+          ),
+        ],
       });
       outputs.push(
         valueInfo(onnxTapName(index), [
@@ -208,6 +215,7 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
     }
     if (options.tapSummaries === true) {
       const names = onnxTapSummaryNames(index);
+      const source = builder.inOrder(value, channelsFirst);
       nodes.push(
         {
           opType: 'ReduceMean',
