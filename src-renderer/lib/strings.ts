@@ -334,6 +334,10 @@ export const strings = {
     methodsIntro:
       'Each chosen method trains one student per seed. The student alone is always trained too, as the baseline.',
     methodsRequired: 'Choose at least one method.',
+    attentionLinks: (links: string) => `AT links: ${links}.`,
+    attentionNoLinks:
+      'AT has no matching stages: the teacher and the student share no feature-map resolution, so AT cannot ' +
+      'train this pair. AFD and RTK link layers of any resolution.',
     alwaysIncluded: 'always included',
     hyperparametersOf: (method: string) => `${method} settings`,
     derivedDefault: (how: string, value: string) => `Default: ${how} = ${value}`,

@@ -45,7 +45,8 @@ export function formatEngineBenchmark(report: EngineBenchmarkReport): string {
     `Load average ${load(machine.loadAverageAtStart)} at the start, ${load(machine.loadAverageAtEnd)} at the end ` +
       `(${report.seconds.toFixed(0)} s in all)`,
     `Batch ${settings.batchSize} of ${settings.inputShape.join('x')}, ${settings.measuredSteps} timed steps after ` +
-      `${settings.warmupSteps} warm-up; teacher ${settings.teacher}, students ${settings.students.join(', ')}`,
+      `${settings.warmupSteps} warm-up; teacher ${settings.teacher}, students ${settings.students.join(', ')}` +
+      (settings.trainingOnly.length > 0 ? `; training rate only: ${settings.trainingOnly.join(', ')}` : ''),
     '',
   ];
   for (const backend of report.backends) {

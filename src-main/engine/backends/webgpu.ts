@@ -1,10 +1,4 @@
-import {
-  describeBackbone,
-  listBlocks,
-  parseBackboneName,
-  stridedSize,
-  type BackboneSizeOptions,
-} from '../../../src-shared/domain/backbone-catalog.js';
+import { describeBackbone, type BackboneSizeOptions } from '../../../src-shared/domain/backbone-catalog.js';
 import type { GpuAdapter } from '../../../src-shared/contracts/engine-status.js';
 import type * as Dawn from 'webgpu';
 
@@ -169,30 +163,6 @@ export interface GpuMemoryEstimate {
   readonly largestTensorBytesPerImage: number;
 }
 
-// Per conv in a block the pass keeps the conv output, the BatchNorm output and the ReLU output.
-const tensorsPerConvolution = 3;
-
-function activationFigures(
-  backbone: string,
-  sizes: BackboneSizeOptions,
-): { perImage: number; largest: number } {
-  const architecture = parseBackboneName(backbone);
-  const [inputSize, , inputChannels] = sizes.inputShape;
-  let perImage = inputSize * inputSize * inputChannels;
-  let largest = perImage;
-  const stem = inputSize * inputSize * architecture.stemWidth;
-  perImage += tensorsPerConvolution * stem;
-  largest = Math.max(largest, stem);
-  let size = inputSize;
-  for (const block of listBlocks(architecture)) {
-    size = stridedSize(size, block.stride);
-    const map = size * size * block.outChannels;
-    perImage += (2 * tensorsPerConvolution + (block.projection ? 2 : 0) + 1) * map;
-    largest = Math.max(largest, map);
-  }
-  return { perImage: 4 * perImage, largest: 4 * largest };
-}
-
 /**
  * Estimates the GPU memory of one training step of `student` (and the frozen `teacher`) at `batchSize`:
  * weights, momentum, the activations kept for the backward pass, and gradients of the same size.
@@ -204,15 +174,14 @@ export function estimateTrainingMemory(options: {
   readonly batchSize: number;
 }): GpuMemoryEstimate {
   const student = describeBackbone(options.student, options.sizes);
-  const studentActivations = activationFigures(options.student, options.sizes);
   let weightBytes = student.float32Bytes + 4 * student.parameterCount;
-  let activationBytes = studentActivations.perImage * options.batchSize;
-  let largestPerImage = studentActivations.largest;
+  let activationBytes = 4 * student.activationValuesPerImage * options.batchSize;
+  let largestPerImage = 4 * student.largestActivationPerImage;
   if (options.teacher !== null) {
-    weightBytes += describeBackbone(options.teacher, options.sizes).float32Bytes;
-    const teacherActivations = activationFigures(options.teacher, options.sizes);
-    activationBytes += teacherActivations.perImage * options.batchSize;
-    largestPerImage = Math.max(largestPerImage, teacherActivations.largest);
+    const teacher = describeBackbone(options.teacher, options.sizes);
+    weightBytes += teacher.float32Bytes;
+    activationBytes += 4 * teacher.activationValuesPerImage * options.batchSize;
+    largestPerImage = Math.max(largestPerImage, 4 * teacher.largestActivationPerImage);
   }
   return {
     weightBytes,

@@ -114,6 +114,7 @@ export interface EngineBenchmarkReport {
     readonly inputShape: ImageShape;
     readonly teacher: string;
     readonly students: readonly string[];
+    readonly trainingOnly: readonly string[];
   };
   readonly backends: readonly BackendOutcome[];
   readonly measurements: readonly EngineMeasurement[];
@@ -127,13 +128,23 @@ export interface EngineBenchmarkOptions {
   readonly batchSize: number;
   readonly warmupSteps: number;
   readonly measuredSteps: number;
-  /** Teacher and students; default WRN-40-2 and [resnet20, WRN-16-2] (tests pass smaller ones). */
-  readonly networks?: { readonly teacher: string; readonly students: readonly string[] } | undefined;
+  /**
+   * Teacher and students (training, every method and the rtk/kd ratio), and students timed training only;
+   * default WRN-40-2, [resnet20, WRN-16-2, MobileNetV2-0.5] and [ShuffleNetV2] (tests pass smaller ones).
+   */
+  readonly networks?: BenchmarkNetworks | undefined;
   /** Pairs of a kd and an rtk step taken back to back for each pair's step ratio (default 16). */
   readonly ratioPairs?: number | undefined;
   /** Batches timed for the assembly rate (default 300). */
   readonly assemblyBatches?: number | undefined;
   readonly log?: ((line: string) => void) | undefined;
+}
+
+/** The networks a benchmark times. */
+export interface BenchmarkNetworks {
+  readonly teacher: string;
+  readonly students: readonly string[];
+  readonly trainingOnly?: readonly string[];
 }
 
 /** Largest acceptable rtk step time / kd step time (issue "Speed"). */
@@ -156,7 +167,11 @@ export const assemblyTarget = 20_000;
 
 const inputShape: ImageShape = [32, 32, 3];
 const classes = 10;
-const defaultNetworks = { teacher: 'wrn-40-2', students: ['resnet20', 'wrn-16-2'] } as const;
+const defaultNetworks: BenchmarkNetworks = {
+  teacher: 'wrn-40-2',
+  students: ['resnet20', 'wrn-16-2', 'mobilenetv2-0.5'],
+  trainingOnly: ['shufflenetv2'],
+};
 // Plain JavaScript trains a 32x32 batch orders of magnitude slower than wasm; the ladder never picks it
 // when another backend loads, so the default run does not spend tens of minutes on it.
 const cpuFallbackReason =
@@ -376,7 +391,7 @@ async function interleavedStepRatio(
 async function measureBackend(
   backend: BackendName,
   options: EngineBenchmarkOptions,
-  networks: { readonly teacher: string; readonly students: readonly string[] },
+  networks: BenchmarkNetworks,
   log: (line: string) => void,
 ): Promise<{ measurements: EngineMeasurement[]; ratios: StepRatio[]; teacherEngine: string }> {
   const counts = {
@@ -397,6 +412,9 @@ async function measureBackend(
   const teacher = buildBackbone(networks.teacher, { inputShape, classes, seed: 11 });
   const students = networks.students.map((name, index) =>
     buildBackbone(name, { inputShape, classes, seed: 21 + index }),
+  );
+  const trainingOnly = (networks.trainingOnly ?? []).map((name, index) =>
+    buildBackbone(name, { inputShape, classes, seed: 41 + index }),
   );
   const input = tf.randomNormal<tf.Rank.R4>([options.batchSize, ...inputShape], 0, 1, 'float32', 7);
   const batch = {
@@ -455,7 +473,7 @@ async function measureBackend(
     } finally {
       await runner.dispose();
     }
-    for (const student of students) {
+    for (const student of [...students, ...trainingOnly]) {
       record(
         await timeTrainerSteps(
           {
@@ -512,7 +530,7 @@ async function measureBackend(
     }
   } finally {
     tf.dispose([batch.input, batch.labels]);
-    for (const backbone of [teacher, ...students]) backbone.model.dispose();
+    for (const backbone of [teacher, ...students, ...trainingOnly]) backbone.model.dispose();
   }
   return { measurements, ratios, teacherEngine };
 }
@@ -619,6 +637,7 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions): Promi
       inputShape,
       teacher: networks.teacher,
       students: [...networks.students],
+      trainingOnly: [...(networks.trainingOnly ?? [])],
     },
     backends: outcomes,
     measurements,

@@ -151,15 +151,3 @@ export function poolMapStack(maps: tf.Tensor3D, from: Resolution, to: Resolution
   const pooled = poolMaps(tf.reshape<tf.Rank.R2>(maps, [batch * count, size]), from, to);
   return tf.reshape(pooled, [batch, count, to[0] * to[1]]);
 }
-
-/** Adaptive average pooling of a feature tap (B,H,W,C) to another resolution, per channel. */
-export function poolTap(tap: tf.Tensor4D, to: Resolution): tf.Tensor4D {
-  const [batch, height, width, channels] = tap.shape;
-  if (height === to[0] && width === to[1]) return tap;
-  const byChannel = tf.reshape<tf.Rank.R2>(tf.transpose(tap, [0, 3, 1, 2]), [
-    batch * channels,
-    height * width,
-  ]);
-  const pooled = poolMaps(byChannel, [height, width], to);
-  return tf.transpose(tf.reshape(pooled, [batch, channels, to[0], to[1]]), [0, 2, 3, 1]);
-}

@@ -1,57 +1,46 @@
 import * as tf from '@tensorflow/tfjs';
+import {
+  attentionTransferLinks,
+  stageResolutions,
+  type AttentionTransferLink,
+} from '../../../src-shared/domain/attention-transfer-links.js';
 import type { FeatureTap } from '../models/types.js';
-import { attentionMap, poolTap } from './attention-map.js';
+import { attentionMap } from './attention-map.js';
 
-/** One AT link: a student tap and the teacher tap it imitates. */
-export interface AttentionLink {
-  readonly student: number;
-  readonly teacher: number;
-}
-
-function lastTapOfEachStage(taps: readonly FeatureTap[]): FeatureTap[] {
-  const last = new Map<number, FeatureTap>();
-  for (const tap of taps) last.set(tap.stage, tap);
-  return [...last.entries()].sort(([left], [right]) => left - right).map(([, tap]) => tap);
-}
-
-/** Links the last tap of each teacher stage to the last tap of the same student stage (method.md §2, AT). */
-export function attentionTransferLinks(
+/** The AT links of a pair (see attentionTransferLinks); throws when the two share no stage resolution. */
+export function requireAttentionTransferLinks(
   teacherTaps: readonly FeatureTap[],
   studentTaps: readonly FeatureTap[],
-): AttentionLink[] {
-  const teacherEnds = lastTapOfEachStage(teacherTaps);
-  const studentEnds = lastTapOfEachStage(studentTaps);
-  if (teacherEnds.length !== studentEnds.length) {
+): AttentionTransferLink[] {
+  const links = attentionTransferLinks(teacherTaps, studentTaps);
+  if (links.length === 0) {
     throw new Error(
-      `AT links the last tap of each stage one to one, so teacher and student need the same number of ` +
-        `stages; the teacher has ${teacherEnds.length} and the student ${studentEnds.length}.`,
+      `AT has no matching stages: it links stages of equal resolution, and the teacher's stages are ` +
+        `${stageResolutions(teacherTaps)} where the student's are ${stageResolutions(studentTaps)}. ` +
+        `Use AFD or RTK, which link taps of any resolution.`,
     );
   }
-  return teacherEnds.map((teacher, index) => ({
-    teacher: teacher.index,
-    student: studentEnds[index]?.index ?? 0,
-  }));
+  return links;
 }
 
-/**
- * Σ over links of mean_{batch, positions}((A_s − A_t)²); when resolutions differ the larger feature map is
- * average-pooled to the smaller before its attention map is taken, as the reference does.
- */
+/** Σ over links of mean_{batch, positions}((A_s − A_t)²); linked taps have the same resolution. */
 export function attentionTransferLoss(
   studentTaps: readonly tf.Tensor4D[],
   teacherTaps: readonly tf.Tensor4D[],
-  links: readonly AttentionLink[],
+  links: readonly AttentionTransferLink[],
 ): tf.Scalar {
   const terms = links.map((link) => {
-    let student = studentTaps[link.student];
-    let teacher = teacherTaps[link.teacher];
+    const student = studentTaps[link.student];
+    const teacher = teacherTaps[link.teacher];
     if (student === undefined || teacher === undefined) {
       throw new Error(`AT link ${link.student}→${link.teacher} refers to a tap the networks do not produce.`);
     }
-    const studentSize = student.shape[1] * student.shape[2];
-    const teacherSize = teacher.shape[1] * teacher.shape[2];
-    if (studentSize > teacherSize) student = poolTap(student, [teacher.shape[1], teacher.shape[2]]);
-    if (teacherSize > studentSize) teacher = poolTap(teacher, [student.shape[1], student.shape[2]]);
+    if (student.shape[1] !== teacher.shape[1] || student.shape[2] !== teacher.shape[2]) {
+      throw new Error(
+        `AT link ${link.student}→${link.teacher} joins maps of ${student.shape[1]}x${student.shape[2]} and ` +
+          `${teacher.shape[1]}x${teacher.shape[2]}; linked taps must have the same resolution.`,
+      );
+    }
     return tf.mean(tf.squaredDifference(attentionMap(student), attentionMap(teacher)));
   });
   return tf.addN(terms) as tf.Scalar;

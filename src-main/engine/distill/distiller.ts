@@ -4,7 +4,7 @@ import type { BackboneOutputs, FeatureTap } from '../models/types.js';
 import { Random } from '../train/random.js';
 import { channelMeans, energyMap, tapSummary } from './attention-map.js';
 import { AttentionModule, afdFeatureLoss, rtkFeatureLoss } from './attention-module.js';
-import { attentionTransferLinks, attentionTransferLoss } from './attention-transfer.js';
+import { attentionTransferLoss, requireAttentionTransferLinks } from './attention-transfer.js';
 import type { NamedVariable } from './layers.js';
 import { crossEntropy, distillationKl } from './logit-losses.js';
 import { maskToFloat, selectRepresentativeKeys, type SelectionRule } from './rtk-selection.js';
@@ -153,7 +153,8 @@ export function createDistiller(options: DistillerOptions): Distiller {
     hyperparameters.method === 'afd' || hyperparameters.method === 'rtk'
       ? new AttentionModule(teacherTaps, studentTaps, hyperparameters.qkDim, random)
       : null;
-  const links = hyperparameters.method === 'at' ? attentionTransferLinks(teacherTaps, studentTaps) : [];
+  const links =
+    hyperparameters.method === 'at' ? requireAttentionTransferLinks(teacherTaps, studentTaps) : [];
   const variables = module?.namedVariables ?? [];
   const matrixShape: readonly [number, number] =
     module === null ? [0, 0] : [studentTaps.length, teacherTaps.length];

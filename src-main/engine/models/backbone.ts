@@ -4,14 +4,39 @@ import {
   parseBackboneName,
   validateBackboneSize,
 } from '../../../src-shared/domain/backbone-catalog.js';
+import type { BackboneArchitecture } from '../../../src-shared/domain/backbone-catalog.js';
 import type { ImageShape } from '../data/types.js';
 import { SeedSequence } from './graph-layers.js';
+import { buildMobileNetV2Graph } from './mobilenetv2.js';
 import { buildResnetGraph } from './resnet.js';
-import type { Backbone, BackboneOptions, BackboneOutputs, FeatureTap } from './types.js';
+import { buildShuffleNetV2Graph } from './shufflenetv2.js';
+import type { Backbone, BackboneGraph, BackboneOptions, BackboneOutputs, FeatureTap } from './types.js';
+import { buildVggGraph } from './vgg.js';
 import { buildWrnGraph } from './wrn.js';
 
+function buildGraph(
+  input: tf.SymbolicTensor,
+  architecture: BackboneArchitecture,
+  classes: number,
+  seeds: SeedSequence,
+): BackboneGraph {
+  switch (architecture.family) {
+    case 'resnet':
+      return buildResnetGraph(input, architecture, classes, seeds);
+    case 'wrn':
+      return buildWrnGraph(input, architecture, classes, seeds);
+    case 'mobilenetv2':
+      return buildMobileNetV2Graph(input, architecture, classes, seeds);
+    case 'shufflenetv2':
+      return buildShuffleNetV2Graph(input, architecture, classes, seeds);
+    case 'vgg':
+      return buildVggGraph(input, architecture, classes, seeds);
+  }
+}
+
 /**
- * Builds a backbone by name (`resnet20`, `resnet32x4`, `wrn-40-2`, ...) as a functional model whose
+ * Builds a backbone by name (`resnet20`, `resnet32x4`, `wrn-40-2`, `mobilenetv2-0.5`, `shufflenetv2`,
+ * `vgg8`, ...) as a functional model whose
  * outputs are its feature taps in order, then the logits.
  */
 export function buildBackbone(name: string, options: BackboneOptions): Backbone {
@@ -28,10 +53,7 @@ export function buildBackbone(name: string, options: BackboneOptions): Backbone 
 
   const seeds = new SeedSequence(options.seed);
   const input = tf.input({ shape: [...inputShape], name: 'input' });
-  const graph =
-    architecture.family === 'resnet'
-      ? buildResnetGraph(input, architecture, classes, seeds)
-      : buildWrnGraph(input, architecture, classes, seeds);
+  const graph = buildGraph(input, architecture, classes, seeds);
   const model = tf.model({ inputs: input, outputs: [...graph.taps, graph.logits], name: architecture.name });
 
   if (graph.taps.length !== description.taps.length) {

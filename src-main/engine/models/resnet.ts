@@ -1,12 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { listBlocks, type BackboneArchitecture } from '../../../src-shared/domain/backbone-catalog.js';
+import { listBlocks, type ResidualArchitecture } from '../../../src-shared/domain/backbone-catalog.js';
 import { add, batchNorm, classifierHead, convolution, relu, type SeedSequence } from './graph-layers.js';
-
-/** The symbolic feature taps and logits of a backbone graph. */
-export interface BackboneGraph {
-  readonly taps: tf.SymbolicTensor[];
-  readonly logits: tf.SymbolicTensor;
-}
+import type { BackboneGraph } from './types.js';
 
 /**
  * CIFAR ResNet (method.md §1): stem conv-BN-ReLU, BasicBlocks with a conv1x1-BN projection shortcut where
@@ -14,7 +9,7 @@ export interface BackboneGraph {
  */
 export function buildResnetGraph(
   input: tf.SymbolicTensor,
-  architecture: BackboneArchitecture,
+  architecture: ResidualArchitecture,
   classes: number,
   seeds: SeedSequence,
 ): BackboneGraph {

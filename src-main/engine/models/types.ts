@@ -37,3 +37,9 @@ export interface BackboneOptions {
   /** Seed of the weight initialisers; the same seed gives the same initial weights. */
   readonly seed: number;
 }
+
+/** The symbolic feature taps and logits of a backbone graph, before they become a model. */
+export interface BackboneGraph {
+  readonly taps: tf.SymbolicTensor[];
+  readonly logits: tf.SymbolicTensor;
+}

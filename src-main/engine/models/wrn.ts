@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { listBlocks, type BackboneArchitecture } from '../../../src-shared/domain/backbone-catalog.js';
+import { listBlocks, type ResidualArchitecture } from '../../../src-shared/domain/backbone-catalog.js';
 import { add, batchNorm, classifierHead, convolution, relu, type SeedSequence } from './graph-layers.js';
-import type { BackboneGraph } from './resnet.js';
+import type { BackboneGraph } from './types.js';
 
 /**
  * Pre-activation WideResNet (method.md §1). A block's tap is ReLU(BN(out)) computed by whatever consumes
@@ -10,7 +10,7 @@ import type { BackboneGraph } from './resnet.js';
  */
 export function buildWrnGraph(
   input: tf.SymbolicTensor,
-  architecture: BackboneArchitecture,
+  architecture: ResidualArchitecture,
   classes: number,
   seeds: SeedSequence,
 ): BackboneGraph {

@@ -1,6 +1,7 @@
 import type { ExperimentEstimate, WorkbenchApi } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
+import { attentionTransferLinks } from '../../../src-shared/domain/attention-transfer-links.js';
 import { catalogBackboneNames, describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
 import type { BackboneDescription } from '../../../src-shared/domain/backbone-catalog.js';
 import {
@@ -148,6 +149,13 @@ export class NewExperimentState {
         teacher === null || description === null ? null : teacher.parameterCount / description.parameterCount;
       return { name, description, compression };
     });
+  }
+
+  /** AT's links for the chosen teacher and student, as labels; null while either network is unknown. */
+  get attentionTransferLinks(): string[] | null {
+    const teacher = this.teacherDescription;
+    const student = this.studentDescription;
+    return teacher === null || student === null ? null : attentionLinkLabels(teacher, student);
   }
 
   /** Whether the student is at least as large as a known teacher. */
@@ -389,4 +397,13 @@ export class NewExperimentState {
       this.starting = false;
     }
   }
+}
+
+/** AT's links of a teacher and a student as `teacher tap → student tap (H×W)`; empty when there are none. */
+export function attentionLinkLabels(teacher: BackboneDescription, student: BackboneDescription): string[] {
+  return attentionTransferLinks(teacher.taps, student.taps).map(
+    (link) =>
+      `${teacher.taps[link.teacher]?.name ?? link.teacher} → ${student.taps[link.student]?.name ?? link.student} ` +
+      `(${link.height}×${link.width})`,
+  );
 }

@@ -1,6 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initializeBackend } from '../../../../src-main/engine/backends/backend-ladder.js';
+import {
+  batchNorm,
+  channelHalves,
+  channelShuffle,
+  classifierHead,
+  concatenate,
+  convolution,
+  depthwiseConvolution,
+  maxPool,
+  relu,
+  SeedSequence,
+} from '../../../../src-main/engine/models/graph-layers.js';
 
 /** Deterministic values in [-1, 1) so that both backends see the same inputs. */
 function randomValues(count: number, seed: number): Float32Array {
@@ -140,6 +152,106 @@ describe('wasm convolution gradient kernels match the cpu backend', () => {
       ]);
     },
   );
+});
+
+interface DepthwiseCase {
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly pad: 'same' | 'valid' | 'reference';
+}
+
+// 'reference' is the explicit symmetric one-pixel padding the backbones use for strided 3x3 convolutions.
+const depthwiseCases: DepthwiseCase[] = [];
+for (const batch of [1, 3, 17]) {
+  for (const kernel of [1, 3]) {
+    for (const stride of [1, 2]) {
+      for (const pad of ['same', 'valid', 'reference'] as const) {
+        if (pad === 'reference' && kernel === 1) continue;
+        depthwiseCases.push({
+          batch,
+          height: randomInteger(3, 13),
+          width: randomInteger(3, 13),
+          channels: randomInteger(1, 9),
+          kernel,
+          stride,
+          pad,
+        });
+      }
+    }
+  }
+}
+
+describe('wasm depthwise convolution gradient kernels match the cpu backend', () => {
+  it.each(depthwiseCases)(
+    'batch $batch, $height x $width x $channels, $kernel x $kernel, stride $stride, $pad',
+    async ({ batch, height, width, channels, kernel, stride, pad }) => {
+      const padding: 'same' | 'valid' | tf.backend_util.ExplicitPadding =
+        pad === 'reference'
+          ? [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ]
+          : pad;
+      const outSize = (size: number): number =>
+        pad === 'reference'
+          ? Math.floor((size + 2 - kernel) / stride) + 1
+          : convOutputSize(size, kernel, stride, pad);
+      const xShape: [number, number, number, number] = [batch, height, width, channels];
+      const filterShape: [number, number, number, number] = [kernel, kernel, channels, 1];
+      const dyShape: [number, number, number, number] = [batch, outSize(height), outSize(width), channels];
+      const seed = batch * 1000 + height * 100 + width + 7;
+      const x = randomValues(
+        xShape.reduce((a, b) => a * b),
+        seed,
+      );
+      const filter = randomValues(
+        filterShape.reduce((a, b) => a * b),
+        seed + 1,
+      );
+      const dy = randomValues(
+        dyShape.reduce((a, b) => a * b),
+        seed + 2,
+      );
+      const attrs = { strides: [stride, stride], pad: padding, dilations: [1, 1] };
+      await expectParity(() => [
+        tf
+          .engine()
+          .runKernel<tf.Tensor>(
+            tf.DepthwiseConv2dNativeBackpropFilter,
+            { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) },
+            { ...attrs, filterShape },
+          ),
+        tf
+          .engine()
+          .runKernel<tf.Tensor>(
+            tf.DepthwiseConv2dNativeBackpropInput,
+            { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, filterShape) },
+            { ...attrs, inputShape: xShape },
+          ),
+      ]);
+    },
+  );
+
+  it('refuses a channel multiplier other than 1 with a clear message', async () => {
+    await tf.setBackend('wasm');
+    expect(() =>
+      tf.tidy(() =>
+        tf
+          .engine()
+          .runKernel(
+            tf.DepthwiseConv2dNativeBackpropInput,
+            { dy: tf.zeros([1, 4, 4, 4]), filter: tf.zeros([3, 3, 2, 2]) },
+            { strides: [1, 1], pad: 'same', dilations: [1, 1], inputShape: [1, 4, 4, 2] },
+          ),
+      ),
+    ).toThrow(/channel multiplier 1/);
+  });
 });
 
 describe('wasm reductions and identity match the cpu backend', () => {
@@ -347,6 +459,43 @@ describe('a conv-BN-ReLU network trains on wasm with the gradients of the cpu ba
     const actual = await onBackend('wasm', gradients);
     expect(actual).toHaveLength(weights.length);
     expect(weights.length).toBe(11);
+    actual.forEach((result, index) => {
+      const reference = expected[index];
+      if (reference === undefined) throw new Error(`cpu returned no gradient ${index}`);
+      expect(relativeError(result, reference)).toBeLessThanOrEqual(1e-4);
+    });
+    model.dispose();
+  });
+});
+
+describe("the edge backbones' layers train on wasm with the gradients of the cpu backend", () => {
+  it('gives the same gradients through depthwise convolutions, max pooling, channel halves and shuffles', async () => {
+    await tf.setBackend('cpu');
+    const seeds = new SeedSequence(5);
+    const input = tf.input({ shape: [9, 9, 4] });
+    let features = convolution(input, { filters: 8, kernelSize: 1, stride: 1, name: 'expand', seeds });
+    features = depthwiseConvolution(features, { stride: 2, name: 'depthwise_strided', seeds });
+    features = batchNorm(features, 'depthwise_bn');
+    const [kept, transformed] = channelHalves(features, 'split');
+    const branch = relu(depthwiseConvolution(transformed, { stride: 1, name: 'depthwise', seeds }), 'relu');
+    features = channelShuffle(concatenate([kept, branch], 'concat'), 2, 'shuffle');
+    features = maxPool(
+      convolution(features, { filters: 6, kernelSize: 3, stride: 1, name: 'conv', seeds, bias: true }),
+      'pool',
+    );
+    const model = tf.model({ inputs: input, outputs: classifierHead(features, 3, seeds) });
+    const weights = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+    const images = randomValues(3 * 9 * 9 * 4, 21);
+    const gradients = () => {
+      const { grads } = tf.variableGrads(() => {
+        const output = model.apply(tf.tensor4d(images, [3, 9, 9, 4]), { training: true }) as tf.Tensor;
+        return tf.losses.softmaxCrossEntropy(tf.oneHot([0, 2, 1], 3), output);
+      }, weights);
+      return weights.map((weight) => grads[weight.name] ?? tf.scalar(Number.NaN));
+    };
+    const expected = await onBackend('cpu', gradients);
+    const actual = await onBackend('wasm', gradients);
+    expect(actual).toHaveLength(9);
     actual.forEach((result, index) => {
       const reference = expected[index];
       if (reference === undefined) throw new Error(`cpu returned no gradient ${index}`);

@@ -14,7 +14,7 @@ describe('runEngineBenchmark', () => {
       batchSize: 2,
       warmupSteps: 1,
       measuredSteps: 1,
-      networks: { teacher: 'resnet8', students: ['resnet8'] },
+      networks: { teacher: 'resnet8', students: ['resnet8'], trainingOnly: ['mobilenetv2-0.5'] },
       ratioPairs: 2,
       assemblyBatches: 5,
       log: (line) => lines.push(line),
@@ -34,6 +34,7 @@ describe('runEngineBenchmark', () => {
       'teacher-inference:-',
       'teacher-inference:-',
       'student-training:-',
+      'student-training:-',
       'distillation-step:none',
       'distillation-step:kd',
       'distillation-step:at',
@@ -50,7 +51,9 @@ describe('runEngineBenchmark', () => {
       expect(entry.memoryAfter.numTensors).toBe(entry.memoryBefore.numTensors);
     }
     const tensorflowMeasurements = report.measurements.filter((entry) => entry.backend === 'wasm');
-    expect(tensorflowMeasurements).toHaveLength(8);
+    expect(tensorflowMeasurements).toHaveLength(9);
+    expect(report.measurements[3]?.what).toBe('mobilenetv2-0.5 training');
+    expect(report.settings.trainingOnly).toEqual(['mobilenetv2-0.5']);
     expect(report.measurements[1]?.what).toMatch(/^resnet8 inference with tap summaries, ONNX Runtime/);
     for (const entry of tensorflowMeasurements) expect(entry.memoryBefore.numBytes).toBeGreaterThan(0);
 
@@ -71,6 +74,7 @@ describe('runEngineBenchmark', () => {
     const table = formatEngineBenchmark(report);
     expect(table).toContain('resnet8 → resnet8, afd step');
     expect(table).toContain('rtk/kd step (CPU)');
+    expect(table).toContain('training rate only: mobilenetv2-0.5');
     expect(table).toContain('wasm: the distillation steps ran the teacher in ONNX Runtime (CPU, ');
   });
 

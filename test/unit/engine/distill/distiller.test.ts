@@ -395,7 +395,7 @@ describe('RTK', () => {
 });
 
 describe('AT', () => {
-  it('sums the per-link mean squared attention difference of the last tap of each stage', () => {
+  it('sums the per-link mean squared attention difference of stage ends of equal resolution', () => {
     const distiller = distillerFor({ method: 'at', beta: 1000 });
     const loss = distiller.loss({ ...batchOf(), training: true });
     let expected = 0;
@@ -404,21 +404,21 @@ describe('AT', () => {
       const teacherMap = attention(teacherValues[0]?.[sample] ?? []);
       expected += mean(studentMap.map((value, index) => (value - (teacherMap[index] ?? 0)) ** 2)) / batch;
     }
-    // The second link compares 1x1 maps (the teacher's 1x2 tap is pooled first): both are [1], distance 0.
+    // Only the 2x2 stages are linked: the teacher's 1x2 stage has no student stage of its resolution.
     expect(expected).toBeGreaterThan(1e-4);
     expect(loss.feature.dataSync()[0]).toBeCloseTo(1000 * expected, 3);
     expect(loss.kd.dataSync()[0]).toBe(0);
   });
 
-  it('refuses networks with different numbers of stages', () => {
+  it('refuses networks that share no stage resolution, naming both', () => {
     expect(() =>
       createDistiller({
         hyperparameters: { method: 'at', beta: 1000 },
         teacherTaps,
-        studentTaps: [{ index: 0, name: 's0', stage: 0, shape: [2, 2, 2] }],
+        studentTaps: [{ index: 0, name: 's0', stage: 0, shape: [3, 3, 2] }],
         seed: 1,
       }),
-    ).toThrow(/same number of stages/);
+    ).toThrow(/AT has no matching stages: .* teacher's stages are 2x2, 1x2 where the student's are 3x3/);
   });
 });
 

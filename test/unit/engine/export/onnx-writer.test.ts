@@ -358,3 +358,114 @@ describe('writeOnnxModel', () => {
     }
   });
 });
+
+describe('writeOnnxModel for the edge families', () => {
+  const edgeCases: [string, InputLayout][] = [
+    ['mobilenetv2-0.5', 'NCHW'],
+    ['mobilenetv2-0.75', 'NHWC'],
+    ['shufflenetv2', 'NHWC'],
+    ['shufflenetv2', 'NCHW'],
+    ['vgg8', 'NCHW'],
+    ['vgg11', 'NHWC'],
+    ['vgg13', 'NCHW'],
+  ];
+  it.each(edgeCases)(
+    '%s (%s) passes the checker and matches TFJS within 1e-4, logits, taps and tap summaries',
+    async (name, layout) => {
+      const backbone = randomizedBackbone(name, 15);
+      try {
+        const written = writeOnnxModel(backbone.model, {
+          ...tapOptions,
+          layout,
+          probabilities: true,
+          tapSummaries: true,
+          metadata: { backbone: name },
+        });
+        await checkModel(written.bytes, `${name}-${layout}-edge.onnx`);
+        const decoded = onnxProto.onnx.ModelProto.decode(written.bytes);
+        expect(Number(decoded.irVersion)).toBe(8);
+        expect(Number(decoded.opsetImport[0]?.version)).toBeLessThanOrEqual(17);
+        expect(written.opTypes).not.toContain('BatchNormalization');
+        if (name.startsWith('shufflenetv2')) {
+          // Splits of channels-first maps are written in that layout, so no data moves for them; a shuffle
+          // moves its data once, and each tap output is transposed to NHWC.
+          expect(written.opTypes).toEqual(expect.arrayContaining(['Concat', 'Reshape', 'Slice']));
+          const transposes = decoded.graph?.node?.filter((node) => node.opType === 'Transpose') ?? [];
+          const expected = (layout === 'NHWC' ? 1 : 0) + 2 * backbone.taps.length;
+          expect(transposes.length).toBe(expected);
+        }
+        if (name.startsWith('vgg')) expect(written.opTypes).toContain('MaxPool');
+        if (!name.startsWith('vgg')) {
+          const grouped = decoded.graph?.node?.find(
+            (node) =>
+              node.opType === 'Conv' &&
+              node.attribute?.some((entry) => entry.name === 'group' && Number(entry.i) > 1),
+          );
+          expect(grouped).toBeDefined();
+        }
+
+        const verification = randomImages(5);
+        const figures = compareLogits(
+          predictLogits(backbone.model, verification.images, verification.count),
+          await runOnnxLogits(written.bytes, verification, layout),
+          verification.labels,
+          fixtureClasses.length,
+        );
+        expect(figures.maxAbsLogitDifference).toBeLessThanOrEqual(1e-4);
+        expect(figures.top1Agreement).toBe(1);
+
+        const shape = [verification.count, ...verification.shape] as const;
+        const outputs = await runOnnxOutputs(written.bytes, verification.images, shape, layout);
+        const input = tf.tensor4d(verification.images, [...shape]);
+        const reference = backbone.model.predict(input) as tf.Tensor[];
+        try {
+          backbone.taps.forEach((tap, index) => {
+            const expected = reference[index];
+            if (expected === undefined) throw new Error(`no tap ${index}`);
+            const names = onnxTapSummaryNames(index);
+            expect(relativeDifference(outputs[onnxTapName(index)], expected)).toBeLessThanOrEqual(1e-4);
+            const means = tf.mean(expected, [1, 2]);
+            const energy = tf.reshape(tf.mean(tf.square(expected), 3), [verification.count, -1]);
+            expect(relativeDifference(outputs[names.channelMeans], means)).toBeLessThanOrEqual(1e-4);
+            expect(relativeDifference(outputs[names.energy], energy)).toBeLessThanOrEqual(1e-4);
+            tf.dispose([means, energy]);
+          });
+        } finally {
+          tf.dispose([input, ...reference]);
+        }
+      } finally {
+        backbone.model.dispose();
+      }
+    },
+  );
+
+  it('writes a reshape that cannot keep the channels-first order through tfjs order, still matching', async () => {
+    const input = tf.input({ shape: [4, 6, 2] });
+    const conv = symbolic(
+      tf.layers
+        .conv2d({ filters: 6, kernelSize: 1, useBias: false, kernelInitializer: seeded(3), name: 'conv' })
+        .apply(input),
+    );
+    // [4, 6, 6] → [6, 4, 6]: the rows and columns are regrouped across axes, which no channels-first reshape does.
+    const regrouped = symbolic(tf.layers.reshape({ targetShape: [6, 4, 6], name: 'regroup' }).apply(conv));
+    const pooled = symbolic(tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(regrouped));
+    const logits = symbolic(
+      tf.layers.dense({ units: 3, kernelInitializer: seeded(4), name: 'dense' }).apply(pooled),
+    );
+    const model = tf.model({ inputs: input, outputs: [regrouped, logits] });
+    try {
+      const written = writeOnnxModel(model, { ...tapOptions, layout: 'NCHW' });
+      await checkModel(written.bytes, 'regroup.onnx');
+      const images = Float32Array.from({ length: 2 * 4 * 6 * 2 }, (_, index) => Math.sin(index * 1.7));
+      const outputs = await runOnnxOutputs(written.bytes, images, [2, 4, 6, 2], 'NCHW');
+      const reference = model.predict(tf.tensor4d(images, [2, 4, 6, 2])) as tf.Tensor[];
+      expect(relativeDifference(outputs[onnxTapName(0)], reference[0] as tf.Tensor)).toBeLessThanOrEqual(
+        1e-5,
+      );
+      expect(relativeDifference(outputs.logits, reference[1] as tf.Tensor)).toBeLessThanOrEqual(1e-5);
+      tf.dispose(reference);
+    } finally {
+      model.dispose();
+    }
+  });
+});

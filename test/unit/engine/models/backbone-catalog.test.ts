@@ -5,6 +5,7 @@ import {
   describeBackbone,
   parseBackboneName,
 } from '../../../../src-shared/domain/backbone-catalog.js';
+import { edgeModelNames, edgeReference } from './edge-reference.js';
 import { referenceParameterCounts } from './reference-table.js';
 
 const cifar = [32, 32, 3] as const;
@@ -115,7 +116,11 @@ describe('backbone catalog', () => {
     ['resnet2', /found 2\./],
     ['wrn-18-2', /\(D-4\) divisible by 6.*found 18/],
     ['wrn-16-0', /width must be between 1 and 16, found 0/],
-    ['vgg16', /Unknown backbone "vgg16": expected resnetN/],
+    ['vgg16', /the VGGs are vgg8, vgg11 and vgg13, found vgg16/],
+    ['mobilenetv2-3', /width multiplier must be between 0.25 and 2.*found 3\./],
+    ['mobilenetv2-0.125', /at most two decimals.*found 0.125/],
+    ['mobilenetv2', /Unknown backbone "mobilenetv2": expected resnetN.*mobilenetv2-W/],
+    ['shufflenetv3', /Unknown backbone "shufflenetv3"/],
   ])('rejects the name %s clearly', (name, message) => {
     expect(() => parseBackboneName(name)).toThrow(message);
     expect(backboneNameSchema.safeParse(name).success).toBe(false);
@@ -133,5 +138,71 @@ describe('backbone catalog', () => {
     [{ classes: 10, inputShape: [32, 32, 4] as const }, /1 \(grey\) or 3 \(RGB\) channels, found 4/],
   ])('rejects bad sizes clearly (%#)', (options, message) => {
     expect(() => describeBackbone('resnet8', options)).toThrow(message);
+  });
+
+  describe('edge families against the PyTorch reference script', () => {
+    const shapes = [
+      [32, 32, 3],
+      [28, 28, 1],
+      [16, 16, 3],
+      [64, 64, 3],
+    ] as const;
+    it.each(edgeModelNames)('%s: parameters, moving statistics, MACs and taps as the reference', (name) => {
+      for (const classes of [10, 100]) {
+        for (const inputShape of shapes) {
+          const reference = edgeReference(name, classes, inputShape);
+          const description = describeBackbone(name, { classes, inputShape });
+          const where = `${name}, ${classes} classes, ${inputShape.join('x')}`;
+          expect(description.parameterCount, where).toBe(reference.parameterCount);
+          expect(description.movingStatisticCount, where).toBe(reference.movingStatisticCount);
+          expect(description.macsPerImage, where).toBe(reference.macsPerImage);
+          expect(
+            description.taps.map((tap) => ({ shape: tap.shape, stage: tap.stage })),
+            where,
+          ).toEqual(reference.taps);
+          expect(description.float32Bytes).toBe(
+            4 * (reference.parameterCount + reference.movingStatisticCount),
+          );
+        }
+      }
+    });
+
+    it('names the edge taps by stage', () => {
+      const mobile = describeBackbone('mobilenetv2-0.5', { classes: 100, inputShape: cifar });
+      expect(mobile.taps.map((tap) => tap.name).slice(0, 5)).toEqual([
+        'stage1_block1',
+        'stage1_block2',
+        'stage1_block3',
+        'stage2_block1',
+        'stage2_block2',
+      ]);
+      const shuffle = describeBackbone('shufflenetv2', { classes: 100, inputShape: cifar });
+      expect(shuffle.taps.at(-1)?.name).toBe('stage3_unit4');
+      const vgg = describeBackbone('vgg8', { classes: 100, inputShape: cifar });
+      expect(vgg.taps.map((tap) => tap.name)).toEqual([
+        'stage1_conv1',
+        'stage2_conv1',
+        'stage3_conv1',
+        'stage4_conv1',
+        'stage4_conv2',
+      ]);
+    });
+
+    it('parses the edge names into their architectures', () => {
+      expect(parseBackboneName('MobileNetV2-0.50')).toMatchObject({
+        name: 'mobilenetv2-0.5',
+        label: 'MobileNetV2-0.5',
+        family: 'mobilenetv2',
+        widthMultiplier: 0.5,
+        stemWidth: 16,
+        headWidth: 1280,
+      });
+      expect(parseBackboneName('mobilenetv2-1.4')).toMatchObject({ stemWidth: 44, headWidth: 1792 });
+      expect(parseBackboneName('shufflenetv2')).toMatchObject({
+        label: 'ShuffleNetV2',
+        family: 'shufflenetv2',
+      });
+      expect(parseBackboneName('VGG13')).toMatchObject({ name: 'vgg13', label: 'VGG-13', family: 'vgg' });
+    });
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBackbone, runBackbone } from '../../../../src-main/engine/models/index.js';
 import type { Backbone } from '../../../../src-main/engine/models/index.js';
 import { describeBackbone } from '../../../../src-shared/domain/backbone-catalog.js';
+import { edgeModelNames, edgeReference } from './edge-reference.js';
 import { referenceParameterCounts } from './reference-table.js';
 import { useWasmBackend } from './wasm-backend.js';
 
@@ -219,6 +220,96 @@ describe('runBackbone', () => {
     const wrongType = tf.zeros<tf.Rank.R4>([1, 32, 32, 3], 'int32');
     expect(() => runBackbone(backbone, wrongType, false)).toThrow('expects float32 input, found int32');
     tf.dispose([wrongSize, wrongType]);
+    backbone.model.dispose();
+  });
+});
+
+describe('edge backbones against the PyTorch reference script', () => {
+  beforeAll(useWasmBackend);
+  afterAll(() => tf.disposeVariables());
+
+  const movingStatistics = (backbone: Backbone): number =>
+    backbone.model.nonTrainableWeights.reduce((sum, weight) => sum + weight.read().size, 0);
+
+  it.each(edgeModelNames)('builds %s with the reference counts for 10 and 100 classes', (name) => {
+    for (const classes of [10, 100]) {
+      const reference = edgeReference(name, classes, cifar);
+      const backbone = buildBackbone(name, { classes, inputShape: cifar, seed: 1 });
+      const trainable = backbone.model.trainableWeights.reduce((sum, weight) => sum + weight.read().size, 0);
+      expect(trainable).toBe(reference.parameterCount);
+      expect(backbone.parameterCount).toBe(reference.parameterCount);
+      expect(movingStatistics(backbone)).toBe(reference.movingStatisticCount);
+      expect(backbone.taps.map((tap) => ({ shape: tap.shape, stage: tap.stage }))).toEqual(reference.taps);
+      expect(backbone.model.outputs.slice(0, -1).map((output) => output.shape.slice(1))).toEqual(
+        reference.taps.map((tap) => tap.shape),
+      );
+      backbone.model.dispose();
+    }
+  });
+
+  it.each(['mobilenetv2-0.5', 'shufflenetv2', 'vgg8'])(
+    'runs %s on a 1-channel 28x28 input with the reference tap shapes',
+    (name) => {
+      const reference = edgeReference(name, 10, [28, 28, 1]);
+      const backbone = buildBackbone(name, { classes: 10, inputShape: [28, 28, 1], seed: 1 });
+      expect(backbone.parameterCount).toBe(reference.parameterCount);
+      const shapes = tf.tidy(() => {
+        const result = runBackbone(backbone, tf.randomNormal([3, 28, 28, 1], 0, 1, 'float32', 2), true);
+        const finite = result.logits.isFinite().all().dataSync()[0];
+        return { taps: result.taps.map((tap) => tap.shape), logits: result.logits.shape, finite };
+      });
+      expect(shapes.taps).toEqual(reference.taps.map((tap) => [3, ...tap.shape]));
+      expect(shapes.logits).toEqual([3, 10]);
+      expect(shapes.finite).toBe(1);
+      backbone.model.dispose();
+    },
+  );
+
+  it('taps the block outputs: the residual sum, or the linear projection when there is no shortcut', () => {
+    const backbone = buildBackbone('mobilenetv2-0.5', { classes: 10, inputShape: cifar, seed: 1 });
+    expect(backbone.model.outputs[0]).toBe(layerOutput(backbone, 'block1_project_bn'));
+    expect(backbone.model.outputs[2]).toBe(layerOutput(backbone, 'block3_add'));
+    expect(backbone.model.getLayer('stem_conv_pad').getConfig()).toMatchObject({
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+    });
+    expect(backbone.model.getLayer('block4_depthwise_conv').getWeights()[0]?.shape).toEqual([3, 3, 72, 1]);
+    backbone.model.dispose();
+  });
+
+  it('shuffles channels as the reference: output channel 2j + g is input channel g·C/2 + j', () => {
+    const backbone = buildBackbone('shufflenetv2', { classes: 10, inputShape: cifar, seed: 1 });
+    const concat = layerOutput(backbone, 'stage1_unit2_concat');
+    const shuffled = layerOutput(backbone, 'stage1_unit2_shuffle');
+    const probe = tf.model({ inputs: backbone.model.inputs, outputs: [concat, shuffled] });
+    const [before, after] = tf.tidy(() =>
+      (probe.predict(tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 4)) as tf.Tensor[]).map(
+        (tensor) => tensor.arraySync() as number[][][][],
+      ),
+    );
+    const channels = 116;
+    for (let output = 0; output < channels; output += 1) {
+      const input = (output % 2) * (channels / 2) + Math.floor(output / 2);
+      expect(after?.[0]?.[3]?.[5]?.[output]).toBe(before?.[0]?.[3]?.[5]?.[input]);
+    }
+    const kept = tf.tidy(() => {
+      const halves = tf.model({
+        inputs: backbone.model.inputs,
+        outputs: [
+          layerOutput(backbone, 'stage1_unit1_shuffle'),
+          layerOutput(backbone, 'stage1_unit2_split_first'),
+        ],
+      });
+      const [unit, first] = halves.predict(
+        tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 5),
+      ) as tf.Tensor[];
+      return tf
+        .max(tf.abs(tf.sub(tf.slice(unit as tf.Tensor4D, [0, 0, 0, 0], [1, 16, 16, 58]), first as tf.Tensor)))
+        .dataSync()[0];
+    });
+    expect(kept).toBe(0);
     backbone.model.dispose();
   });
 });

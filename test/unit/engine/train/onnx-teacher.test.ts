@@ -144,7 +144,7 @@ describe('OnnxTeacher on the wasm backend', () => {
   it('rejects with the reason when the teacher cannot be converted', async () => {
     const input = tf.input({ shape: [...fixtureShape] });
     const convolved = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input);
-    const pooled = tf.layers.maxPooling2d({ poolSize: 2, name: 'max_pool' }).apply(convolved);
+    const pooled = tf.layers.averagePooling2d({ poolSize: 2, name: 'average_pool' }).apply(convolved);
     const averaged = tf.layers.globalAveragePooling2d({}).apply(pooled);
     const logits = tf.layers.dense({ units: 4 }).apply(averaged) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: logits, name: 'pooled' });
@@ -158,7 +158,7 @@ describe('OnnxTeacher on the wasm backend', () => {
     };
     try {
       await expect(OnnxTeacher.create(teacher, { threads: 1, need: 'logits' })).rejects.toThrow(
-        /Teacher "pooled" cannot run in ONNX Runtime: Layer "max_pool" \(MaxPooling2D\) has no ONNX conversion/,
+        /Teacher "pooled" cannot run in ONNX Runtime: Layer "average_pool" \(AveragePooling2D\) has no ONNX conversion/,
       );
       await expect(OnnxTeacher.create(teacher, { threads: 0, need: 'logits' })).rejects.toThrow(/threads/);
     } finally {
