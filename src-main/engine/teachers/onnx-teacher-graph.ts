@@ -73,7 +73,7 @@ export function decodeOnnxModel(bytes: Uint8Array, file: string): OnnxTypes.Mode
         'truncated or of another format.',
     );
   }
-  if (model.graph === null || model.graph === undefined || model.graph.node.length === 0) {
+  if (model.graph === null || model.graph === undefined || (model.graph.node ?? []).length === 0) {
     throw new TeacherFileError(`${file} is not an ONNX model: it holds no graph.`);
   }
   return model;
@@ -145,7 +145,7 @@ function inputFacts(
         'must take a 4-D batch of images ([batch, channels, height, width] or [batch, height, width, channels]).',
     );
   }
-  const [batch, second, third, fourth] = dims;
+  const [batch = null, second = null, third = null, fourth = null] = dims;
   const feedable = (value: Dimension): boolean =>
     typeof value === 'number' && (value === datasetChannels || (value === 3 && datasetChannels === 1));
   const fits = (value: Dimension, size: number): boolean => typeof value !== 'number' || value === size;
