@@ -14,22 +14,24 @@ function lastTapOfEachStage(taps: readonly FeatureTap[]): FeatureTap[] {
   return [...last.entries()].sort(([left], [right]) => left - right).map(([, tap]) => tap);
 }
 
-/** Links the last tap of each teacher stage to the last tap of the same student stage (method.md §2, AT). */
+/**
+ * Links the last tap of each teacher stage to the last tap of the same student stage (method.md §2, AT).
+ * When the networks have different numbers of stages (an imported teacher), the side with more stages links
+ * the ends of evenly spread stages, always including its last: stage round((i + 1)·more/fewer) − 1 for the
+ * i-th stage of the other side [ours].
+ */
 export function attentionTransferLinks(
   teacherTaps: readonly FeatureTap[],
   studentTaps: readonly FeatureTap[],
 ): AttentionLink[] {
   const teacherEnds = lastTapOfEachStage(teacherTaps);
   const studentEnds = lastTapOfEachStage(studentTaps);
-  if (teacherEnds.length !== studentEnds.length) {
-    throw new Error(
-      `AT links the last tap of each stage one to one, so teacher and student need the same number of ` +
-        `stages; the teacher has ${teacherEnds.length} and the student ${studentEnds.length}.`,
-    );
-  }
-  return teacherEnds.map((teacher, index) => ({
-    teacher: teacher.index,
-    student: studentEnds[index]?.index ?? 0,
+  const links = Math.min(teacherEnds.length, studentEnds.length);
+  const spread = (ends: readonly FeatureTap[], position: number): FeatureTap | undefined =>
+    ends[Math.round(((position + 1) * ends.length) / links) - 1];
+  return Array.from({ length: links }, (_, position) => ({
+    teacher: spread(teacherEnds, position)?.index ?? 0,
+    student: spread(studentEnds, position)?.index ?? 0,
   }));
 }
 

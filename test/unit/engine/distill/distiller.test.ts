@@ -10,6 +10,7 @@ import {
 } from '../../../../src-main/engine/distill/distiller.js';
 import type { BackboneOutputs, FeatureTap } from '../../../../src-main/engine/models/types.js';
 import { Random } from '../../../../src-main/engine/train/random.js';
+import { attentionTransferLinks } from '../../../../src-main/engine/distill/attention-transfer.js';
 
 type Image = number[][][];
 
@@ -410,15 +411,24 @@ describe('AT', () => {
     expect(loss.kd.dataSync()[0]).toBe(0);
   });
 
-  it('refuses networks with different numbers of stages', () => {
-    expect(() =>
-      createDistiller({
-        hyperparameters: { method: 'at', beta: 1000 },
-        teacherTaps,
-        studentTaps: [{ index: 0, name: 's0', stage: 0, shape: [2, 2, 2] }],
-        seed: 1,
-      }),
-    ).toThrow(/same number of stages/);
+  it('links evenly spread stage ends, always the last, when the numbers of stages differ', () => {
+    const stage = (index: number, stageIndex: number): FeatureTap => ({
+      index,
+      name: `t${index}`,
+      stage: stageIndex,
+      shape: [2, 2, 1],
+    });
+    // Four teacher stages of two taps each against three student stages of one tap each.
+    const fourStages = [0, 1, 2, 3, 4, 5, 6, 7].map((index) => stage(index, Math.floor(index / 2)));
+    const threeStages = [0, 1, 2].map((index) => stage(index, index));
+    expect(attentionTransferLinks(fourStages, threeStages)).toEqual([
+      { teacher: 1, student: 0 },
+      { teacher: 5, student: 1 },
+      { teacher: 7, student: 2 },
+    ]);
+    expect(
+      attentionTransferLinks(teacherTaps, [{ index: 0, name: 's0', stage: 0, shape: [2, 2, 2] }]),
+    ).toEqual([{ teacher: 1, student: 0 }]);
   });
 });
 
