@@ -8,7 +8,14 @@ export type TeacherFormat = (typeof teacherFormats)[number];
  * Ways to say how a teacher wants its pixels normalised: the per-channel mean and std of ImageNet, CIFAR-10
  * or CIFAR-100 (on the 0–1 scale), this dataset's own statistics, none, or numbers given by hand.
  */
-export const inputNormalisationPresets = ['imagenet', 'cifar10', 'cifar100', 'dataset', 'none', 'custom'] as const;
+export const inputNormalisationPresets = [
+  'imagenet',
+  'cifar10',
+  'cifar100',
+  'dataset',
+  'none',
+  'custom',
+] as const;
 export type InputNormalisationPreset = (typeof inputNormalisationPresets)[number];
 
 /** The per-channel means and standard deviations of the named presets, on the 0–1 scale, RGB order. */
@@ -81,7 +88,11 @@ export const teacherRecordSchema = z
     /** For each dataset class, the teacher output that scores it. */
     classOrder: z.array(z.number().int().nonnegative()),
     /** One image as the teacher takes it, in its layout: [C, H, W] for NCHW, [H, W, C] for NHWC. */
-    inputShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+    inputShape: z.tuple([
+      z.number().int().positive(),
+      z.number().int().positive(),
+      z.number().int().positive(),
+    ]),
     layout: z.enum(['NCHW', 'NHWC']),
     /** The batch size the graph is fixed to; null when it runs any batch. */
     batchSize: z.number().int().positive().nullable(),

@@ -23,7 +23,12 @@ import { readPytorchCheckpoint } from './pytorch-checkpoint.js';
 import { readSafetensors } from './safetensors.js';
 import { extractStateDict, inferArchitecture, loadStateDict } from './state-dict-mapping.js';
 import { accuracyWarnings, measureTeacherAccuracy } from './teacher-accuracy.js';
-import { storedTeacherFile, teacherModelFolder, teacherOnnxFile, type StoredTeacherFile } from './teacher-folder.js';
+import {
+  storedTeacherFile,
+  teacherModelFolder,
+  teacherOnnxFile,
+  type StoredTeacherFile,
+} from './teacher-folder.js';
 
 /** What an import is given. */
 export interface ImportTeacherOptions {
@@ -61,7 +66,9 @@ async function detectFormat(file: string): Promise<TeacherFormat> {
     size = facts.size;
   } catch (error) {
     if (error instanceof TeacherFileError) throw error;
-    throw new TeacherFileError(`${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new TeacherFileError(
+      `${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const handle = await open(file, 'r');
   const head = Buffer.alloc(16);
@@ -79,7 +86,8 @@ async function detectFormat(file: string): Promise<TeacherFormat> {
     );
   }
   // An ONNX ModelProto starts with a varint field (ir_version, field 1) or another small field tag.
-  if (size > 16 && (head[0] === 0x08 || head[0] === 0x12 || head[0] === 0x1a || head[0] === 0x3a)) return 'onnx';
+  if (size > 16 && (head[0] === 0x08 || head[0] === 0x12 || head[0] === 0x1a || head[0] === 0x3a))
+    return 'onnx';
   const extension = extname(file).toLowerCase();
   throw new TeacherFileError(
     `${file} is not an ONNX model, a PyTorch checkpoint (zip) or a safetensors file: it starts with the bytes ` +
@@ -95,7 +103,10 @@ async function sha256(file: string): Promise<string> {
 }
 
 function normaliseName(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
 }
 
 /**
@@ -115,7 +126,7 @@ async function matchClasses(
   if (teacherClasses !== datasetNames.length) {
     throw new TeacherFileError(
       `${source} predicts ${teacherClasses} classes but the dataset has ${datasetNames.length}; a teacher must ` +
-        'score exactly the dataset\'s classes.',
+        "score exactly the dataset's classes.",
     );
   }
   const byIndex = { order: datasetNames.map((_, index) => index), matching: 'index' as const };
@@ -123,19 +134,24 @@ async function matchClasses(
   let from = '';
   if (labelsPath !== undefined) {
     const text = await readFile(labelsPath, 'utf8').catch((error: unknown) => {
-      throw new TeacherFileError(`The labels file ${labelsPath} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      throw new TeacherFileError(
+        `The labels file ${labelsPath} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
-    names = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+    names = text
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
     if (names.length !== teacherClasses) {
       throw new TeacherFileError(
         `The labels file ${labelsPath} names ${names.length} classes but the teacher predicts ${teacherClasses}; ` +
-          'give one name per line, in the order of the teacher\'s outputs.',
+          "give one name per line, in the order of the teacher's outputs.",
       );
     }
     from = `the labels file ${labelsPath}`;
   } else if (modelNames !== null) {
     names = modelNames;
-    from = 'the model\'s metadata';
+    from = "the model's metadata";
   }
   if (names === null) return byIndex;
   const wanted = new Map(names.map((name, index) => [normaliseName(name), index]));
@@ -177,7 +193,10 @@ async function loadCheckpointTeacher(
         `${manifest.classNames.length}; a teacher must score exactly the dataset's classes.`,
     );
   }
-  if (inferred.inputChannels !== datasetChannels && !(datasetChannels === 1 && inferred.inputChannels === 3)) {
+  if (
+    inferred.inputChannels !== datasetChannels &&
+    !(datasetChannels === 1 && inferred.inputChannels === 3)
+  ) {
     throw new TeacherFileError(
       `${file} takes ${inferred.inputChannels}-channel images ('conv1.weight' is [${tensors.get('conv1.weight')?.shape.join(', ')}]) ` +
         `but the dataset's images have ${datasetChannels} channel${datasetChannels === 1 ? '' : 's'}.`,
@@ -263,13 +282,26 @@ export async function importTeacher(
   }
   try {
     const teacherChannels = facts?.channels ?? backbone?.inputShape[2] ?? datasetChannels;
-    const { order, matching } = await matchClasses(graph.classes, manifest, modelNames, options.labelsPath, file, notes);
+    const { order, matching } = await matchClasses(
+      graph.classes,
+      manifest,
+      modelNames,
+      options.labelsPath,
+      file,
+      notes,
+    );
     graph = { ...graph, classOrder: order };
     const contract = resolveInputContract(options.contract, teacherChannels, manifest.statistics);
     if (teacherChannels === 3 && datasetChannels === 1) {
-      notes.push('The dataset\'s grey images are given to the teacher as three equal colour channels.');
+      notes.push("The dataset's grey images are given to the teacher as three equal colour channels.");
     }
-    const preparer = new TeacherInputPreparer(manifest.shape, manifest.statistics, contract, graph.layout, teacherChannels);
+    const preparer = new TeacherInputPreparer(
+      manifest.shape,
+      manifest.statistics,
+      contract,
+      graph.layout,
+      teacherChannels,
+    );
     const test = loadCachedSplit(options.datasetDirectory, 'test');
     const runner = await ImportedOnnxTeacher.create(graph, preparer, 'logits', options.threads);
     let accuracy;
@@ -311,7 +343,8 @@ export async function importTeacher(
       classNames: [...manifest.classNames],
       classMatching: matching,
       classOrder: order,
-      inputShape: graph.layout === 'NCHW' ? [teacherChannels, height, width] : [height, width, teacherChannels],
+      inputShape:
+        graph.layout === 'NCHW' ? [teacherChannels, height, width] : [height, width, teacherChannels],
       layout: graph.layout,
       batchSize: graph.fixedBatch,
       opset: facts?.opset ?? null,

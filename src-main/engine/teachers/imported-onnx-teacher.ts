@@ -27,7 +27,11 @@ export interface StoredTeacherGraph {
   /** For each dataset class, the teacher output that scores it. */
   readonly classOrder: readonly number[];
   /** The taps the method reads, in the order the distiller sees them. */
-  readonly taps: readonly { readonly tensor: string; readonly layout: TeacherLayout; readonly shape: ImageShape }[];
+  readonly taps: readonly {
+    readonly tensor: string;
+    readonly layout: TeacherLayout;
+    readonly shape: ImageShape;
+  }[];
 }
 
 /**
@@ -87,14 +91,21 @@ export class ImportedOnnxTeacher {
         values = padded;
       }
       const results = await session.run({
-        [inputName]: new ort.Tensor('float32', values, teacherInputDims({ ...this.graph, channels: this.preparer.teacherChannels }, chunk)),
+        [inputName]: new ort.Tensor(
+          'float32',
+          values,
+          teacherInputDims({ ...this.graph, channels: this.preparer.teacherChannels }, chunk),
+        ),
       });
       for (const [outputName, tensor] of Object.entries(results)) {
         if (!(tensor.data instanceof Float32Array) || tensor.dims[0] !== chunk) {
           throw new Error(`The teacher "${name}" returned no float32 batch for output "${outputName}".`);
         }
         const perImage = tensor.data.length / chunk;
-        collected.set(outputName, [...(collected.get(outputName) ?? []), tensor.data.subarray(0, size * perImage)]);
+        collected.set(outputName, [
+          ...(collected.get(outputName) ?? []),
+          tensor.data.subarray(0, size * perImage),
+        ]);
       }
     }
     const joined = new Map<string, Float32Array>();
@@ -110,7 +121,9 @@ export class ImportedOnnxTeacher {
     }
     const raw = joined.get(teacherOutputNames.logits);
     if (raw?.length !== batch * classes) {
-      throw new Error(`The teacher "${name}" returned ${raw?.length ?? 0} logits for ${batch} images of ${classes} classes.`);
+      throw new Error(
+        `The teacher "${name}" returned ${raw?.length ?? 0} logits for ${batch} images of ${classes} classes.`,
+      );
     }
     const ordered = new Float32Array(batch * classOrder.length);
     for (let image = 0; image < batch; image += 1) {
@@ -147,7 +160,10 @@ export class ImportedOnnxTeacher {
       this.need === 'taps'
         ? this.graph.taps.map((tap, index) => {
             const shape: [number, number, number, number] = [batch, ...tap.shape];
-            return { values: read(teacherOutputNames.tap(index), batch * tap.shape[0] * tap.shape[1] * tap.shape[2]), shape };
+            return {
+              values: read(teacherOutputNames.tap(index), batch * tap.shape[0] * tap.shape[1] * tap.shape[2]),
+              shape,
+            };
           })
         : [];
     const summaries =

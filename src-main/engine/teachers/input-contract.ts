@@ -18,7 +18,8 @@ export function resolveInputContract(
   statistics: ChannelStatistics,
 ): TeacherInputContract {
   const scale = request.scale ?? 1;
-  const preset = request.preset ?? (request.mean !== undefined || request.std !== undefined ? 'custom' : 'dataset');
+  const preset =
+    request.preset ?? (request.mean !== undefined || request.std !== undefined ? 'custom' : 'dataset');
   let mean: readonly number[];
   let std: readonly number[];
   switch (preset) {
@@ -62,7 +63,9 @@ export function resolveInputContract(
     channelOrder: request.channelOrder ?? 'RGB',
   };
   if (contract.std.some((value) => !(value > 0))) {
-    throw new TeacherFileError(`Every std of the input contract must be positive; got ${contract.std.join(', ')}.`);
+    throw new TeacherFileError(
+      `Every std of the input contract must be positive; got ${contract.std.join(', ')}.`,
+    );
   }
   return contract;
 }

@@ -45,7 +45,10 @@ export function bfloat16ToNumber(bits: number): number {
 export const elementTypes = {
   float32: { bytes: 4, read: (view: DataView, offset: number) => view.getFloat32(offset, true) },
   float64: { bytes: 8, read: (view: DataView, offset: number) => view.getFloat64(offset, true) },
-  float16: { bytes: 2, read: (view: DataView, offset: number) => float16ToNumber(view.getUint16(offset, true)) },
+  float16: {
+    bytes: 2,
+    read: (view: DataView, offset: number) => float16ToNumber(view.getUint16(offset, true)),
+  },
   bfloat16: {
     bytes: 2,
     read: (view: DataView, offset: number) => bfloat16ToNumber(view.getUint16(offset, true)),

@@ -58,7 +58,9 @@ export const teacherOutputNames = {
 function integer(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
-  if (value !== null && value !== undefined) return Number(String(value));
+  // protobufjs gives int64 fields as Long objects, whose toString is the decimal value.
+  if (typeof value === 'object' && value !== null && 'toString' in value)
+    return Number((value as { toString(): string }).toString());
   return 0;
 }
 
@@ -81,7 +83,10 @@ export function decodeOnnxModel(bytes: Uint8Array, file: string): OnnxTypes.Mode
 
 /** The default-domain opset of a model. */
 export function modelOpset(model: OnnxTypes.IModelProto): number {
-  const entry = (model.opsetImport ?? []).find((item) => item.domain === '' || item.domain === 'ai.onnx' || item.domain === null || item.domain === undefined);
+  const entry = (model.opsetImport ?? []).find(
+    (item) =>
+      item.domain === '' || item.domain === 'ai.onnx' || item.domain === null || item.domain === undefined,
+  );
   return entry === undefined ? 0 : integer(entry.version);
 }
 
@@ -117,8 +122,8 @@ function imageInput(model: OnnxTypes.ModelProto, file: string): OnnxTypes.IValue
         'teacher must take exactly one input, the batch of images.',
     );
   }
-  const elementType = input.type?.tensorType?.elemType ?? 0;
-  if (elementType !== onnx.TensorProto.DataType.FLOAT) {
+  const elementType: number = input.type?.tensorType?.elemType ?? 0;
+  if (elementType !== Number(onnx.TensorProto.DataType.FLOAT)) {
     throw new TeacherFileError(
       `${file}: input "${input.name}" holds ${elementTypeNames[elementType] ?? `type ${elementType}`} values; ` +
         'a teacher must take float32 images.',
@@ -187,7 +192,10 @@ function constantTensors(graph: OnnxTypes.GraphProto): Set<string> {
 }
 
 /** The graph's output and the tensor that holds its logits (the input of a final Softmax, if any). */
-function logitsOf(graph: OnnxTypes.GraphProto, file: string): { output: string; logits: string; note: string | null } {
+function logitsOf(
+  graph: OnnxTypes.GraphProto,
+  file: string,
+): { output: string; logits: string; note: string | null } {
   const outputs = graph.output;
   const output = outputs[0];
   if (output === undefined || outputs.length !== 1) {
@@ -215,7 +223,11 @@ const activationTypes = new Set(['Relu', 'Clip', 'LeakyRelu', 'PRelu', 'Elu', 'S
  * Tensors that may be taps: residual joins (an Add of two computed tensors, or the Relu right after it when
  * that is the Add's only consumer) and activation outputs.
  */
-function tapCandidates(graph: OnnxTypes.GraphProto): { joins: string[]; activations: string[]; joinNodes: Map<string, string> } {
+function tapCandidates(graph: OnnxTypes.GraphProto): {
+  joins: string[];
+  activations: string[];
+  joinNodes: Map<string, string>;
+} {
   const constants = constantTensors(graph);
   const users = consumers(graph);
   const joins: string[] = [];
@@ -241,7 +253,11 @@ function tapCandidates(graph: OnnxTypes.GraphProto): { joins: string[]; activati
 }
 
 /** Tensors reachable backwards from `start` within `depth` nodes, `start` included. */
-function nearAncestors(start: string, producerOf: Map<string, OnnxTypes.INodeProto>, depth: number): Set<string> {
+function nearAncestors(
+  start: string,
+  producerOf: Map<string, OnnxTypes.INodeProto>,
+  depth: number,
+): Set<string> {
   const seen = new Set([start]);
   let frontier = [start];
   for (let step = 0; step < depth && frontier.length > 0; step += 1) {
@@ -268,7 +284,12 @@ function withOutputs(model: OnnxTypes.ModelProto, names: readonly string[]): Uin
   const existing = new Set(graph.output.map((output) => output.name));
   for (const name of names) {
     if (existing.has(name)) continue;
-    graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }));
+    graph.output.push(
+      onnx.ValueInfoProto.create({
+        name,
+        type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } },
+      }),
+    );
   }
   return onnx.ModelProto.encode(copy).finish();
 }
@@ -297,7 +318,10 @@ function probeBatch(size: number): Float32Array {
 }
 
 /** The teacher input dims for a batch, in its layout. */
-export function teacherInputDims(facts: Pick<TeacherGraphFacts, 'layout' | 'channels' | 'height' | 'width'>, batch: number): number[] {
+export function teacherInputDims(
+  facts: Pick<TeacherGraphFacts, 'layout' | 'channels' | 'height' | 'width'>,
+  batch: number,
+): number[] {
   return facts.layout === 'NCHW'
     ? [batch, facts.channels, facts.height, facts.width]
     : [batch, facts.height, facts.width, facts.channels];
@@ -319,10 +343,19 @@ function freeBatch(model: OnnxTypes.ModelProto, inputName: string): OnnxTypes.Mo
 }
 
 /** Which layout a tap tensor of dims [B, a, b, c] has: the one whose spatial sizes fit the input's. */
-function tapLayout(dims: readonly number[], inputLayout: TeacherLayout, height: number, width: number): TeacherLayout | null {
+function tapLayout(
+  dims: readonly number[],
+  inputLayout: TeacherLayout,
+  height: number,
+  width: number,
+): TeacherLayout | null {
   const [, a = 0, b = 0, c = 0] = dims;
   const fits = (tapHeight: number, tapWidth: number): boolean =>
-    tapHeight >= 1 && tapWidth >= 1 && tapHeight <= height && tapWidth <= width && Math.abs(tapHeight * width - tapWidth * height) <= Math.max(height, width);
+    tapHeight >= 1 &&
+    tapWidth >= 1 &&
+    tapHeight <= height &&
+    tapWidth <= width &&
+    Math.abs(tapHeight * width - tapWidth * height) <= Math.max(height, width);
   const nchw = fits(b, c);
   const nhwc = fits(a, b);
   if (nchw && nhwc) return inputLayout;
@@ -352,7 +385,9 @@ export async function analyseOnnxTeacher(
     );
   }
   const graph = model.graph as OnnxTypes.GraphProto;
-  const external = graph.initializer.find((tensor) => tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
+  const external = graph.initializer.find(
+    (tensor) => tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL,
+  );
   if (external !== undefined) {
     throw new TeacherFileError(
       `${file} keeps weight "${external.name}" in an external data file; save the model as one file ` +
@@ -375,7 +410,10 @@ export async function analyseOnnxTeacher(
   let fixedBatch = declaredBatch;
   let probe: ort.InferenceSession.OnnxValueMapType;
   const runProbe = async (candidate: OnnxTypes.ModelProto, batch: number) => {
-    const session = await ort.InferenceSession.create(withOutputs(candidate, probeNames), teacherSessionOptions(threads));
+    const session = await ort.InferenceSession.create(
+      withOutputs(candidate, probeNames),
+      teacherSessionOptions(threads),
+    );
     try {
       const dims = teacherInputDims(sizes, batch);
       const values = probeBatch(dims.reduce((product, size) => product * size, 1));
@@ -390,7 +428,8 @@ export async function analyseOnnxTeacher(
     const logitsDims = probe[logits]?.dims ?? [];
     if (logitsDims[0] !== 2) throw new Error('the batch dimension does not follow the input');
     stored = freed;
-    if (declaredBatch !== null) notes.push(`The graph was exported for batches of ${declaredBatch}; it runs any batch size.`);
+    if (declaredBatch !== null)
+      notes.push(`The graph was exported for batches of ${declaredBatch}; it runs any batch size.`);
     fixedBatch = null;
   } catch (freeError) {
     if (declaredBatch === null) {
@@ -407,7 +446,9 @@ export async function analyseOnnxTeacher(
           `${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    notes.push(`The graph only runs batches of ${declaredBatch}; the teacher is run that many images at a time.`);
+    notes.push(
+      `The graph only runs batches of ${declaredBatch}; the teacher is run that many images at a time.`,
+    );
   }
   const probeBatchSize = fixedBatch ?? 2;
   const logitsDims = [...(probe[logits]?.dims ?? [])];
@@ -420,7 +461,9 @@ export async function analyseOnnxTeacher(
   const classes = logitsDims[1] ?? 0;
   const dimsOf = (tensor: string): number[] | null => {
     const value = probe[tensor];
-    return value === undefined || value.dims.length !== 4 || value.dims[0] !== probeBatchSize ? null : [...value.dims];
+    return value === undefined || value.dims.length !== 4 || value.dims[0] !== probeBatchSize
+      ? null
+      : [...value.dims];
   };
   const residualTaps = joins
     .filter((join) => {
@@ -429,7 +472,9 @@ export async function analyseOnnxTeacher(
       const leftDims = dimsOf(left);
       if (leftDims === null || JSON.stringify(leftDims) !== JSON.stringify(dimsOf(right))) return false;
       const leftAncestors = nearAncestors(left, producerOf, residualSearchDepth);
-      return [...nearAncestors(right, producerOf, residualSearchDepth)].some((tensor) => leftAncestors.has(tensor));
+      return [...nearAncestors(right, producerOf, residualSearchDepth)].some((tensor) =>
+        leftAncestors.has(tensor),
+      );
     })
     .map((join) => joinNodes.get(join) ?? join);
   const tapTensors: { tensor: string; layout: TeacherLayout; shape: ImageShape }[] = [];
@@ -452,7 +497,10 @@ export async function analyseOnnxTeacher(
     for (const tensor of activations) {
       const described = describeTap(tensor);
       if (described === null || described.shape[0] * described.shape[1] < 2) continue;
-      if (previous !== null && (previous.shape[0] !== described.shape[0] || previous.shape[1] !== described.shape[1])) {
+      if (
+        previous !== null &&
+        (previous.shape[0] !== described.shape[0] || previous.shape[1] !== described.shape[1])
+      ) {
         tapTensors.push(previous);
       }
       previous = { tensor, ...described };
@@ -464,13 +512,24 @@ export async function analyseOnnxTeacher(
     const resolution = `${tap.shape[0]}x${tap.shape[1]}`;
     if (resolutions[resolutions.length - 1] !== resolution) resolutions.push(resolution);
     const producer = producerOf.get(tap.tensor);
-    const source = producer?.opType === 'Relu' || producer?.opType === 'Clip' ? producerOf.get(producer.input?.[0] ?? '') : undefined;
+    const source =
+      producer?.opType === 'Relu' || producer?.opType === 'Clip'
+        ? producerOf.get(producer.input?.[0] ?? '')
+        : undefined;
     const describeNode = (node: OnnxTypes.INodeProto | undefined): string =>
       node === undefined ? '' : `${node.opType ?? ''}${node.name ? ` ${node.name}` : ''}`;
-    const name = source !== undefined && (source.opType === 'Add' || source.opType === 'Sum')
-      ? `${describeNode(producer)} after ${describeNode(source)}`
-      : describeNode(producer) || tap.tensor;
-    return { index, tensor: tap.tensor, name, layout: tap.layout, shape: tap.shape, stage: resolutions.length - 1 };
+    const name =
+      source !== undefined && (source.opType === 'Add' || source.opType === 'Sum')
+        ? `${describeNode(producer)} after ${describeNode(source)}`
+        : describeNode(producer) || tap.tensor;
+    return {
+      index,
+      tensor: tap.tensor,
+      name,
+      layout: tap.layout,
+      shape: tap.shape,
+      stage: resolutions.length - 1,
+    };
   });
   const classNames = metadataClassNames(model, classes);
   return {
@@ -505,10 +564,13 @@ function metadataClassNames(model: OnnxTypes.ModelProto, classes: number): strin
     let names: string[] | null = null;
     try {
       const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) names = parsed.map(String);
+      if (Array.isArray(parsed)) names = parsed.map((name) => (typeof name === 'string' ? name : ''));
       else if (typeof parsed === 'object' && parsed !== null) {
         const object = parsed as Record<string, unknown>;
-        names = Array.from({ length: classes }, (_, index) => String(object[String(index)] ?? ''));
+        names = Array.from({ length: classes }, (_, index) => {
+          const name = object[String(index)];
+          return typeof name === 'string' ? name : '';
+        });
       }
     } catch {
       names = text.split(text.includes('\n') ? '\n' : ',').map((name) => name.trim());
@@ -547,20 +609,49 @@ export function augmentTeacherGraph(
   const output = (name: string): OnnxTypes.IValueInfoProto =>
     onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: floatType } } });
   const nodes: OnnxTypes.INodeProto[] = [
-    { opType: 'Identity', name: 'rtk_teacher_logits_output', input: [logitsName], output: [teacherOutputNames.logits] },
+    {
+      opType: 'Identity',
+      name: 'rtk_teacher_logits_output',
+      input: [logitsName],
+      output: [teacherOutputNames.logits],
+    },
   ];
   const outputs = [output(teacherOutputNames.logits)];
   // ReduceMean takes its axes as an attribute up to opset 17 and as an input from opset 18 on.
-  const reduceMean = (name: string, input: string, result: string, axes: readonly number[]): OnnxTypes.INodeProto => {
+  const reduceMean = (
+    name: string,
+    input: string,
+    result: string,
+    axes: readonly number[],
+  ): OnnxTypes.INodeProto => {
     if (opset < 18) {
-      return { opType: 'ReduceMean', name, input: [input], output: [result], attribute: [intsAttribute('axes', axes), intAttribute('keepdims', 0)] };
+      return {
+        opType: 'ReduceMean',
+        name,
+        input: [input],
+        output: [result],
+        attribute: [intsAttribute('axes', axes), intAttribute('keepdims', 0)],
+      };
     }
     const axesName = `${name}_axes`;
     const data = new Uint8Array(axes.length * 8);
     const view = new DataView(data.buffer);
     axes.forEach((axis, index) => view.setBigInt64(index * 8, BigInt(axis), true));
-    graph.initializer.push(onnx.TensorProto.create({ name: axesName, dims: [axes.length], dataType: onnx.TensorProto.DataType.INT64, rawData: data }));
-    return { opType: 'ReduceMean', name, input: [input, axesName], output: [result], attribute: [intAttribute('keepdims', 0)] };
+    graph.initializer.push(
+      onnx.TensorProto.create({
+        name: axesName,
+        dims: [axes.length],
+        dataType: onnx.TensorProto.DataType.INT64,
+        rawData: data,
+      }),
+    );
+    return {
+      opType: 'ReduceMean',
+      name,
+      input: [input, axesName],
+      output: [result],
+      attribute: [intAttribute('keepdims', 0)],
+    };
   };
   if (need !== 'logits') {
     taps.forEach((tap, index) => {
@@ -568,8 +659,19 @@ export function augmentTeacherGraph(
       if (need === 'taps') {
         nodes.push(
           tap.layout === 'NCHW'
-            ? { opType: 'Transpose', name: `${prefix}_to_nhwc`, input: [tap.tensor], output: [teacherOutputNames.tap(index)], attribute: [intsAttribute('perm', [0, 2, 3, 1])] }
-            : { opType: 'Identity', name: `${prefix}_output`, input: [tap.tensor], output: [teacherOutputNames.tap(index)] },
+            ? {
+                opType: 'Transpose',
+                name: `${prefix}_to_nhwc`,
+                input: [tap.tensor],
+                output: [teacherOutputNames.tap(index)],
+                attribute: [intsAttribute('perm', [0, 2, 3, 1])],
+              }
+            : {
+                opType: 'Identity',
+                name: `${prefix}_output`,
+                input: [tap.tensor],
+                output: [teacherOutputNames.tap(index)],
+              },
         );
         outputs.push(output(teacherOutputNames.tap(index)));
         return;
@@ -577,10 +679,26 @@ export function augmentTeacherGraph(
       const spatialAxes = tap.layout === 'NCHW' ? [2, 3] : [1, 2];
       const channelAxis = tap.layout === 'NCHW' ? 1 : 3;
       nodes.push(
-        reduceMean(`${prefix}_channel_means`, tap.tensor, teacherOutputNames.channelMeans(index), spatialAxes),
-        { opType: 'Mul', name: `${prefix}_squares`, input: [tap.tensor, tap.tensor], output: [`${prefix}_squares`] },
+        reduceMean(
+          `${prefix}_channel_means`,
+          tap.tensor,
+          teacherOutputNames.channelMeans(index),
+          spatialAxes,
+        ),
+        {
+          opType: 'Mul',
+          name: `${prefix}_squares`,
+          input: [tap.tensor, tap.tensor],
+          output: [`${prefix}_squares`],
+        },
         reduceMean(`${prefix}_energy_map`, `${prefix}_squares`, `${prefix}_energy_map`, [channelAxis]),
-        { opType: 'Flatten', name: `${prefix}_energy`, input: [`${prefix}_energy_map`], output: [teacherOutputNames.energy(index)], attribute: [intAttribute('axis', 1)] },
+        {
+          opType: 'Flatten',
+          name: `${prefix}_energy`,
+          input: [`${prefix}_energy_map`],
+          output: [teacherOutputNames.energy(index)],
+          attribute: [intAttribute('axis', 1)],
+        },
       );
       outputs.push(output(teacherOutputNames.channelMeans(index)), output(teacherOutputNames.energy(index)));
     });

@@ -129,8 +129,9 @@ export function readPickle(bytes: Uint8Array, hooks: PickleHooks, source: string
     return bytes.subarray(start, start + length);
   };
   const text = (length: number): string => {
+    const data = slice(length);
     try {
-      return utf8.decode(slice(length));
+      return utf8.decode(data);
     } catch {
       return fail('a string is not valid UTF-8');
     }
@@ -167,7 +168,8 @@ export function readPickle(bytes: Uint8Array, hooks: PickleHooks, source: string
   };
   const call = (callee: PickleValue, argumentsValue: PickleValue): PickleValue => {
     if (!isGlobal(callee)) return fail(`the pickle calls ${describe(callee)}, which is not a callable`);
-    if (!isPickleTuple(argumentsValue)) return fail('the pickle calls a global with arguments that are no tuple');
+    if (!isPickleTuple(argumentsValue))
+      return fail('the pickle calls a global with arguments that are no tuple');
     return hooks.reduce(callee, argumentsValue.items);
   };
   const setItem = (target: PickleValue, key: PickleValue, value: PickleValue): void => {
@@ -182,11 +184,14 @@ export function readPickle(bytes: Uint8Array, hooks: PickleHooks, source: string
     target.entries.set(key, value);
   };
   const toNumber = (value: bigint): number | bigint =>
-    value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value;
   const littleEndianInteger = (data: Uint8Array): number | bigint => {
     if (data.length === 0) return 0;
     let value = 0n;
-    for (let index = data.length - 1; index >= 0; index -= 1) value = (value << 8n) | BigInt(data[index] ?? 0);
+    for (let index = data.length - 1; index >= 0; index -= 1)
+      value = (value << 8n) | BigInt(data[index] ?? 0);
     if (((data[data.length - 1] ?? 0) & 0x80) !== 0) value -= 1n << BigInt(8 * data.length);
     return toNumber(value);
   };
@@ -377,8 +382,11 @@ export function readPickle(bytes: Uint8Array, hooks: PickleHooks, source: string
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail('a global is named by non-strings');
-        push(global(String(module), String(name)));
+        if (typeof module !== 'string' || typeof name !== 'string') {
+          fail('a global is named by non-strings');
+          break;
+        }
+        push(global(module, name));
         break;
       }
       case 0x52: {

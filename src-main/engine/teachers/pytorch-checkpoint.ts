@@ -54,14 +54,23 @@ function isStorage(value: unknown): value is StorageReference {
 
 /** Whether a checkpoint value is a tensor the reader built. */
 export function isTensorValue(value: PickleValue): value is { kind: 'object'; value: NamedTensor } {
-  return isPickleObject(value) && typeof value.value === 'object' && value.value !== null && 'values' in value.value;
+  return (
+    isPickleObject(value) &&
+    typeof value.value === 'object' &&
+    value.value !== null &&
+    'values' in value.value
+  );
 }
 
 /** The zip entries a checkpoint needs, read into memory after checking their declared sizes. */
 async function readZipEntries(file: string, fileBytes: number): Promise<Map<string, Buffer>> {
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false });
+    zip = await yauzl.openPromise(file, {
+      lazyEntries: true,
+      validateEntrySizes: true,
+      strictFileNames: false,
+    });
   } catch (error) {
     throw new TeacherFileError(
       `${file} is not a readable zip archive (a PyTorch checkpoint saved by torch 1.6 or newer is one): ` +
@@ -106,7 +115,9 @@ function tupleItems(value: PickleValue, what: string, file: string): readonly Pi
 function integerList(value: PickleValue, what: string, file: string): number[] {
   return tupleItems(value, what, file).map((item) => {
     if (typeof item !== 'number' || !Number.isInteger(item) || item < 0) {
-      throw new TeacherFileError(`${file}: ${what} holds ${String(item)}, not a size.`);
+      throw new TeacherFileError(
+        `${file}: ${what} holds ${typeof item === 'number' ? item : 'a non-number'}, not a size.`,
+      );
     }
     return item;
   });
@@ -180,7 +191,9 @@ export async function readPytorchCheckpoint(file: string, availableMemory?: numb
   const prefix = pickleName.slice(0, -'data.pkl'.length);
   const byteOrder = entries.get(`${prefix}byteorder`)?.toString('latin1');
   if (byteOrder !== undefined && byteOrder !== 'little') {
-    throw new TeacherFileError(`${file} was saved on a ${byteOrder}-endian machine; only little-endian is read.`);
+    throw new TeacherFileError(
+      `${file} was saved on a ${byteOrder}-endian machine; only little-endian is read.`,
+    );
   }
   const pickleBytes = entries.get(pickleName) ?? Buffer.alloc(0);
   try {
@@ -193,11 +206,15 @@ export async function readPytorchCheckpoint(file: string, availableMemory?: numb
           const typeName = (typeValue as PickleGlobal | null)?.name ?? '';
           const type = storageTypes[typeName];
           if (tag !== 'storage' || type === undefined || typeof key !== 'string') {
-            throw new TeacherFileError(`${file}: a persistent id names something other than a tensor storage.`);
+            throw new TeacherFileError(
+              `${file}: a persistent id names something other than a tensor storage.`,
+            );
           }
           const bytes = entries.get(`${prefix}data/${key}`);
           if (bytes === undefined) {
-            throw new TeacherFileError(`${file}: storage ${key} is missing from the archive; the file is damaged.`);
+            throw new TeacherFileError(
+              `${file}: storage ${key} is missing from the archive; the file is damaged.`,
+            );
           }
           if (typeof numel === 'number' && bytes.length < numel * elementTypes[type].bytes) {
             throw new TeacherFileError(

@@ -29,12 +29,17 @@ const maximumHeaderBytes = 100 * 1024 * 1024;
  * Reads a safetensors file: a little-endian u64 header length, a JSON header naming each tensor's dtype,
  * shape and byte range, then the raw data. Every range is checked against the data and the shape.
  */
-export async function readSafetensors(file: string, availableMemory?: number): Promise<Map<string, NamedTensor>> {
+export async function readSafetensors(
+  file: string,
+  availableMemory?: number,
+): Promise<Map<string, NamedTensor>> {
   const fileBytes = (await stat(file)).size;
   checkMemoryFor(file, fileBytes, 3, availableMemory);
   const bytes = await readFile(file);
   if (bytes.length < 8) {
-    throw new TeacherFileError(`${file} holds ${bytes.length} bytes; a safetensors file starts with an 8-byte header length.`);
+    throw new TeacherFileError(
+      `${file} holds ${bytes.length} bytes; a safetensors file starts with an 8-byte header length.`,
+    );
   }
   const headerLength = bytes.readBigUInt64LE(0);
   if (headerLength < 2n || headerLength > BigInt(Math.min(maximumHeaderBytes, bytes.length - 8))) {
@@ -57,7 +62,11 @@ export async function readSafetensors(file: string, availableMemory?: number): P
   const tensors = new Map<string, NamedTensor>();
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as {
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = (entry ?? {}) as {
       dtype?: unknown;
       shape?: unknown;
       data_offsets?: unknown;
@@ -68,8 +77,13 @@ export async function readSafetensors(file: string, availableMemory?: number): P
         `${file}: tensor "${name}" has dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(safetensorsTypes).join(', ')}.`,
       );
     }
-    if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && (size as number) >= 0)) {
-      throw new TeacherFileError(`${file}: tensor "${name}" has an unreadable shape ${JSON.stringify(shape)}.`);
+    if (
+      !Array.isArray(shape) ||
+      !shape.every((size) => Number.isSafeInteger(size) && (size as number) >= 0)
+    ) {
+      throw new TeacherFileError(
+        `${file}: tensor "${name}" has an unreadable shape ${JSON.stringify(shape)}.`,
+      );
     }
     const [begin, end] = Array.isArray(offsets) ? (offsets as unknown[]) : [];
     const itemBytes = elementTypes[type].bytes;

@@ -24,7 +24,7 @@ function tensorEntries(dict: PickleDict): Map<string, NamedTensor> {
 export function extractStateDict(root: PickleValue | TensorMap, file: string): Map<string, NamedTensor> {
   let tensors: Map<string, NamedTensor>;
   if (root instanceof Map) {
-    tensors = new Map(root);
+    tensors = new Map<string, NamedTensor>(root as TensorMap);
   } else if (root instanceof PickleDict) {
     const wrapped = wrapperKeys
       .map((key) => root.entries.get(key))
@@ -148,7 +148,8 @@ function toOurLayout(tensor: NamedTensor): { shape: number[]; values: Float32Arr
       for (let i = 0; i < input; i += 1)
         for (let y = 0; y < height; y += 1)
           for (let x = 0; x < width; x += 1)
-            result[((y * width + x) * input + i) * out + o] = values[((o * input + i) * height + y) * width + x] ?? 0;
+            result[((y * width + x) * input + i) * out + o] =
+              values[((o * input + i) * height + y) * width + x] ?? 0;
     return { shape: [height, width, input, out], values: result };
   }
   if (shape.length === 2) {
@@ -194,7 +195,15 @@ export function loadStateDict(backbone: Backbone, tensors: TensorMap, file: stri
       const converted = toOurLayout(tensor);
       if (converted.shape.join('x') !== weight.shape.join('x')) {
         const torchShape = [...weight.shape];
-        if (torchShape.length === 4) torchShape.splice(0, 4, weight.shape[3] ?? 0, weight.shape[2] ?? 0, weight.shape[0] ?? 0, weight.shape[1] ?? 0);
+        if (torchShape.length === 4)
+          torchShape.splice(
+            0,
+            4,
+            weight.shape[3] ?? 0,
+            weight.shape[2] ?? 0,
+            weight.shape[0] ?? 0,
+            weight.shape[1] ?? 0,
+          );
         if (torchShape.length === 2) torchShape.reverse();
         misshaped.push(`${key} is [${tensor.shape.join(', ')}], expected [${torchShape.join(', ')}]`);
         continue;

@@ -34,7 +34,10 @@ export function readTeacherFolder(directory: string): StoredTeacherFile {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`The imported teacher's ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `The imported teacher's ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   const parsed = storedTeacherFileSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`The imported teacher's ${file} is damaged: ${parsed.error.message}`);
@@ -46,15 +49,17 @@ export function chooseTaps(record: TeacherRecord, indices: readonly number[] | n
   const chosen =
     indices === null
       ? record.taps
-      : [...new Set(indices)].sort((left, right) => left - right).map((index) => {
-          const tap = record.taps[index];
-          if (tap === undefined) {
-            throw new Error(
-              `Teacher "${record.name}" has taps 0 to ${record.taps.length - 1}; tap ${index} was chosen.`,
-            );
-          }
-          return tap;
-        });
+      : [...new Set(indices)]
+          .sort((left, right) => left - right)
+          .map((index) => {
+            const tap = record.taps[index];
+            if (tap === undefined) {
+              throw new Error(
+                `Teacher "${record.name}" has taps 0 to ${record.taps.length - 1}; tap ${index} was chosen.`,
+              );
+            }
+            return tap;
+          });
   const stages = [...new Set(chosen.map((tap) => tap.stage))];
   return chosen.map((tap, index) => ({ ...tap, index, stage: stages.indexOf(tap.stage) }));
 }
@@ -64,11 +69,17 @@ function featureTaps(taps: TeacherRecord['taps']): FeatureTap[] {
 }
 
 /** Keeps the chosen taps' tensors of a catalog teacher's batch and frees the others. */
-function keepTaps(batch: TeacherBatch, positions: readonly number[] | null, classOrder: tf.Tensor1D | null): TeacherBatch {
+function keepTaps(
+  batch: TeacherBatch,
+  positions: readonly number[] | null,
+  classOrder: tf.Tensor1D | null,
+): TeacherBatch {
   const pick = <Tensor extends tf.Tensor>(tensors: readonly Tensor[]): Tensor[] => {
     if (positions === null) return [...tensors];
     tf.dispose(tensors.filter((_, index) => !positions.includes(index)));
-    return positions.map((position) => tensors[position]).filter((tensor): tensor is Tensor => tensor !== undefined);
+    return positions
+      .map((position) => tensors[position])
+      .filter((tensor): tensor is Tensor => tensor !== undefined);
   };
   let logits = batch.logits;
   if (classOrder !== null) {
@@ -107,8 +118,19 @@ export async function openImportedTeacher(
       `Teacher "${record.name}" was imported for ${recordHeight}x${recordWidth} images but the run's are ${height}x${width}.`,
     );
   }
-  const preparer = new TeacherInputPreparer(datasetShape, statistics, record.contract, record.layout, teacherChannels);
-  const base = { kind: 'external' as const, name: record.name, classes: record.classes, taps: featureTaps(taps) };
+  const preparer = new TeacherInputPreparer(
+    datasetShape,
+    statistics,
+    record.contract,
+    record.layout,
+    teacherChannels,
+  );
+  const base = {
+    kind: 'external' as const,
+    name: record.name,
+    classes: record.classes,
+    taps: featureTaps(taps),
+  };
   if (onnx !== null) {
     const bytes = readFileSync(join(directory, onnx.file));
     return {
@@ -138,7 +160,9 @@ export async function openImportedTeacher(
         return {
           engine:
             `ONNX Runtime (CPU, ${threads} ${threads === 1 ? 'thread' : 'threads'})` +
-            (onCpu ? '' : `: an imported ONNX teacher runs on the CPU while the student trains on ${backend}`),
+            (onCpu
+              ? ''
+              : `: an imported ONNX teacher runs on the CPU while the student trains on ${backend}`),
           run: (input, images) => teacher.run(images, input.shape[0]),
           dispose: () => teacher.dispose(),
         };
@@ -146,7 +170,8 @@ export async function openImportedTeacher(
       dispose: () => undefined,
     };
   }
-  if (record.backbone === null) throw new Error(`Teacher "${record.name}" has neither a graph nor a backbone.`);
+  if (record.backbone === null)
+    throw new Error(`Teacher "${record.name}" has neither a graph nor a backbone.`);
   const stored = await readLayersModel(join(directory, teacherModelFolder));
   const backbone = buildBackbone(record.backbone, {
     inputShape: [height, width, teacherChannels],
@@ -159,7 +184,10 @@ export async function openImportedTeacher(
     stored.dispose();
   }
   const identity = record.classOrder.every((output, index) => output === index);
-  const positions = tapIndices === null ? null : taps.map((tap) => record.taps.findIndex((candidate) => candidate.name === tap.name));
+  const positions =
+    tapIndices === null
+      ? null
+      : taps.map((tap) => record.taps.findIndex((candidate) => candidate.name === tap.name));
   return {
     ...base,
     createRunner: async (need): Promise<TeacherRunner> => {
