@@ -10,6 +10,7 @@ import { modelsCommand } from './commands/models.js';
 import { profileCommand } from './commands/profile.js';
 import { resultsCommand } from './commands/results.js';
 import { serveCommand } from './commands/serve.js';
+import { teacherCommand, teachersCommand } from './commands/teachers.js';
 import { trainCommand } from './commands/train.js';
 import { UsageError } from './cli-arguments.js';
 
@@ -25,6 +26,11 @@ const commands: Record<string, { run: Command; summary: string }> = {
   },
   datasets: { run: datasetsCommand, summary: 'list the imported datasets' },
   dataset: { run: datasetCommand, summary: 'dataset show ID: a dataset’s manifest and health report' },
+  teacher: {
+    run: teacherCommand,
+    summary: 'teacher import PATH --dataset ID | teacher show ID: bring your own teacher (ONNX, PyTorch)',
+  },
+  teachers: { run: teachersCommand, summary: 'list the imported teachers with their test accuracy' },
   models: { run: modelsCommand, summary: 'list the backbones with parameters, MACs, feature taps and size' },
   train: { run: trainCommand, summary: 'train the experiment of a spec file and print its results' },
   experiments: { run: experimentsCommand, summary: 'list the experiments' },

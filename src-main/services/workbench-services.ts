@@ -16,6 +16,7 @@ import { estimateExperiment } from './experiment-estimate.js';
 import { HomeOwnership } from './home-ownership.js';
 import { RunQueue } from './run-queue.js';
 import { describeStorageFailure, isDiskFull } from './storage-failure.js';
+import { importTeacherIntoStore, requireTeacher } from './teachers-service.js';
 import { workbenchVersion } from './version.js';
 
 /** What the services need from the process that hosts them. */
@@ -212,6 +213,13 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
       }
       return { path: await context.pickPath(kind) };
     },
+    importTeacher: (request) =>
+      importTeacherIntoStore(context, request, (progress) =>
+        events.publish('onTeacherImportProgress', progress),
+      ),
+    listTeachers: ({ datasetId }) =>
+      Promise.resolve(context.store.teachers.list(datasetId).map((teacher) => teacher.record)),
+    getTeacher: ({ id }) => Promise.resolve(requireTeacher(context.store, id)),
   };
 
   return {

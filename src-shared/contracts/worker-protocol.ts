@@ -22,6 +22,14 @@ export const trainRunJobSchema = z.object({
     .discriminatedUnion('source', [
       z.object({ source: z.literal('run'), backbone: z.string(), modelDirectory: z.string() }),
       z.object({ source: z.literal('import'), modelJsonPath: z.string() }),
+      z.object({
+        source: z.literal('imported'),
+        teacherId: z.string(),
+        /** The teacher's folder in the workbench home. */
+        directory: z.string(),
+        /** The chosen taps by index; null for all. */
+        taps: z.array(z.number().int().nonnegative()).nullable(),
+      }),
     ])
     .nullable(),
   method: z.enum(distillationMethods),
@@ -81,6 +89,16 @@ export const exportRunJobSchema = z.object({
     seed: z.number().int().nullable(),
     epochs: z.number().int().nullable(),
     testTop1: z.number().nullable(),
+    importedTeacher: z
+      .object({
+        name: z.string(),
+        file: z.string(),
+        format: z.string(),
+        fingerprint: z.string(),
+        testTop1: z.number(),
+      })
+      .nullable()
+      .optional(),
   }),
   workbenchVersion: z.string(),
 });
