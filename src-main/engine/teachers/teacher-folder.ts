@@ -10,7 +10,7 @@ import { readLayersModel } from '../export/layers-model-files.js';
 import { buildBackbone } from '../models/index.js';
 import type { FeatureTap } from '../models/types.js';
 import { createTeacherRunner, type ExternalTeacher, type TeacherRunner } from '../train/teacher-runner.js';
-import { ImportedOnnxTeacher } from './imported-onnx-teacher.js';
+import { ImportedOnnxTeacher, type StoredTeacherGraph } from './imported-onnx-teacher.js';
 import { TeacherInputPreparer } from './input-contract.js';
 
 /** The files of a teacher's folder (`<home>/teachers/<id>/`). */
@@ -95,6 +95,39 @@ function keepTaps(
 }
 
 /**
+ * An imported ONNX teacher graph as the trainer's ExternalTeacher: each runner is an ONNX Runtime session on
+ * the CPU (also when the student trains on a GPU, which its engine string says) with the outputs the
+ * method needs.
+ */
+export function externalOnnxTeacher(
+  graph: StoredTeacherGraph,
+  taps: readonly FeatureTap[],
+  preparer: TeacherInputPreparer,
+  environment: NodeJS.ProcessEnv = process.env,
+): ExternalTeacher {
+  return {
+    kind: 'external',
+    name: graph.name,
+    classes: graph.classOrder.length,
+    taps,
+    createRunner: async (need) => {
+      const threads = requestedWasmThreads(environment);
+      const teacher = await ImportedOnnxTeacher.create(graph, preparer, need, threads);
+      const backend = tf.getBackend();
+      const onCpu = backend === 'wasm' || backend === 'cpu';
+      return {
+        engine:
+          `ONNX Runtime (CPU, ${threads} ${threads === 1 ? 'thread' : 'threads'})` +
+          (onCpu ? '' : `: an imported ONNX teacher runs on the CPU while the student trains on ${backend}`),
+        run: (input, images) => teacher.run(images, input.shape[0]),
+        dispose: () => teacher.dispose(),
+      };
+    },
+    dispose: () => undefined,
+  };
+}
+
+/**
  * Opens an imported teacher for training on a dataset of `datasetShape` images: an ONNX teacher runs in
  * ONNX Runtime with the chosen taps computed in its graph; a checkpoint teacher is the catalog backbone it
  * was loaded into, run as the workbench's own teachers are. Both get their input contract applied to the
@@ -132,43 +165,24 @@ export async function openImportedTeacher(
     taps: featureTaps(taps),
   };
   if (onnx !== null) {
-    const bytes = readFileSync(join(directory, onnx.file));
-    return {
-      ...base,
-      createRunner: async (need) => {
-        const threads = requestedWasmThreads(environment);
-        const teacher = await ImportedOnnxTeacher.create(
-          {
-            name: record.name,
-            bytes,
-            inputName: onnx.inputName,
-            logitsName: onnx.logitsName,
-            layout: record.layout,
-            height,
-            width,
-            fixedBatch: record.batchSize,
-            classes: record.classes,
-            classOrder: record.classOrder,
-            taps: taps.map((tap) => ({ tensor: tap.tensor ?? '', layout: tap.layout, shape: tap.shape })),
-          },
-          preparer,
-          need,
-          threads,
-        );
-        const backend = tf.getBackend();
-        const onCpu = backend === 'wasm' || backend === 'cpu';
-        return {
-          engine:
-            `ONNX Runtime (CPU, ${threads} ${threads === 1 ? 'thread' : 'threads'})` +
-            (onCpu
-              ? ''
-              : `: an imported ONNX teacher runs on the CPU while the student trains on ${backend}`),
-          run: (input, images) => teacher.run(images, input.shape[0]),
-          dispose: () => teacher.dispose(),
-        };
+    return externalOnnxTeacher(
+      {
+        name: record.name,
+        bytes: readFileSync(join(directory, onnx.file)),
+        inputName: onnx.inputName,
+        logitsName: onnx.logitsName,
+        layout: record.layout,
+        height,
+        width,
+        fixedBatch: record.batchSize,
+        classes: record.classes,
+        classOrder: record.classOrder,
+        taps: taps.map((tap) => ({ tensor: tap.tensor ?? '', layout: tap.layout, shape: tap.shape })),
       },
-      dispose: () => undefined,
-    };
+      base.taps,
+      preparer,
+      environment,
+    );
   }
   if (record.backbone === null)
     throw new Error(`Teacher "${record.name}" has neither a graph nor a backbone.`);

@@ -160,7 +160,7 @@ describe('rtk-workbench teacher import (Fashion-MNIST models trained by PyTorch)
     );
     const trained = cli('train', spec);
     expect(trained.code).toBe(0);
-    expect(trained.stdout).toMatch(/RTK resnet8 seed 1: done/);
+    expect(trained.stderr).toMatch(/RTK resnet8 seed 1: done/);
     expect(trained.stdout).toContain(
       `Teacher: imported small-fixed.onnx (onnx), best top-1 ${onnx.testTop1.toFixed(2)}%`,
     );

@@ -38,6 +38,7 @@ describe('runEngineBenchmark', () => {
       'distillation-step:at',
       'distillation-step:afd',
       'distillation-step:rtk',
+      'distillation-step:rtk',
       'batch-assembly:-',
     ]);
     for (const entry of report.measurements) {
@@ -49,7 +50,9 @@ describe('runEngineBenchmark', () => {
       expect(entry.memoryAfter.numTensors).toBe(entry.memoryBefore.numTensors);
     }
     const tensorflowMeasurements = report.measurements.filter((entry) => entry.backend === 'wasm');
-    expect(tensorflowMeasurements).toHaveLength(8);
+    expect(tensorflowMeasurements).toHaveLength(9);
+    // The same teacher network once more, imported as an ONNX graph with its taps found in the graph.
+    expect(report.measurements[8]?.what).toMatch(/^resnet8 \(imported ONNX\) → .*, rtk step$/);
     expect(report.measurements[1]?.what).toMatch(/^resnet8 inference with tap summaries, ONNX Runtime/);
     for (const entry of tensorflowMeasurements) expect(entry.memoryBefore.numBytes).toBeGreaterThan(0);
 
