@@ -15,24 +15,20 @@ function lastTapOfEachStage(taps: readonly FeatureTap[]): FeatureTap[] {
 }
 
 /**
- * Links the last tap of each teacher stage to the last tap of the same student stage (method.md §2, AT).
- * When the networks have different numbers of stages (an imported teacher), the side with more stages links
- * the ends of evenly spread stages, always including its last: stage round((i + 1)·more/fewer) − 1 for the
- * i-th stage of the other side [ours].
+ * Links the last tap of each teacher stage to the last tap of the student stage of the same resolution
+ * (method.md §2, AT). Catalog pairs share every stage's resolution; an imported teacher may share only some,
+ * or none, and then has that many links.
  */
 export function attentionTransferLinks(
   teacherTaps: readonly FeatureTap[],
   studentTaps: readonly FeatureTap[],
 ): AttentionLink[] {
-  const teacherEnds = lastTapOfEachStage(teacherTaps);
-  const studentEnds = lastTapOfEachStage(studentTaps);
-  const links = Math.min(teacherEnds.length, studentEnds.length);
-  const spread = (ends: readonly FeatureTap[], position: number): FeatureTap | undefined =>
-    ends[Math.round(((position + 1) * ends.length) / links) - 1];
-  return Array.from({ length: links }, (_, position) => ({
-    teacher: spread(teacherEnds, position)?.index ?? 0,
-    student: spread(studentEnds, position)?.index ?? 0,
-  }));
+  const resolution = (tap: FeatureTap): string => `${tap.shape[0]}x${tap.shape[1]}`;
+  const studentEnds = new Map(lastTapOfEachStage(studentTaps).map((tap) => [resolution(tap), tap]));
+  return lastTapOfEachStage(teacherTaps).flatMap((teacher) => {
+    const student = studentEnds.get(resolution(teacher));
+    return student === undefined ? [] : [{ teacher: teacher.index, student: student.index }];
+  });
 }
 
 /**
@@ -56,5 +52,5 @@ export function attentionTransferLoss(
     if (teacherSize > studentSize) teacher = poolTap(teacher, [student.shape[1], student.shape[2]]);
     return tf.mean(tf.squaredDifference(attentionMap(student), attentionMap(teacher)));
   });
-  return tf.addN(terms) as tf.Scalar;
+  return terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
 }

@@ -411,24 +411,26 @@ describe('AT', () => {
     expect(loss.kd.dataSync()[0]).toBe(0);
   });
 
-  it('links evenly spread stage ends, always the last, when the numbers of stages differ', () => {
-    const stage = (index: number, stageIndex: number): FeatureTap => ({
+  it('links stage ends of the same resolution only, as an imported teacher needs', () => {
+    const tap = (index: number, stage: number, side: number): FeatureTap => ({
       index,
       name: `t${index}`,
-      stage: stageIndex,
-      shape: [2, 2, 1],
+      stage,
+      shape: [side, side, 4],
     });
-    // Four teacher stages of two taps each against three student stages of one tap each.
-    const fourStages = [0, 1, 2, 3, 4, 5, 6, 7].map((index) => stage(index, Math.floor(index / 2)));
-    const threeStages = [0, 1, 2].map((index) => stage(index, index));
-    expect(attentionTransferLinks(fourStages, threeStages)).toEqual([
-      { teacher: 1, student: 0 },
-      { teacher: 5, student: 1 },
-      { teacher: 7, student: 2 },
-    ]);
-    expect(
-      attentionTransferLinks(teacherTaps, [{ index: 0, name: 's0', stage: 0, shape: [2, 2, 2] }]),
-    ).toEqual([{ teacher: 1, student: 0 }]);
+    // torchvision's resnet18 on 32x32 images (8, 4, 2, 1) against a CIFAR student (32, 16, 8).
+    const resnet18 = [tap(0, 0, 8), tap(1, 0, 8), tap(2, 1, 4), tap(3, 1, 4), tap(4, 2, 2), tap(5, 3, 1)];
+    const student = [tap(0, 0, 32), tap(1, 1, 16), tap(2, 2, 8), tap(3, 2, 8)];
+    expect(attentionTransferLinks(resnet18, student)).toEqual([{ teacher: 1, student: 3 }]);
+    expect(attentionTransferLinks(resnet18.slice(2), student)).toEqual([]);
+    const none = createDistiller({
+      hyperparameters: { method: 'at', beta: 1000 },
+      teacherTaps: resnet18.slice(2),
+      studentTaps: student,
+      seed: 1,
+    });
+    const loss = tf.tidy(() => none.loss({ ...batchOf(), training: true }).feature.dataSync()[0]);
+    expect(loss).toBe(0);
   });
 });
 
