@@ -192,7 +192,7 @@ export const strings = {
     classColumn: 'Class',
     top1Column: 'Top-1',
     tapsTitle: 'Feature layers the student will learn from',
-    tapsHint: 'Found in the teacher’s graph; all are used. Untick some to distil from fewer.',
+    tapsHint: 'All are used; untick some to distil from fewer.',
     tapsRequired: 'Keep at least one feature layer.',
     tapColumns: { use: 'Use', name: 'Layer', shape: 'Shape (H×W×C)', stage: 'Stage' },
     reviewTeacher: (name: string, top1: string, taps: number) =>
