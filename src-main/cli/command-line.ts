@@ -93,6 +93,8 @@ export interface CommandSpec<
   /** Whether `--json` prints the result as one JSON document instead of text. */
   readonly json: TakesJson;
   readonly examples: readonly string[];
+  /** Paragraphs that help prints after the summary: what the command reads, what it prints. */
+  readonly details?: readonly string[];
   readonly run: (parsed: ParsedCommand<Positionals, Options, TakesJson>) => Promise<number>;
 }
 
@@ -104,6 +106,8 @@ export interface AnyCommandSpec {
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly json: boolean;
   readonly examples: readonly string[];
+  /** Paragraphs that help prints after the summary: what the command reads, what it prints. */
+  readonly details?: readonly string[];
   readonly run: (parsed: {
     readonly positionals: readonly string[];
     readonly values: Readonly<Record<string, unknown>>;
@@ -221,6 +225,8 @@ function sentence(phrase: string): string {
 /** The help of one command: synopsis, what it does, its arguments, options and examples. */
 export function formatCommandHelp(command: AnyCommandSpec): string {
   const lines = [`Usage: ${commandSynopsis(command)}`, '', sentence(command.summary)];
+  for (const paragraph of command.details ?? [])
+    lines.push('', ...wrapWords(paragraph.split(' '), helpWidth));
   if (command.positionals.length > 0) {
     lines.push(
       '',

@@ -1,5 +1,6 @@
 import { exportRunArgumentsSchema, importDatasetArgumentsSchema } from '../../src-shared/contracts/api.js';
 import { backendNames } from '../../src-shared/contracts/engine-status.js';
+import { inputNormalisationPresets } from '../../src-shared/contracts/teacher-types.js';
 import { benchCommand } from './commands/bench.js';
 import { datasetShowCommand, datasetsCommand } from './commands/datasets.js';
 import { demoCommand } from './commands/demo.js';
@@ -12,6 +13,12 @@ import { profileCommand } from './commands/profile.js';
 import { resultsCommand } from './commands/results.js';
 import { cancelCommand, resumeCommand, runsCommand } from './commands/runs.js';
 import { serveCommand } from './commands/serve.js';
+import {
+  teacherImportCommand,
+  teacherJsonDescription,
+  teacherShowCommand,
+  teachersCommand,
+} from './commands/teachers.js';
 import { trainCommand } from './commands/train.js';
 import { defineCommand } from './command-line.js';
 import type { AnyCommandSpec } from './command-line.js';
@@ -168,6 +175,101 @@ export const commandTable: readonly AnyCommandSpec[] = [
     json: true,
     examples: ['rtk-workbench dataset show 3f9c2a4e'],
     run: ({ positionals: [id], values }) => datasetShowCommand(id, values),
+  }),
+  defineCommand({
+    name: 'teacher import',
+    summary: 'bring in a teacher trained elsewhere (ONNX, PyTorch, safetensors) and measure it on a dataset',
+    positionals: [{ name: 'PATH', description: 'the teacher file: .onnx, .pth/.pt or .safetensors' }],
+    options: {
+      dataset: {
+        type: 'string',
+        valueName: 'ID',
+        description: 'the dataset the teacher classifies; its test split measures it',
+        required: true,
+      },
+      name: {
+        type: 'string',
+        valueName: 'NAME',
+        description: "a name for the teacher (default: the file's)",
+      },
+      preset: {
+        type: 'string',
+        valueName: 'NAME',
+        description:
+          "the per-channel mean and std the teacher was trained with; dataset means this dataset's own (the default), none means 0 and 1",
+        choices: inputNormalisationPresets,
+      },
+      mean: {
+        type: 'string',
+        valueName: 'A,B,C',
+        description: 'per-channel means, on the --scale; overrides the preset',
+      },
+      std: {
+        type: 'string',
+        valueName: 'A,B,C',
+        description: 'per-channel standard deviations, on the --scale',
+      },
+      scale: {
+        type: 'string',
+        valueName: '1|255',
+        description: 'pixels on the 0–1 scale (the default) or 0–255',
+        choices: ['1', '255'],
+      },
+      'channel-order': {
+        type: 'string',
+        valueName: 'ORDER',
+        description: 'the colour order the teacher expects (default RGB)',
+        choices: ['RGB', 'BGR'],
+      },
+      labels: {
+        type: 'string',
+        valueName: 'FILE',
+        description:
+          "one class name per line in the teacher's output order: classes are then matched by name",
+      },
+      architecture: {
+        type: 'string',
+        valueName: 'NAME',
+        description: 'for checkpoints: refuse unless the state_dict is this catalog network',
+      },
+      backend: backendOption,
+    },
+    json: true,
+    details: [
+      'The teacher file is read, never run as code: an ONNX classifier of any architecture (opset 9–21), or a ' +
+        'PyTorch checkpoint or safetensors file holding a state_dict of a catalog ResNet or WRN. It is measured ' +
+        "on the dataset's test split (top-1, top-5, per class), its feature taps are found, and it is kept in " +
+        'the workbench as a teacher that every method can distil from.',
+      teacherJsonDescription,
+    ],
+    examples: [
+      'rtk-workbench teacher import resnet56.onnx --dataset 3f9c2a4e --preset cifar10',
+      'rtk-workbench teacher import ckpt.pth --dataset 3f9c2a4e --mean 0.5071,0.4865,0.4409 --std 0.2673,0.2564,0.2762 --json',
+    ],
+    run: ({ positionals: [path], values }) => teacherImportCommand(path, values),
+  }),
+  defineCommand({
+    name: 'teacher show',
+    summary: 'one imported teacher: its file, input, accuracy per class and feature taps',
+    positionals: [{ name: 'ID', description: 'the teacher id, or its first characters' }],
+    options: { backend: backendOption },
+    json: true,
+    details: [teacherJsonDescription],
+    examples: ['rtk-workbench teacher show 7a1b2c3d --json'],
+    run: ({ positionals: [id], values }) => teacherShowCommand(id, values),
+  }),
+  defineCommand({
+    name: 'teachers',
+    summary: 'list the imported teachers with their test accuracy',
+    positionals: [],
+    options: {
+      dataset: { type: 'string', valueName: 'ID', description: 'only the teachers of this dataset' },
+      backend: backendOption,
+    },
+    json: true,
+    details: ['With --json, a list of teachers, each as `teacher show --json` prints it.'],
+    examples: ['rtk-workbench teachers', 'rtk-workbench teachers --dataset 3f9c2a4e --json'],
+    run: ({ values }) => teachersCommand(values),
   }),
   defineCommand({
     name: 'models',

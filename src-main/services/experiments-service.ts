@@ -99,6 +99,52 @@ function checkImportedTeacher(
 }
 
 /**
+ * Checks an imported teacher of the store against the dataset: its classes and image size, and the taps the
+ * spec chooses. Returns the problems, what the teacher is called and how many taps it gives.
+ */
+function checkImportedTeacherRecord(
+  store: WorkbenchStore,
+  teacher: Extract<ExperimentSpec['teacher'], { source: 'imported' }>,
+  dataset: { classCount: number; imageHeight: number; imageWidth: number; channels: number },
+): { problems: string[]; backbone: string; taps: number } {
+  const stored = store.teachers.get(teacher.teacherId);
+  if (stored === undefined) {
+    return {
+      problems: [`$.teacher.teacherId: there is no imported teacher "${teacher.teacherId}"`],
+      backbone: 'imported',
+      taps: 0,
+    };
+  }
+  const record = stored.record;
+  const problems: string[] = [];
+  const [height, width] =
+    record.layout === 'NCHW'
+      ? [record.inputShape[1], record.inputShape[2]]
+      : [record.inputShape[0], record.inputShape[1]];
+  if (
+    record.classes !== dataset.classCount ||
+    height !== dataset.imageHeight ||
+    width !== dataset.imageWidth
+  ) {
+    problems.push(
+      `$.teacher.teacherId: teacher "${record.name}" takes ${height}x${width} images of ${record.classes} classes, ` +
+        `but this dataset has ${dataset.imageHeight}x${dataset.imageWidth} images of ${dataset.classCount}`,
+    );
+  }
+  const outOfRange = (teacher.taps ?? []).filter((index) => index >= record.taps.length);
+  if (outOfRange.length > 0) {
+    problems.push(
+      `$.teacher.taps: teacher "${record.name}" has taps 0 to ${record.taps.length - 1}; ${outOfRange.join(', ')} do not exist`,
+    );
+  }
+  return {
+    problems,
+    backbone: record.backbone ?? `imported ${record.name}`,
+    taps: teacher.taps?.length ?? record.taps.length,
+  };
+}
+
+/**
  * Validates a spec against the schema and the store (dataset, teacher, backbones for the dataset's images),
  * then records the experiment and its runs in one transaction: the teacher's run first when the teacher is
  * trained here, then methods × seeds student runs. Throws ExperimentSpecError listing every problem.
@@ -164,6 +210,11 @@ export function createExperiment(
       teacherBackbone = teacherRun.backbone;
       teacherTaps = describeBackbone(teacherRun.backbone, sizes).taps.length;
     }
+  } else if (spec.teacher.source === 'imported') {
+    const imported = checkImportedTeacherRecord(store, spec.teacher, dataset);
+    problems.push(...imported.problems);
+    teacherBackbone = imported.backbone;
+    teacherTaps = imported.taps;
   } else {
     const imported = checkImportedTeacher(spec.teacher.modelJsonPath, dataset, spec.methods);
     problems.push(...imported.problems);
@@ -213,6 +264,10 @@ export function createExperiment(
         seed,
         teacherRunId:
           methodCatalog[method].needsTeacher && spec.teacher.source !== 'import' ? teacherRunId : null,
+        teacherId:
+          methodCatalog[method].needsTeacher && spec.teacher.source === 'imported'
+            ? spec.teacher.teacherId
+            : null,
         configJson: JSON.stringify({ method, hyperparameters: spec.hyperparameters[method] ?? {} }),
         epochsTotal: spec.schedule.epochs,
       });
@@ -342,25 +397,34 @@ export function experimentResults(store: WorkbenchStore, experimentId: string): 
             }),
     };
   });
+  const importedTeacher =
+    spec.teacher.source === 'imported' ? store.teachers.get(spec.teacher.teacherId) : undefined;
   return {
     experimentId,
     classNames,
     teacher:
-      teacherRun === undefined
-        ? spec.teacher.source === 'import'
-          ? {
-              runId: null,
-              backbone: `imported model (${basename(dirname(spec.teacher.modelJsonPath))})`,
-              bestTop1: null,
-              lastTop1: null,
-            }
-          : null
-        : {
-            runId: teacherRun.id,
-            backbone: teacherRun.backbone,
-            bestTop1: teacherRun.bestTestTop1,
-            lastTop1: teacherRun.lastTestTop1,
-          },
+      importedTeacher !== undefined
+        ? {
+            runId: null,
+            backbone: `imported ${importedTeacher.record.name} (${importedTeacher.record.format})`,
+            bestTop1: importedTeacher.record.testTop1 / 100,
+            lastTop1: importedTeacher.record.testTop1 / 100,
+          }
+        : teacherRun === undefined
+          ? spec.teacher.source === 'import'
+            ? {
+                runId: null,
+                backbone: `imported model (${basename(dirname(spec.teacher.modelJsonPath))})`,
+                bestTop1: null,
+                lastTop1: null,
+              }
+            : null
+          : {
+              runId: teacherRun.id,
+              backbone: teacherRun.backbone,
+              bestTop1: teacherRun.bestTestTop1,
+              lastTop1: teacherRun.lastTestTop1,
+            },
     studentBackbone: spec.student.backbone,
     methods,
   };

@@ -64,12 +64,18 @@ export async function exportRun(
   const dataset = context.store.datasets.get(spec.datasetId);
   if (dataset === undefined) throw new Error(`The dataset of run ${run.id} is no longer in the workbench.`);
   const teacherRun = run.teacherRunId === null ? undefined : context.store.runs.get(run.teacherRunId);
+  const teacherRecord =
+    spec.teacher.source === 'imported'
+      ? context.store.teachers.get(spec.teacher.teacherId)?.record
+      : undefined;
   const teacher =
     run.role === 'teacher' || run.method === 'none'
       ? null
       : spec.teacher.source === 'import'
         ? spec.teacher.modelJsonPath
-        : (teacherRun?.backbone ?? null);
+        : spec.teacher.source === 'imported'
+          ? `imported ${teacherRecord?.name ?? spec.teacher.teacherId} (${teacherRecord?.format ?? 'missing'})`
+          : (teacherRun?.backbone ?? null);
   const exportId = randomUUID();
   const { classCount: classes, imageHeight, imageWidth, channels } = dataset;
   const parameterBytes =
@@ -124,6 +130,16 @@ export async function exportRun(
           seed: run.seed,
           epochs: run.epochsDone,
           testTop1: run.lastTestTop1,
+          importedTeacher:
+            teacherRecord === undefined || teacher === null
+              ? null
+              : {
+                  name: teacherRecord.name,
+                  file: teacherRecord.sourcePath,
+                  format: teacherRecord.format,
+                  fingerprint: teacherRecord.fingerprint,
+                  testTop1: teacherRecord.testTop1,
+                },
         },
         workbenchVersion,
       },

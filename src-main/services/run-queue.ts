@@ -317,6 +317,19 @@ export class RunQueue {
     if (run.role === 'student' && run.method !== 'none') {
       if (spec.teacher.source === 'import') {
         teacher = { source: 'import', modelJsonPath: spec.teacher.modelJsonPath };
+      } else if (spec.teacher.source === 'imported') {
+        const stored = this.store.teachers.get(spec.teacher.teacherId);
+        if (stored === undefined) {
+          throw new Error(
+            `The imported teacher ${spec.teacher.teacherId} of run ${run.id} is no longer in the workbench.`,
+          );
+        }
+        teacher = {
+          source: 'imported',
+          teacherId: stored.record.id,
+          directory: stored.directory,
+          taps: spec.teacher.taps ?? null,
+        };
       } else {
         const teacherRunId = run.teacherRunId ?? (spec.teacher.source === 'run' ? spec.teacher.runId : null);
         const teacherRun = teacherRunId === null ? undefined : this.store.runs.get(teacherRunId);

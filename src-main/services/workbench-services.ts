@@ -17,6 +17,7 @@ import { HomeOwnership } from './home-ownership.js';
 import { browsePath, defaultBrowseRoots } from './path-browser.js';
 import { RunQueue } from './run-queue.js';
 import { describeStorageFailure, isDiskFull } from './storage-failure.js';
+import { importTeacherIntoStore, requireTeacher } from './teachers-service.js';
 import { workbenchVersion } from './version.js';
 
 /** What the services need from the process that hosts them. */
@@ -213,6 +214,13 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
       return { path: await context.pickPath(kind) };
     },
     browsePath: (request) => browsePath(request, defaultBrowseRoots(context.extraBrowseRoots)),
+    importTeacher: (request) =>
+      importTeacherIntoStore(context, request, (progress) =>
+        events.publish('onTeacherImportProgress', progress),
+      ),
+    listTeachers: ({ datasetId }) =>
+      Promise.resolve(context.store.teachers.list(datasetId).map((teacher) => teacher.record)),
+    getTeacher: ({ id }) => Promise.resolve(requireTeacher(context.store, id)),
   };
 
   return {

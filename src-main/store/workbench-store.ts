@@ -8,6 +8,7 @@ import { ExportsRepository } from './repositories/exports-repository.js';
 import { HomeOwnerRepository } from './repositories/home-owner-repository.js';
 import { ModelsRepository } from './repositories/models-repository.js';
 import { RunsRepository } from './repositories/runs-repository.js';
+import { TeachersRepository } from './repositories/teachers-repository.js';
 
 /** The store of one workbench home: the database and its repositories. */
 export interface WorkbenchStore {
@@ -19,6 +20,7 @@ export interface WorkbenchStore {
   readonly models: ModelsRepository;
   readonly eventLog: EventLogRepository;
   readonly owner: HomeOwnerRepository;
+  readonly teachers: TeachersRepository;
   close(): void;
 }
 
@@ -39,6 +41,7 @@ export function openWorkbenchStore(homeDirectory: string): WorkbenchStore {
     models: new ModelsRepository(database.connection),
     eventLog: new EventLogRepository(database.connection),
     owner: new HomeOwnerRepository(database.connection),
+    teachers: new TeachersRepository(database.connection),
     close: () => database.close(),
   };
 }

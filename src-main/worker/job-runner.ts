@@ -4,6 +4,7 @@ import type { WorkerJob, WorkerJobResults } from '../../src-shared/contracts/wor
 import { initializeBackend } from '../engine/backends/backend-ladder.js';
 import { runExportJob, runProfileJob } from './export-job.js';
 import { runImportJob } from './import-job.js';
+import { runImportTeacherJob } from './teacher-job.js';
 import { runTrainJob } from './train-job.js';
 
 /** Reports progress of the job in flight to the main process. */
@@ -54,5 +55,9 @@ export async function runJob(
     case 'profile':
       await ensureSynchronousBackend(job.forcedBackend);
       return runProfileJob(job);
+    case 'import-teacher':
+      // A checkpoint teacher is converted through synchronous reads of its weights, as exports are.
+      await ensureSynchronousBackend(job.forcedBackend);
+      return runImportTeacherJob(job, reportProgress, signal);
   }
 }

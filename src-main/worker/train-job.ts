@@ -7,7 +7,7 @@ import type {
   WorkerJobResults,
 } from '../../src-shared/contracts/worker-protocol.js';
 import { resolveHyperparameters } from '../../src-shared/domain/method-catalog.js';
-import { loadCachedSplit, readManifest } from '../engine/data/cache.js';
+import { loadCachedSplit, readManifest, type DatasetManifest } from '../engine/data/cache.js';
 import { takeSubset } from '../engine/data/subset.js';
 import { readLayersModel, writeLayersModel } from '../engine/export/layers-model-files.js';
 import {
@@ -18,6 +18,8 @@ import {
 } from '../engine/backends/webgpu.js';
 import { buildBackbone, countTrainableParameters } from '../engine/models/index.js';
 import type { Backbone } from '../engine/models/types.js';
+import { openImportedTeacher } from '../engine/teachers/teacher-folder.js';
+import { isExternalTeacher, type ExternalTeacher } from '../engine/train/teacher-runner.js';
 import { trainRun } from '../engine/train/trainer.js';
 import type { EpochMetrics } from '../engine/train/trainer.js';
 
@@ -49,9 +51,16 @@ function logitsOnlyTeacher(model: tf.LayersModel, student: Backbone, source: str
   };
 }
 
-async function loadTeacher(job: TrainRunJob, student: Backbone): Promise<Backbone | null> {
+async function loadTeacher(
+  job: TrainRunJob,
+  student: Backbone,
+  manifest: DatasetManifest,
+): Promise<Backbone | ExternalTeacher | null> {
   const teacher = job.teacher;
   if (teacher === null || job.method === 'none') return null;
+  if (teacher.source === 'imported') {
+    return openImportedTeacher(teacher.directory, manifest.shape, manifest.statistics, teacher.taps);
+  }
   const source = teacher.source === 'run' ? teacher.modelDirectory : teacher.modelJsonPath;
   const stored =
     teacher.source === 'run'
@@ -131,7 +140,7 @@ export async function runTrainJob(
     classes: manifest.classNames.length,
     seed: job.seed,
   });
-  const teacher = await loadTeacher(job, student);
+  const teacher = await loadTeacher(job, student, manifest);
   try {
     const hyperparameters = resolveHyperparameters(job.method, job.hyperparameters, {
       teacher: teacher?.taps.length ?? 0,
@@ -144,7 +153,7 @@ export async function runTrainJob(
       if (adapter !== null) {
         const estimate = estimateTrainingMemory({
           student: job.student.backbone,
-          teacher: teacher === null ? null : teacher.name,
+          teacher: teacher === null || isExternalTeacher(teacher) ? null : teacher.name,
           sizes: { inputShape: manifest.shape, classes: manifest.classNames.length },
           batchSize: job.batchSize,
         });
@@ -205,6 +214,9 @@ export async function runTrainJob(
     };
   } finally {
     student.model.dispose();
-    teacher?.model.dispose();
+    if (teacher !== null) {
+      if (isExternalTeacher(teacher)) teacher.dispose();
+      else teacher.model.dispose();
+    }
   }
 }

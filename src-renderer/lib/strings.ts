@@ -151,6 +151,59 @@ export const strings = {
     },
     leaveQuestion: 'Leave this page? What you entered here will be lost.',
   },
+  teacherImport: {
+    intro:
+      'A classifier you trained elsewhere: an ONNX file (from PyTorch, Keras via tf2onnx, timm), or a PyTorch ' +
+      '.pth or safetensors checkpoint of a CIFAR ResNet or WRN. It is checked, then measured on this dataset’s ' +
+      'test images.',
+    existing: 'Teacher',
+    existingOption: (name: string, format: string, top1: string) =>
+      `${name} (${format}) — test top-1 ${top1}`,
+    importNew: 'Import another teacher file',
+    teacherRequired: 'Import a teacher file, or choose one imported before.',
+    source: 'Teacher file',
+    sourceHint: 'The full path of the .onnx, .pth, .pt or .safetensors file.',
+    chooseFile: 'Choose file…',
+    sourceRequired: 'Enter the path of the teacher file.',
+    sourceRelative: 'Enter a full path (starting with / or a drive letter).',
+    name: 'Name (optional)',
+    normalisation: 'How were its images normalised in training?',
+    normalisations: {
+      dataset: 'With this dataset’s own mean and std',
+      imagenet: 'With ImageNet’s mean and std',
+      cifar10: 'With CIFAR-10’s mean and std',
+      cifar100: 'With CIFAR-100’s mean and std',
+      none: 'Not at all (pixels only scaled)',
+      custom: 'With numbers I give',
+    } as Record<string, string>,
+    scale: 'Pixel range it expects',
+    scales: { '1': 'From 0 to 1 (PyTorch’s ToTensor)', '255': 'From 0 to 255' } as Record<string, string>,
+    channelOrder: 'Colour channel order',
+    mean: 'Mean per channel',
+    std: 'Standard deviation per channel',
+    numbersHint: 'One to three numbers separated by commas, on the pixel range above.',
+    meanInvalid: 'Give one to three numbers separated by commas.',
+    stdInvalid: 'Give one to three positive numbers separated by commas.',
+    labels: 'Class names file (optional)',
+    labelsHint:
+      'One class name per line, in the order of the teacher’s outputs; classes are then matched by name.',
+    importButton: 'Import and measure',
+    reading: 'Reading and checking the file…',
+    measuring: (done: number, total: number) => `Measuring on the test images: ${done} of ${total}…`,
+    writing: 'Keeping the teacher in the workbench…',
+    accuracyTitle: 'Measured on this dataset’s test images',
+    accuracy: (top1: string, top5: string, images: string) =>
+      `Top-1 ${top1}, top-5 ${top5} on ${images} images`,
+    perClass: 'Per class',
+    classColumn: 'Class',
+    top1Column: 'Top-1',
+    tapsTitle: 'Feature layers the student will learn from',
+    tapsHint: 'All are used; untick some to distil from fewer.',
+    tapsRequired: 'Keep at least one feature layer.',
+    tapColumns: { use: 'Use', name: 'Layer', shape: 'Shape (H×W×C)', stage: 'Stage' },
+    reviewTeacher: (name: string, top1: string, taps: number) =>
+      `Teacher: ${name}, imported (test top-1 ${top1}), ${taps} feature layer${taps === 1 ? '' : 's'} — not trained again`,
+  },
   importWizard: {
     title: 'Import a dataset',
     intro:
@@ -301,6 +354,7 @@ export const strings = {
       train: 'Train a new teacher here',
       run: 'Reuse a teacher trained earlier',
       import: 'Import a TensorFlow.js model',
+      imported: 'Use a teacher I already have',
     },
     teacherBackbone: 'Teacher network',
     teacherEpochs: 'Teacher epochs',

@@ -6,7 +6,9 @@ import type { WorkerState } from './domain-types.js';
 import { engineStatusSchema } from './engine-status.js';
 import { runEpochEventSchema, runProgressSchema, runSummarySchema } from './run-types.js';
 import type { EpochRecord, ExperimentResults, RunSummary } from './run-types.js';
-import { importProgressSchema } from './worker-protocol.js';
+import { importProgressSchema, teacherImportProgressSchema } from './worker-protocol.js';
+import { teacherContractRequestSchema } from './teacher-types.js';
+import type { TeacherRecord } from './teacher-types.js';
 import { experimentSpecSchema } from '../domain/experiment-spec.js';
 import type { ExperimentSpec } from '../domain/experiment-spec.js';
 import type { EngineStatus } from './engine-status.js';
@@ -174,6 +176,21 @@ export const profileModelArgumentsSchema = z.union([
     .strict(),
 ]);
 
+/** The arguments of a teacher import: the file, the dataset it teaches, and how it wants its pixels. */
+export const importTeacherArgumentsSchema = z
+  .object({
+    source: z.string().min(1, 'pick the teacher file'),
+    datasetId: z.string().min(1, 'pick the dataset the teacher was trained for'),
+    name: z.string().trim().min(1).max(200).optional(),
+    contract: teacherContractRequestSchema.default({}),
+    /** A text file with one class name per line, in the teacher's output order. */
+    labelsPath: z.string().min(1).optional(),
+    /** For checkpoints: the catalog backbone it must be (inferred from its keys when left out). */
+    architecture: z.string().min(1).optional(),
+  })
+  .strict();
+export type ImportTeacherArguments = z.output<typeof importTeacherArgumentsSchema>;
+
 /**
  * Every call the UI can make. The key is the function name the preload and the lab client expose; the channel
  * is the name on the wire (IPC channel, HTTP path).
@@ -254,6 +271,15 @@ export const workbenchCalls = {
   ),
   /** Parameters, MACs, file sizes, peak activation memory and measured latency of a run's student or a backbone. */
   profileModel: defineCall<ModelProfile>()('models:profile', profileModelArgumentsSchema),
+  /** Imports a teacher file (ONNX, PyTorch, safetensors) and measures it on the dataset's test split. */
+  importTeacher: defineCall<TeacherRecord>()('teachers:import', importTeacherArgumentsSchema),
+  /** The imported teachers, newest first, optionally of one dataset. */
+  listTeachers: defineCall<TeacherRecord[]>()(
+    'teachers:list',
+    z.object({ datasetId: z.string().min(1).optional() }).strict(),
+  ),
+  /** One imported teacher. */
+  getTeacher: defineCall<TeacherRecord>()('teachers:get', byId),
 } as const;
 
 /** Every event the UI can receive. */
@@ -270,6 +296,8 @@ export const workbenchEvents = {
   onRunEpoch: defineEvent('runs:epoch', runEpochEventSchema),
   /** Progress of the dataset import in flight. */
   onImportProgress: defineEvent('datasets:import-progress', importProgressSchema),
+  /** Progress of the teacher import in flight: reading, measuring on the test split, writing. */
+  onTeacherImportProgress: defineEvent('teachers:import-progress', teacherImportProgressSchema),
 } as const;
 
 export type WorkbenchCalls = typeof workbenchCalls;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { distillationMethods } from '../domain/method-catalog.js';
 import { backendNameSchema, engineStatusSchema } from './engine-status.js';
 import { epochRecordSchema } from './run-types.js';
+import { teacherContractRequestSchema, teacherRecordSchema } from './teacher-types.js';
 
 const learningRateScheduleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant') }),
@@ -21,6 +22,14 @@ export const trainRunJobSchema = z.object({
     .discriminatedUnion('source', [
       z.object({ source: z.literal('run'), backbone: z.string(), modelDirectory: z.string() }),
       z.object({ source: z.literal('import'), modelJsonPath: z.string() }),
+      z.object({
+        source: z.literal('imported'),
+        teacherId: z.string(),
+        /** The teacher's folder in the workbench home. */
+        directory: z.string(),
+        /** The chosen taps by index; null for all. */
+        taps: z.array(z.number().int().nonnegative()).nullable(),
+      }),
     ])
     .nullable(),
   method: z.enum(distillationMethods),
@@ -80,6 +89,16 @@ export const exportRunJobSchema = z.object({
     seed: z.number().int().nullable(),
     epochs: z.number().int().nullable(),
     testTop1: z.number().nullable(),
+    importedTeacher: z
+      .object({
+        name: z.string(),
+        file: z.string(),
+        format: z.string(),
+        fingerprint: z.string(),
+        testTop1: z.number(),
+      })
+      .nullable()
+      .optional(),
   }),
   workbenchVersion: z.string(),
 });
@@ -102,6 +121,31 @@ export const profileJobSchema = z.object({
 });
 export type ProfileJob = z.infer<typeof profileJobSchema>;
 
+/** An import of a teacher file (ONNX, PyTorch checkpoint, safetensors) for a dataset, measured on its test split. */
+export const importTeacherJobSchema = z.object({
+  type: z.literal('import-teacher'),
+  forcedBackend: backendNameSchema.nullable(),
+  id: z.string(),
+  source: z.string(),
+  /** The teacher's folder to create in the workbench home. */
+  target: z.string(),
+  datasetId: z.string(),
+  datasetDirectory: z.string(),
+  name: z.string().optional(),
+  contract: teacherContractRequestSchema,
+  labelsPath: z.string().optional(),
+  architecture: z.string().optional(),
+});
+export type ImportTeacherJob = z.infer<typeof importTeacherJobSchema>;
+
+/** Progress of an import-teacher job: reading the file, measuring it on the test split, writing its folder. */
+export const teacherImportProgressSchema = z.object({
+  phase: z.enum(['reading', 'measuring', 'writing']),
+  done: z.number(),
+  total: z.number(),
+});
+export type TeacherImportProgressReport = z.infer<typeof teacherImportProgressSchema>;
+
 /** Jobs the compute worker runs. */
 export const workerJobSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('doctor'), forcedBackend: backendNameSchema.nullable() }),
@@ -109,6 +153,7 @@ export const workerJobSchema = z.discriminatedUnion('type', [
   importDatasetJobSchema,
   exportRunJobSchema,
   profileJobSchema,
+  importTeacherJobSchema,
 ]);
 export type WorkerJob = z.infer<typeof workerJobSchema>;
 
@@ -171,6 +216,7 @@ export interface WorkerJobResults {
   'import-dataset': z.infer<typeof importDatasetResultSchema>;
   'export-run': z.infer<typeof exportRunResultSchema>;
   profile: z.infer<typeof profileResultSchema>;
+  'import-teacher': z.infer<typeof teacherRecordSchema>;
 }
 
 /** Messages from the main process to the worker. */
@@ -197,4 +243,5 @@ export const workerJobResultSchemas = {
   'import-dataset': importDatasetResultSchema,
   'export-run': exportRunResultSchema,
   profile: profileResultSchema,
+  'import-teacher': teacherRecordSchema,
 } as const satisfies { [Type in WorkerJob['type']]: z.ZodType<WorkerJobResults[Type]> };

@@ -56,6 +56,19 @@ const teacherSchema = z.discriminatedUnion('source', [
     .strict(),
   z.object({ source: z.literal('run'), runId: z.string().min(1) }).strict(),
   z.object({ source: z.literal('import'), modelJsonPath: z.string().min(1) }).strict(),
+  z
+    .object({
+      source: z.literal('imported'),
+      /** A teacher imported with `teacher import` (or the wizard's "Use a teacher I already have"). */
+      teacherId: z.string().min(1),
+      /** The teacher's taps to distil from, by index; all of them when left out. */
+      taps: z
+        .array(z.number().int().nonnegative())
+        .min(1, 'choose at least one tap')
+        .refine((taps) => new Set(taps).size === taps.length, { message: 'taps must not repeat' })
+        .optional(),
+    })
+    .strict(),
 ]);
 
 const hyperparameterValues = z.record(z.string(), z.union([z.number(), z.string()]));

@@ -99,6 +99,11 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     profileModel: vi.fn<WorkbenchHandlers['profileModel']>(() =>
       Promise.reject(new Error('not in this fake')),
     ),
+    importTeacher: vi.fn<WorkbenchHandlers['importTeacher']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    listTeachers: vi.fn<WorkbenchHandlers['listTeachers']>(() => Promise.resolve([])),
+    getTeacher: vi.fn<WorkbenchHandlers['getTeacher']>(() => Promise.reject(new Error('not in this fake'))),
   };
   const fakeQueue = {} as RunQueue;
   return {

@@ -18,6 +18,11 @@ import type { ImageShape, ImageSplit } from '../data/types.js';
 import { teacherBatchTensors } from '../distill/distiller.js';
 import { buildBackbone, runBackbone } from '../models/index.js';
 import type { Backbone } from '../models/types.js';
+import { requestedWasmThreads } from '../backends/wasm-threads.js';
+import { writeOnnxModel } from '../export/onnx-writer.js';
+import { TeacherInputPreparer } from '../teachers/input-contract.js';
+import { analyseOnnxTeacher } from '../teachers/onnx-teacher-graph.js';
+import { externalOnnxTeacher } from '../teachers/teacher-folder.js';
 import { Random } from '../train/random.js';
 import { createTeacherRunner, type TeacherRunner } from '../train/teacher-runner.js';
 import {
@@ -516,6 +521,30 @@ async function measureBackend(
           ),
         );
       }
+      if (student === students[0]) {
+        // The same network as an imported ONNX teacher must cost no more per step than as a workbench teacher.
+        const imported = await importedOnnxTeacher(teacher);
+        record(
+          await timeTrainerSteps(
+            {
+              backend,
+              kind: 'distillation-step',
+              what: `${imported.name} → ${student.name}, rtk step`,
+              network: student.name,
+              teacher: imported.name,
+              method: 'rtk',
+            },
+            { student, teacher: imported },
+            resolveHyperparameters(
+              'rtk',
+              {},
+              { teacher: imported.taps.length, student: student.taps.length },
+            ),
+            batch,
+            counts,
+          ),
+        );
+      }
       const ratio = await interleavedStepRatio(
         backend,
         { student, teacher },
@@ -533,6 +562,50 @@ async function measureBackend(
     for (const backbone of [teacher, ...students, ...trainingOnly]) backbone.model.dispose();
   }
   return { measurements, ratios, teacherEngine };
+}
+
+/**
+ * The bench's teacher as a user would import it: written to ONNX the way PyTorch exports (NCHW, BatchNorm
+ * folded), its taps found in the graph, and run through the imported-teacher path with an input contract
+ * that leaves the batch as it is.
+ */
+async function importedOnnxTeacher(teacher: Backbone): Promise<ReturnType<typeof externalOnnxTeacher>> {
+  const bytes = writeOnnxModel(teacher.model, {
+    layout: 'NCHW',
+    probabilities: false,
+    metadata: {},
+    producerVersion: 'bench',
+  }).bytes;
+  const { facts, bytes: stored } = await analyseOnnxTeacher(
+    bytes,
+    teacher.name,
+    inputShape,
+    requestedWasmThreads(),
+  );
+  const preparer = new TeacherInputPreparer(
+    inputShape,
+    { mean: [0, 0, 0], std: [1, 1, 1] },
+    { preset: 'none', scale: 255, mean: [0, 0, 0], std: [1, 1, 1], channelOrder: 'RGB' },
+    facts.layout,
+    facts.channels,
+  );
+  return externalOnnxTeacher(
+    {
+      name: `${teacher.name} (imported ONNX)`,
+      bytes: stored,
+      inputName: facts.inputName,
+      logitsName: facts.logitsName,
+      layout: facts.layout,
+      height: inputShape[0],
+      width: inputShape[1],
+      fixedBatch: facts.fixedBatch,
+      classes: facts.classes,
+      classOrder: Array.from({ length: facts.classes }, (_, index) => index),
+      taps: facts.taps,
+    },
+    facts.taps.map((tap) => ({ index: tap.index, name: tap.name, stage: tap.stage, shape: tap.shape })),
+    preparer,
+  );
 }
 
 /**

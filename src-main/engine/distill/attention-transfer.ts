@@ -43,5 +43,5 @@ export function attentionTransferLoss(
     }
     return tf.mean(tf.squaredDifference(attentionMap(student), attentionMap(teacher)));
   });
-  return tf.addN(terms) as tf.Scalar;
+  return terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
 }

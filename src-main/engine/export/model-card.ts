@@ -16,6 +16,18 @@ export interface TrainingFacts {
   readonly epochs: number | null;
   /** Top-1 on the full test split as the run recorded it, 0..1. */
   readonly testTop1: number | null;
+  /** The imported teacher the student learned from, when it was one: its file, format and fingerprint. */
+  readonly importedTeacher?:
+    | {
+        readonly name: string;
+        readonly file: string;
+        readonly format: string;
+        readonly fingerprint: string;
+        /** Its test top-1 measured at import, in percent. */
+        readonly testTop1: number;
+      }
+    | null
+    | undefined;
 }
 
 /** Everything model-card.json holds. */
@@ -96,6 +108,13 @@ export function modelCardMarkdown(card: ModelCard): string {
     `- Dataset: ${training.datasetName}, fingerprint \`${card.datasetFingerprint}\``,
     `- ${figureNames.method}: ${methodLabel(training.method)}; teacher: ${training.teacher ?? 'none'}; seed: ${training.seed ?? 'unknown'}; ` +
       `epochs: ${training.epochs ?? 'unknown'}`,
+    ...(training.importedTeacher === undefined || training.importedTeacher === null
+      ? []
+      : [
+          `- Imported teacher: ${training.importedTeacher.name}, ${training.importedTeacher.format} file ` +
+            `${training.importedTeacher.file}, sha256 \`${training.importedTeacher.fingerprint}\`, test top-1 at ` +
+            `import ${training.importedTeacher.testTop1.toFixed(2)}%`,
+        ]),
     `- Hyperparameters: ${JSON.stringify(training.hyperparameters)}`,
     `- ${figureNames.testTop1} recorded by the run: ${percent(training.testTop1)}`,
     ...(training.runId === null ? [] : [`- Run: ${training.runId}`]),

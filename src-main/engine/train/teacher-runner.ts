@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { requestedWasmThreads } from '../backends/wasm-threads.js';
 import { teacherBatchOf, type TeacherBatch, type TeacherNeed } from '../distill/distiller.js';
 import { runBackbone } from '../models/index.js';
-import type { Backbone } from '../models/types.js';
+import type { Backbone, FeatureTap } from '../models/types.js';
 import { OnnxTeacher } from './onnx-teacher.js';
 
 /** Runs the frozen teacher on each training batch and returns what the method needs of it. */
@@ -15,6 +15,26 @@ export interface TeacherRunner {
    */
   run(input: tf.Tensor4D, images: Float32Array): Promise<TeacherBatch>;
   dispose(): Promise<void>;
+}
+
+/**
+ * A frozen teacher that is not one of our tfjs backbones (an imported ONNX graph, or an imported checkpoint
+ * with its own input contract): what the trainer needs to know of it, and how to run it for a method.
+ */
+export interface ExternalTeacher {
+  readonly kind: 'external';
+  readonly name: string;
+  readonly classes: number;
+  readonly taps: readonly FeatureTap[];
+  /** A runner giving what `need` asks for, from batches as the student sees them. */
+  createRunner(need: Exclude<TeacherNeed, 'nothing'>): Promise<TeacherRunner>;
+  /** Frees what the teacher holds (not its runners, which dispose themselves). */
+  dispose(): void;
+}
+
+/** Whether a teacher is an external one rather than a tfjs backbone. */
+export function isExternalTeacher(teacher: Backbone | ExternalTeacher): teacher is ExternalTeacher {
+  return 'kind' in teacher && teacher.kind === 'external';
 }
 
 /** The environment variable that picks the teacher's engine: onnxruntime, tensorflow or auto (default). */

@@ -16,7 +16,12 @@ import { evaluate, type EvaluationMetrics } from './evaluate.js';
 import { SgdMomentum } from './optimizer.js';
 import { Random, type RandomState } from './random.js';
 import { learningRateAt, type LearningRateSchedule } from './schedule.js';
-import { createTeacherRunner, type TeacherRunner } from './teacher-runner.js';
+import {
+  createTeacherRunner,
+  isExternalTeacher,
+  type ExternalTeacher,
+  type TeacherRunner,
+} from './teacher-runner.js';
 
 /** Everything that defines a training run; a plain object that can be stored and compared. */
 export interface TrainConfig {
@@ -52,10 +57,13 @@ export const referenceRecipe = {
   evaluationBatchSize: 256,
 } as const satisfies Partial<TrainConfig>;
 
-/** The networks of a run: the student to train and, for every method but none, the frozen teacher. */
+/**
+ * The networks of a run: the student to train and, for every method but none, the frozen teacher: one of
+ * our backbones, or an imported teacher that brings its own runner.
+ */
 export interface TrainModels {
   readonly student: Backbone;
-  readonly teacher: Backbone | null;
+  readonly teacher: Backbone | ExternalTeacher | null;
 }
 
 /** The images of a run; the statistics normalise both splits. */
@@ -195,7 +203,7 @@ function validateConfig(config: TrainConfig, models: TrainModels, data: TrainDat
         `The teacher has ${teacher.classes} classes but the student has ${models.student.classes}.`,
       );
     }
-    if (teacher.inputShape.join('x') !== models.student.inputShape.join('x')) {
+    if (!isExternalTeacher(teacher) && teacher.inputShape.join('x') !== models.student.inputShape.join('x')) {
       throw new Error(
         `The teacher expects ${teacher.inputShape.join('x')} images but the student ${models.student.inputShape.join('x')}.`,
       );
@@ -425,8 +433,9 @@ export async function teacherRunnerFor(
   distiller: Distiller,
 ): Promise<TeacherRunner | null> {
   const need = distiller.teacherNeed;
-  if (models.teacher === null || need === 'nothing') return null;
-  return createTeacherRunner(models.teacher, need);
+  const teacher = models.teacher;
+  if (teacher === null || need === 'nothing') return null;
+  return isExternalTeacher(teacher) ? teacher.createRunner(need) : createTeacherRunner(teacher, need);
 }
 
 /** Reads a step's figures back (asynchronously) and frees its tensors. */

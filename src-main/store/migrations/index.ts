@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { initialSchema } from './0001-initial-schema.js';
 import { runsAndMetrics } from './0002-runs-and-metrics.js';
 import { homeOwner } from './0003-home-owner.js';
+import { teachers } from './0004-teachers.js';
 
 /** One forward-only schema change. `version` is its number; they apply in order, each in one transaction. */
 export interface Migration {
@@ -11,4 +12,4 @@ export interface Migration {
 }
 
 /** Every migration this version of the workbench knows, in order. */
-export const migrations: readonly Migration[] = [initialSchema, runsAndMetrics, homeOwner];
+export const migrations: readonly Migration[] = [initialSchema, runsAndMetrics, homeOwner, teachers];

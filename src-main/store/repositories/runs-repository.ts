@@ -49,6 +49,8 @@ export interface NewRun {
   readonly backbone: string;
   readonly seed: number;
   readonly teacherRunId: string | null;
+  /** The imported teacher the run learns from, for lineage. */
+  readonly teacherId?: string | null;
   readonly configJson: string;
   readonly epochsTotal: number;
 }
@@ -92,9 +94,10 @@ export class RunsRepository {
     this.statements = {
       insert: connection.prepare(
         `INSERT INTO runs (id, experiment_id, role, method, backbone, seed, status, queue_position, teacher_run_id,
-           config_json, epochs_total, created_at, updated_at)
+           teacher_id, config_json, epochs_total, created_at, updated_at)
          VALUES (@id, @experimentId, @role, @method, @backbone, @seed, 'queued',
-           (SELECT COALESCE(MAX(queue_position), 0) + 1 FROM runs), @teacherRunId, @configJson, @epochsTotal, @now, @now)`,
+           (SELECT COALESCE(MAX(queue_position), 0) + 1 FROM runs), @teacherRunId, @teacherId, @configJson,
+           @epochsTotal, @now, @now)`,
       ),
       get: connection.prepare<[string], RunRow>(`SELECT ${runColumns} FROM runs WHERE id = ?`),
       config: connection.prepare<[string], { config_json: string }>(
@@ -161,7 +164,7 @@ export class RunsRepository {
   createMany(runs: readonly NewRun[]): void {
     const now = new Date().toISOString();
     this.connection.transaction(() => {
-      for (const run of runs) this.statements.insert.run({ ...run, now });
+      for (const run of runs) this.statements.insert.run({ teacherId: null, ...run, now });
     })();
   }
 

@@ -21,13 +21,15 @@ import type {
   HyperparameterDescriptor,
 } from '../../../src-shared/domain/method-catalog.js';
 import { strings } from '../../lib/strings.js';
+import type { TeacherRecord } from '../../../src-shared/contracts/teacher-types.js';
 import { parseNumberField, parseSeeds } from './field-parsing.js';
+import { TeacherImportState } from './teacher-import-state.svelte.js';
 
 export { parseNumberField, parseSeeds };
 
 export const wizardSteps = ['dataset', 'teacher', 'student', 'methods', 'schedule', 'review'] as const;
 export type WizardStep = (typeof wizardSteps)[number];
-export type TeacherSource = 'train' | 'run' | 'import';
+export type TeacherSource = 'train' | 'run' | 'import' | 'imported';
 
 const text = strings.newExperiment;
 
@@ -67,6 +69,12 @@ export class NewExperimentState {
   teacherEpochs = $state('');
   teacherRunId = $state('');
   teacherModelPath = $state('');
+  /** Teachers imported earlier, of every dataset. */
+  importedTeachers = $state.raw<readonly TeacherRecord[]>([]);
+  importedTeacherId = $state('');
+  /** Taps of the imported teacher the user unticked. */
+  untickedTaps = $state<number[]>([]);
+  readonly teacherImport: TeacherImportState;
   studentBackbone = $state('resnet8');
   methods = $state<Record<DistillationMethod, boolean>>({
     none: true,
@@ -94,6 +102,7 @@ export class NewExperimentState {
     initialDatasetId: string | null,
     initialPreset: string | null,
   ) {
+    this.teacherImport = new TeacherImportState(api);
     if (initialDatasetId !== null) this.datasetId = initialDatasetId;
     const preset = experimentPresets.find((candidate) => candidate === initialPreset) ?? 'quick';
     this.applyPreset(preset);
@@ -112,11 +121,59 @@ export class NewExperimentState {
     return this.teacherRuns.find((run) => run.id === this.teacherRunId);
   }
 
-  /** The teacher's backbone name, or null for an imported model. */
+  /** The teacher's backbone name, or null for an imported model outside the catalog. */
   get teacherBackboneName(): string | null {
     if (this.teacherSource === 'train') return this.teacherBackbone;
     if (this.teacherSource === 'run') return this.teacherRun?.backbone ?? null;
+    if (this.teacherSource === 'imported') return this.importedTeacher?.backbone ?? null;
     return null;
+  }
+
+  /** The imported teachers measured on the chosen dataset. */
+  get teachersForDataset(): TeacherRecord[] {
+    return this.importedTeachers.filter((teacher) => teacher.datasetId === this.datasetId);
+  }
+
+  /** The chosen imported teacher, when that is the source. */
+  get importedTeacher(): TeacherRecord | undefined {
+    return this.teachersForDataset.find((teacher) => teacher.id === this.importedTeacherId);
+  }
+
+  /** Picks an imported teacher; all its taps start ticked. */
+  chooseImportedTeacher(id: string): void {
+    this.importedTeacherId = id;
+    this.untickedTaps = [];
+  }
+
+  /** Ticks or unticks one tap of the imported teacher. */
+  setTap(index: number, used: boolean): void {
+    const others = this.untickedTaps.filter((tap) => tap !== index);
+    this.untickedTaps = used ? others : [...others, index];
+    this.touched = true;
+  }
+
+  /** The imported teacher's taps the student will learn from, by index. */
+  get chosenTaps(): number[] {
+    return (this.importedTeacher?.taps ?? [])
+      .map((tap) => tap.index)
+      .filter((index) => !this.untickedTaps.includes(index));
+  }
+
+  /** How many feature taps the teacher gives the methods, when known. */
+  get teacherTapCount(): number | null {
+    if (this.teacherSource === 'imported')
+      return this.importedTeacher === undefined ? null : this.chosenTaps.length;
+    return this.teacherDescription?.taps.length ?? null;
+  }
+
+  /** Imports the file of the form for the chosen dataset, measures it, and chooses it as the teacher. */
+  async importTeacher(): Promise<TeacherRecord | null> {
+    const teacher = await this.teacherImport.run(this.datasetId);
+    if (teacher !== null) {
+      this.importedTeachers = [teacher, ...this.importedTeachers.filter((known) => known.id !== teacher.id)];
+      this.chooseImportedTeacher(teacher.id);
+    }
+    return teacher;
   }
 
   private describe(name: string | null): BackboneDescription | null {
@@ -174,14 +231,14 @@ export class NewExperimentState {
   defaultOf(method: DistillationMethod, parameter: HyperparameterDescriptor): string | null {
     if (parameter.kind === 'choice') return parameter.default;
     if (parameter.default !== null) return String(parameter.default);
-    const teacher = this.teacherDescription;
+    const teacherTaps = this.teacherTapCount;
     const student = this.studentDescription;
-    if (teacher === null || student === null) return null;
+    if (teacherTaps === null || teacherTaps === 0 || student === null) return null;
     try {
       const resolved: Readonly<Record<string, unknown>> = resolveHyperparameters(
         method,
         {},
-        { teacher: teacher.taps.length, student: student.taps.length },
+        { teacher: teacherTaps, student: student.taps.length },
       );
       const value = resolved[parameter.key];
       return typeof value === 'number' ? String(Number(value.toPrecision(4))) : null;
@@ -223,8 +280,13 @@ export class NewExperimentState {
   /** Loads the datasets and the finished runs a teacher can be reused from. */
   async load(): Promise<void> {
     try {
-      const [datasets, runs] = await Promise.all([this.api.listDatasets(), this.api.listRuns()]);
+      const [datasets, runs, teachers] = await Promise.all([
+        this.api.listDatasets(),
+        this.api.listRuns(),
+        this.api.listTeachers(),
+      ]);
       this.datasets = datasets;
+      this.importedTeachers = teachers;
       this.teacherRuns = runs.filter((run) => run.status === 'done');
       if (this.datasetId === '' || this.dataset === undefined) this.datasetId = datasets[0]?.id ?? '';
       if (this.name.trim() === '' && this.dataset !== undefined)
@@ -246,6 +308,12 @@ export class NewExperimentState {
         if (epochs.problem !== null) problems['teacher-epochs'] = epochs.problem;
       } else if (this.teacherSource === 'run') {
         if (this.teacherRun === undefined) problems['teacher-run'] = text.teacherRunRequired;
+      } else if (this.teacherSource === 'imported') {
+        if (this.importedTeacher === undefined) {
+          problems['teacher-imported'] = strings.teacherImport.teacherRequired;
+        } else if (this.chosenTaps.length === 0 && this.importedTeacher.taps.length > 0) {
+          problems['teacher-taps'] = strings.teacherImport.tapsRequired;
+        }
       } else if (!/^(\/|[A-Za-z]:[\\/])/.test(this.teacherModelPath.trim())) {
         problems['teacher-model-path'] = text.teacherModelPathRequired;
       }
@@ -295,7 +363,13 @@ export class NewExperimentState {
           }
         : this.teacherSource === 'run'
           ? { source: 'run', runId: this.teacherRunId }
-          : { source: 'import', modelJsonPath: this.teacherModelPath.trim() };
+          : this.teacherSource === 'imported'
+            ? {
+                source: 'imported',
+                teacherId: this.importedTeacherId,
+                ...(this.untickedTaps.length === 0 ? {} : { taps: this.chosenTaps }),
+              }
+            : { source: 'import', modelJsonPath: this.teacherModelPath.trim() };
     const hyperparameters: Partial<Record<DistillationMethod, Record<string, number | string>>> = {};
     for (const method of this.chosenMethods) {
       const values: Record<string, number | string> = {};

@@ -12,6 +12,7 @@ import type {
 import type { DatasetSummary, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
 import type { EngineStatus } from '../../../src-shared/contracts/engine-status.js';
 import { dispatchCall } from '../../../src-shared/contracts/dispatch.js';
+import type { TeacherRecord } from '../../../src-shared/contracts/teacher-types.js';
 import { createFakeServices } from '../../support/fake-services.js';
 
 describe('the API contract', () => {
@@ -41,7 +42,12 @@ describe('the API contract', () => {
       pickPath: 'dialog:pick-path',
       browsePath: 'files:browse',
       profileModel: 'models:profile',
+      importTeacher: 'teachers:import',
+      listTeachers: 'teachers:list',
+      getTeacher: 'teachers:get',
     });
+    expectTypeOf<CallResult<'importTeacher'>>().toEqualTypeOf<TeacherRecord>();
+    expectTypeOf<CallResult<'listTeachers'>>().toEqualTypeOf<TeacherRecord[]>();
     expectTypeOf<CallResult<'getHome'>>().toEqualTypeOf<HomeData>();
     expectTypeOf<CallResult<'exportRun'>>().toEqualTypeOf<ExportRecord>();
     expectTypeOf<CallResult<'listExports'>>().toEqualTypeOf<ExportRecord[]>();
@@ -63,6 +69,7 @@ describe('the API contract', () => {
       onRunProgress: 'runs:progress',
       onRunEpoch: 'runs:epoch',
       onImportProgress: 'datasets:import-progress',
+      onTeacherImportProgress: 'teachers:import-progress',
     });
   });
 

@@ -40,6 +40,7 @@ describe('runEngineBenchmark', () => {
       'distillation-step:at',
       'distillation-step:afd',
       'distillation-step:rtk',
+      'distillation-step:rtk',
       'batch-assembly:-',
     ]);
     for (const entry of report.measurements) {
@@ -51,9 +52,11 @@ describe('runEngineBenchmark', () => {
       expect(entry.memoryAfter.numTensors).toBe(entry.memoryBefore.numTensors);
     }
     const tensorflowMeasurements = report.measurements.filter((entry) => entry.backend === 'wasm');
-    expect(tensorflowMeasurements).toHaveLength(9);
+    expect(tensorflowMeasurements).toHaveLength(10);
     expect(report.measurements[3]?.what).toBe('mobilenetv2-0.5 training');
     expect(report.settings.trainingOnly).toEqual(['mobilenetv2-0.5']);
+    // The same teacher network once more, imported as an ONNX graph with its taps found in the graph.
+    expect(report.measurements[9]?.what).toMatch(/^resnet8 \(imported ONNX\) → .*, rtk step$/);
     expect(report.measurements[1]?.what).toMatch(/^resnet8 inference with tap summaries, ONNX Runtime/);
     for (const entry of tensorflowMeasurements) expect(entry.memoryBefore.numBytes).toBeGreaterThan(0);
 

@@ -10,6 +10,7 @@ import {
 } from '../../../../src-main/engine/distill/distiller.js';
 import type { BackboneOutputs, FeatureTap } from '../../../../src-main/engine/models/types.js';
 import { Random } from '../../../../src-main/engine/train/random.js';
+import { attentionTransferLinks } from '../../../../src-shared/domain/attention-transfer-links.js';
 
 type Image = number[][][];
 
@@ -419,6 +420,20 @@ describe('AT', () => {
         seed: 1,
       }),
     ).toThrow(/AT has no matching stages: .* teacher's stages are 2x2, 1x2 where the student's are 3x3/);
+  });
+
+  it('links stage ends of the same resolution only, as an imported teacher needs', () => {
+    const tap = (index: number, stage: number, side: number): FeatureTap => ({
+      index,
+      name: `t${index}`,
+      stage,
+      shape: [side, side, 4],
+    });
+    // torchvision's resnet18 on 32x32 images (8, 4, 2, 1) against a CIFAR student (32, 16, 8).
+    const resnet18 = [tap(0, 0, 8), tap(1, 0, 8), tap(2, 1, 4), tap(3, 1, 4), tap(4, 2, 2), tap(5, 3, 1)];
+    const student = [tap(0, 0, 32), tap(1, 1, 16), tap(2, 2, 8), tap(3, 2, 8)];
+    expect(attentionTransferLinks(resnet18, student)).toMatchObject([{ teacher: 1, student: 3 }]);
+    expect(attentionTransferLinks(resnet18.slice(2), student)).toEqual([]);
   });
 });
 

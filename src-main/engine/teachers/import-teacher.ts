@@ -1,0 +1,385 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type {
+  TeacherContractRequest,
+  TeacherFormat,
+  TeacherRecord,
+  TeacherTap,
+} from '../../../src-shared/contracts/teacher-types.js';
+import { loadCachedSplit, readManifest } from '../data/cache.js';
+import type { DatasetManifest } from '../data/cache.js';
+import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
+import { writeLayersModel } from '../export/layers-model-files.js';
+import { onnxInputName, onnxLogitsName, writeOnnxModel } from '../export/onnx-writer.js';
+import { buildBackbone } from '../models/index.js';
+import type { Backbone } from '../models/types.js';
+import { ImportedOnnxTeacher, type StoredTeacherGraph } from './imported-onnx-teacher.js';
+import { resolveInputContract, TeacherInputPreparer } from './input-contract.js';
+import { checkMemoryFor, TeacherFileError } from './named-tensors.js';
+import { analyseOnnxTeacher, type TeacherGraphFacts } from './onnx-teacher-graph.js';
+import { readPytorchCheckpoint } from './pytorch-checkpoint.js';
+import { readSafetensors } from './safetensors.js';
+import { extractStateDict, inferArchitecture, loadStateDict } from './state-dict-mapping.js';
+import { accuracyWarnings, measureTeacherAccuracy } from './teacher-accuracy.js';
+import {
+  storedTeacherFile,
+  teacherModelFolder,
+  teacherOnnxFile,
+  type StoredTeacherFile,
+} from './teacher-folder.js';
+
+/** What an import is given. */
+export interface ImportTeacherOptions {
+  readonly id: string;
+  /** The teacher file (ONNX, PyTorch checkpoint or safetensors). */
+  readonly source: string;
+  /** The teacher's folder to create (`<home>/teachers/<id>`); written whole or not at all. */
+  readonly target: string;
+  readonly datasetId: string;
+  readonly datasetDirectory: string;
+  readonly name?: string | undefined;
+  readonly contract: TeacherContractRequest;
+  /** A text file with one class name per line, in the teacher's output order. */
+  readonly labelsPath?: string | undefined;
+  /** For checkpoints: the catalog backbone the state_dict must be (inferred from the keys when left out). */
+  readonly architecture?: string | undefined;
+  /** ONNX Runtime threads, as the teacher runner uses. */
+  readonly threads: number;
+  /** Free memory to check the file against; the machine's when left out. */
+  readonly availableMemory?: number;
+}
+
+/** Progress of an import: its phase and, while measuring, images done of the test split. */
+export interface TeacherImportProgress {
+  readonly phase: 'reading' | 'measuring' | 'writing';
+  readonly done: number;
+  readonly total: number;
+}
+
+async function detectFormat(file: string): Promise<TeacherFormat> {
+  let size: number;
+  try {
+    const facts = await stat(file);
+    if (!facts.isFile()) throw new TeacherFileError(`${file} is not a file; pick the teacher's model file.`);
+    size = facts.size;
+  } catch (error) {
+    if (error instanceof TeacherFileError) throw error;
+    throw new TeacherFileError(
+      `${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const handle = await open(file, 'r');
+  const head = Buffer.alloc(16);
+  try {
+    await handle.read(head, 0, 16, 0);
+  } finally {
+    await handle.close();
+  }
+  if (head.readUInt32LE(0) === 0x04034b50) return 'pytorch';
+  if (size >= 10 && head[8] === 0x7b && head.readBigUInt64LE(0) <= BigInt(size - 8)) return 'safetensors';
+  if (head[0] === 0x80 && (head[1] ?? 0) <= 5) {
+    throw new TeacherFileError(
+      `${file} is a PyTorch checkpoint in the legacy format (torch older than 1.6, or ` +
+        '_use_new_zipfile_serialization=False); save it again with a current torch.save.',
+    );
+  }
+  // An ONNX ModelProto starts with a varint field (ir_version, field 1) or another small field tag.
+  if (size > 16 && (head[0] === 0x08 || head[0] === 0x12 || head[0] === 0x1a || head[0] === 0x3a))
+    return 'onnx';
+  const extension = extname(file).toLowerCase();
+  throw new TeacherFileError(
+    `${file} is not an ONNX model, a PyTorch checkpoint (zip) or a safetensors file: it starts with the bytes ` +
+      `${[...head.subarray(0, 8)].map((value) => value.toString(16).padStart(2, '0')).join(' ')}` +
+      `${size < 16 ? ` and holds only ${size} bytes` : ''}${extension === '' ? '' : ` (its extension is ${extension})`}.`,
+  );
+}
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function normaliseName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+}
+
+/**
+ * Which teacher output scores each dataset class: by index, or by name when a labels file or the model's
+ * metadata names the teacher's classes. A labels file that does not name the dataset's classes is refused;
+ * names in the model's metadata that do not match are ignored with a note.
+ */
+async function matchClasses(
+  teacherClasses: number,
+  manifest: DatasetManifest,
+  modelNames: readonly string[] | null,
+  labelsPath: string | undefined,
+  source: string,
+  notes: string[],
+): Promise<{ order: number[]; matching: 'index' | 'names' }> {
+  const datasetNames = manifest.classNames;
+  if (teacherClasses !== datasetNames.length) {
+    throw new TeacherFileError(
+      `${source} predicts ${teacherClasses} classes but the dataset has ${datasetNames.length}; a teacher must ` +
+        "score exactly the dataset's classes.",
+    );
+  }
+  const byIndex = { order: datasetNames.map((_, index) => index), matching: 'index' as const };
+  let names: readonly string[] | null = null;
+  let from = '';
+  if (labelsPath !== undefined) {
+    const text = await readFile(labelsPath, 'utf8').catch((error: unknown) => {
+      throw new TeacherFileError(
+        `The labels file ${labelsPath} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+    names = text
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
+    if (names.length !== teacherClasses) {
+      throw new TeacherFileError(
+        `The labels file ${labelsPath} names ${names.length} classes but the teacher predicts ${teacherClasses}; ` +
+          "give one name per line, in the order of the teacher's outputs.",
+      );
+    }
+    from = `the labels file ${labelsPath}`;
+  } else if (modelNames !== null) {
+    names = modelNames;
+    from = "the model's metadata";
+  }
+  if (names === null) return byIndex;
+  const wanted = new Map(names.map((name, index) => [normaliseName(name), index]));
+  const order = datasetNames.map((name) => wanted.get(normaliseName(name)) ?? -1);
+  const unmatched = datasetNames.filter((_, index) => (order[index] ?? -1) < 0);
+  if (unmatched.length > 0 || new Set(order).size !== order.length) {
+    const message =
+      `The class names in ${from} (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}) do not name ` +
+      `the dataset's classes (${unmatched.slice(0, 6).join(', ') || 'some twice'} not found)`;
+    if (labelsPath !== undefined) throw new TeacherFileError(`${message}.`);
+    notes.push(`${message}; the classes are matched by index.`);
+    return byIndex;
+  }
+  notes.push(`The classes are matched by the names in ${from}.`);
+  return { order, matching: 'names' };
+}
+
+/** The checkpoint's state_dict loaded into a catalog backbone built for the dataset's images. */
+async function loadCheckpointTeacher(
+  options: ImportTeacherOptions,
+  format: 'pytorch' | 'safetensors',
+  manifest: DatasetManifest,
+): Promise<Backbone> {
+  const file = options.source;
+  const tensors =
+    format === 'pytorch'
+      ? extractStateDict(await readPytorchCheckpoint(file, options.availableMemory), file)
+      : extractStateDict(await readSafetensors(file, options.availableMemory), file);
+  const inferred = inferArchitecture(tensors, file);
+  if (options.architecture !== undefined && options.architecture.trim().toLowerCase() !== inferred.backbone) {
+    throw new TeacherFileError(
+      `${file} was expected to be a ${options.architecture}, but its keys and shapes are those of a ${inferred.backbone}.`,
+    );
+  }
+  const [height, width, datasetChannels] = manifest.shape;
+  if (inferred.classes !== manifest.classNames.length) {
+    throw new TeacherFileError(
+      `${file} predicts ${inferred.classes} classes ('fc.weight' has ${inferred.classes} rows) but the dataset has ` +
+        `${manifest.classNames.length}; a teacher must score exactly the dataset's classes.`,
+    );
+  }
+  if (
+    inferred.inputChannels !== datasetChannels &&
+    !(datasetChannels === 1 && inferred.inputChannels === 3)
+  ) {
+    throw new TeacherFileError(
+      `${file} takes ${inferred.inputChannels}-channel images ('conv1.weight' is [${tensors.get('conv1.weight')?.shape.join(', ')}]) ` +
+        `but the dataset's images have ${datasetChannels} channel${datasetChannels === 1 ? '' : 's'}.`,
+    );
+  }
+  const backbone = buildBackbone(inferred.backbone, {
+    inputShape: [height, width, inferred.inputChannels],
+    classes: inferred.classes,
+    seed: 0,
+  });
+  try {
+    loadStateDict(backbone, tensors, file);
+  } catch (error) {
+    backbone.model.dispose();
+    throw error;
+  }
+  return backbone;
+}
+
+/**
+ * Imports a teacher file for a dataset: reads and checks it (no code of the file ever runs), resolves its
+ * input contract, matches its classes, finds its taps, measures it on the dataset's whole test split, and
+ * writes its folder (`teacher.json` with the record, plus `teacher.onnx` or the converted backbone in
+ * `model/`) in one step. On any failure nothing is left behind.
+ */
+export async function importTeacher(
+  options: ImportTeacherOptions,
+  hooks: { onProgress?: (progress: TeacherImportProgress) => void; signal?: AbortSignal } = {},
+): Promise<TeacherRecord> {
+  const file = options.source;
+  hooks.onProgress?.({ phase: 'reading', done: 0, total: 1 });
+  const format = await detectFormat(file);
+  const manifest = readManifest(options.datasetDirectory);
+  const [height, width, datasetChannels] = manifest.shape;
+  const notes: string[] = [];
+  let graph: StoredTeacherGraph;
+  let facts: TeacherGraphFacts | null = null;
+  let backbone: Backbone | null = null;
+  let modelNames: readonly string[] | null = null;
+  let storedBytes: Uint8Array | null = null;
+  if (format === 'onnx') {
+    const size = (await stat(file)).size;
+    checkMemoryFor(file, size, 4, options.availableMemory);
+    const analysed = await analyseOnnxTeacher(await readFile(file), file, manifest.shape, options.threads);
+    facts = analysed.facts;
+    storedBytes = analysed.bytes;
+    notes.push(...facts.notes);
+    modelNames = facts.classNames;
+    graph = {
+      name: options.name ?? basename(file),
+      bytes: analysed.bytes,
+      inputName: facts.inputName,
+      logitsName: facts.logitsName,
+      layout: facts.layout,
+      height,
+      width,
+      fixedBatch: facts.fixedBatch,
+      classes: facts.classes,
+      classOrder: [],
+      taps: [],
+    };
+  } else {
+    backbone = await loadCheckpointTeacher(options, format, manifest);
+    notes.push(`Loaded into the catalog's ${backbone.name}; its feature taps are the catalog's.`);
+    graph = {
+      name: options.name ?? basename(file),
+      bytes: writeOnnxModel(backbone.model, {
+        layout: 'NHWC',
+        probabilities: false,
+        metadata: {},
+        producerVersion: 'teacher',
+      }).bytes,
+      inputName: onnxInputName,
+      logitsName: onnxLogitsName,
+      layout: 'NHWC',
+      height,
+      width,
+      fixedBatch: null,
+      classes: backbone.classes,
+      classOrder: [],
+      taps: [],
+    };
+  }
+  try {
+    const teacherChannels = facts?.channels ?? backbone?.inputShape[2] ?? datasetChannels;
+    const { order, matching } = await matchClasses(
+      graph.classes,
+      manifest,
+      modelNames,
+      options.labelsPath,
+      file,
+      notes,
+    );
+    graph = { ...graph, classOrder: order };
+    const contract = resolveInputContract(options.contract, teacherChannels, manifest.statistics);
+    if (teacherChannels === 3 && datasetChannels === 1) {
+      notes.push("The dataset's grey images are given to the teacher as three equal colour channels.");
+    }
+    const preparer = new TeacherInputPreparer(
+      manifest.shape,
+      manifest.statistics,
+      contract,
+      graph.layout,
+      teacherChannels,
+    );
+    const test = loadCachedSplit(options.datasetDirectory, 'test');
+    const runner = await ImportedOnnxTeacher.create(graph, preparer, 'logits', options.threads);
+    let accuracy;
+    try {
+      accuracy = await measureTeacherAccuracy(
+        (images, batch) => runner.logits(images, batch),
+        test,
+        manifest.statistics,
+        manifest.classNames.length,
+        {
+          onProgress: (done, total) => hooks.onProgress?.({ phase: 'measuring', done, total }),
+          ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+        },
+      );
+    } finally {
+      await runner.dispose();
+    }
+    const taps: TeacherTap[] =
+      facts !== null
+        ? facts.taps.map((tap) => ({ ...tap, shape: [...tap.shape] as [number, number, number] }))
+        : (backbone?.taps ?? []).map((tap) => ({
+            index: tap.index,
+            name: tap.name,
+            tensor: null,
+            layout: 'NHWC' as const,
+            shape: [...tap.shape] as [number, number, number],
+            stage: tap.stage,
+          }));
+    const percent = (value: number): number => Math.round(value * 1e6) / 1e4;
+    const record: TeacherRecord = {
+      id: options.id,
+      name: options.name ?? basename(file),
+      format,
+      sourcePath: file,
+      fingerprint: await sha256(file),
+      datasetId: options.datasetId,
+      backbone: backbone?.name ?? null,
+      classes: manifest.classNames.length,
+      classNames: [...manifest.classNames],
+      classMatching: matching,
+      classOrder: order,
+      inputShape:
+        graph.layout === 'NCHW' ? [teacherChannels, height, width] : [height, width, teacherChannels],
+      layout: graph.layout,
+      batchSize: graph.fixedBatch,
+      opset: facts?.opset ?? null,
+      contract,
+      taps,
+      testTop1: percent(accuracy.top1),
+      testTop5: percent(accuracy.top5),
+      perClassTop1: accuracy.perClass.map(percent),
+      testImages: accuracy.images,
+      warnings: accuracyWarnings(accuracy.top1, manifest.classNames.length),
+      notes,
+      measureSeconds: Math.round(accuracy.seconds * 1000) / 1000,
+      createdAt: new Date().toISOString(),
+    };
+    hooks.onProgress?.({ phase: 'writing', done: 0, total: 1 });
+    const stored: StoredTeacherFile = {
+      record,
+      onnx:
+        facts === null
+          ? null
+          : { file: teacherOnnxFile, inputName: facts.inputName, logitsName: facts.logitsName },
+    };
+    await writeDirectoryAtomically(options.target, async (directory) => {
+      if (storedBytes !== null) await writeFileDurably(join(directory, teacherOnnxFile), storedBytes);
+      if (backbone !== null) {
+        await writeLayersModel(backbone.model, join(directory, teacherModelFolder), {
+          precision: 'float32',
+          replace: false,
+          userDefinedMetadata: { rtkWorkbench: { backbone: backbone.name, teacherId: options.id } },
+        });
+      }
+      await writeFileDurably(join(directory, storedTeacherFile), `${JSON.stringify(stored, null, 2)}\n`);
+    });
+    return record;
+  } finally {
+    backbone?.model.dispose();
+  }
+}
