@@ -41,23 +41,24 @@ export async function withCliHost<Result>(
   }
 }
 
-/** The id of the run, experiment or dataset a user typed in full or by its first characters; throws if none or several match. */
+/** The id of the thing a user typed in full or by its first characters; throws if none or several match. */
 export function resolveStoredId(
   host: WorkbenchHost,
-  kind: 'run' | 'experiment' | 'dataset',
+  kind: 'run' | 'experiment' | 'dataset' | 'export' | 'teacher',
   typed: string,
 ): string {
-  const stored =
+  const store = host.store;
+  const ids =
     kind === 'run'
-      ? host.store.runs.list()
+      ? store.runs.list().map((run) => run.id)
       : kind === 'experiment'
-        ? host.store.experiments.list()
-        : host.store.datasets.list();
-  return resolveIdPrefix(
-    typed,
-    stored.map((item) => item.id),
-    kind,
-  );
+        ? store.experiments.list().map((experiment) => experiment.id)
+        : kind === 'dataset'
+          ? store.datasets.list().map((dataset) => dataset.id)
+          : kind === 'export'
+            ? store.exports.list().map((exported) => exported.id)
+            : store.teachers.list().map((teacher) => teacher.record.id);
+  return resolveIdPrefix(typed, ids, kind);
 }
 
 /** Prints what a listing command found: one JSON document, a hint when there is nothing yet, or a table. */

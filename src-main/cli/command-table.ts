@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { experimentsCommand } from './commands/experiments.js';
 import { exportCommand } from './commands/export.js';
+import { deleteCommand, exportsCommand, renameCommand } from './commands/housekeeping.js';
 import { importCommand } from './commands/import.js';
 import { modelsCommand } from './commands/models.js';
 import { profileCommand } from './commands/profile.js';
@@ -39,6 +40,33 @@ const classesOption = {
   maximum: 100_000,
   integer: true,
 } as const;
+
+const yesOption = {
+  type: 'boolean',
+  description: 'delete without asking (needed when stdin is not a terminal, e.g. in scripts)',
+} as const;
+
+const withDependentsOption = {
+  type: 'boolean',
+  description: 'also delete what depends on it (listed when it is refused without this)',
+} as const;
+
+const withExportFoldersOption = {
+  type: 'boolean',
+  description:
+    'also remove export folders outside the workbench home that the workbench wrote and that hold nothing else',
+} as const;
+
+const deletionDetails = [
+  'Shows what goes first: the store rows, each folder with its size, what is kept and why. On a terminal it ' +
+    'asks before deleting; without a terminal it deletes only with --yes (else it exits 2 and changes nothing). ' +
+    'Folders are moved aside to a .deleting-<id> name, then removed; what a crash leaves is removed at the next ' +
+    'start. Links are never followed, and your own files (dataset sources, teacher files) are never touched.',
+  'With --json, prints what was deleted: deleted (each with kind, id, name), removedFolders (path, bytes) and ' +
+    'keptFolders (path, reason).',
+];
+
+const nameArgument = { name: 'NAME', description: 'the new name: 1 to 200 characters, trimmed' } as const;
 
 const inputOption = {
   type: 'string',
@@ -177,6 +205,36 @@ export const commandTable: readonly AnyCommandSpec[] = [
     run: ({ positionals: [id], values }) => datasetShowCommand(id, values),
   }),
   defineCommand({
+    name: 'dataset delete',
+    summary:
+      'delete a dataset and its imported copy (its experiments and teachers only with --with-dependents)',
+    positionals: [{ name: 'ID', description: 'the dataset id, or its first characters' }],
+    options: {
+      yes: yesOption,
+      'with-dependents': {
+        ...withDependentsOption,
+        description: 'also delete the experiments and imported teachers made on it',
+      },
+      'with-export-folders': withExportFoldersOption,
+    },
+    json: true,
+    details: deletionDetails,
+    examples: [
+      'rtk-workbench dataset delete 3f9c2a4e',
+      'rtk-workbench dataset delete 3f9c2a4e --with-dependents --yes',
+    ],
+    run: ({ positionals: [id], values }) => deleteCommand('dataset', id, values),
+  }),
+  defineCommand({
+    name: 'dataset rename',
+    summary: 'give a dataset a new name',
+    positionals: [{ name: 'ID', description: 'the dataset id, or its first characters' }, nameArgument],
+    options: {},
+    json: true,
+    examples: ['rtk-workbench dataset rename 3f9c2a4e "CIFAR-10 (train and test)"'],
+    run: ({ positionals: [id, name], values }) => renameCommand('dataset', id, name, values),
+  }),
+  defineCommand({
     name: 'teacher import',
     summary: 'bring in a teacher trained elsewhere (ONNX, PyTorch, safetensors) and measure it on a dataset',
     positionals: [{ name: 'PATH', description: 'the teacher file: .onnx, .pth/.pt or .safetensors' }],
@@ -259,6 +317,32 @@ export const commandTable: readonly AnyCommandSpec[] = [
     run: ({ positionals: [id], values }) => teacherShowCommand(id, values),
   }),
   defineCommand({
+    name: 'teacher delete',
+    summary: 'delete an imported teacher and its converted files (never your own teacher file)',
+    positionals: [{ name: 'ID', description: 'the teacher id, or its first characters' }],
+    options: {
+      yes: yesOption,
+      'with-dependents': {
+        ...withDependentsOption,
+        description: 'also delete the experiments that learn from it',
+      },
+      'with-export-folders': withExportFoldersOption,
+    },
+    json: true,
+    details: deletionDetails,
+    examples: ['rtk-workbench teacher delete 7a1b2c3d'],
+    run: ({ positionals: [id], values }) => deleteCommand('teacher', id, values),
+  }),
+  defineCommand({
+    name: 'teacher rename',
+    summary: 'give an imported teacher a new name',
+    positionals: [{ name: 'ID', description: 'the teacher id, or its first characters' }, nameArgument],
+    options: {},
+    json: true,
+    examples: ['rtk-workbench teacher rename 7a1b2c3d "ResNet-56 (CIFAR-10)"'],
+    run: ({ positionals: [id, name], values }) => renameCommand('teacher', id, name, values),
+  }),
+  defineCommand({
     name: 'teachers',
     summary: 'list the imported teachers with their test accuracy',
     positionals: [],
@@ -301,6 +385,35 @@ export const commandTable: readonly AnyCommandSpec[] = [
     run: ({ values }) => experimentsCommand(values),
   }),
   defineCommand({
+    name: 'experiment delete',
+    summary: 'delete an experiment with its runs, checkpoints, models and export records',
+    positionals: [{ name: 'ID', description: 'the experiment id, or its first characters' }],
+    options: {
+      yes: yesOption,
+      'with-dependents': {
+        ...withDependentsOption,
+        description: 'also delete the experiments that learn from its teacher run',
+      },
+      'with-export-folders': withExportFoldersOption,
+    },
+    json: true,
+    details: deletionDetails,
+    examples: [
+      'rtk-workbench experiment delete 5d2e9a01',
+      'rtk-workbench experiment delete 5d2e9a01 --yes --json',
+    ],
+    run: ({ positionals: [id], values }) => deleteCommand('experiment', id, values),
+  }),
+  defineCommand({
+    name: 'experiment rename',
+    summary: 'give an experiment a new name',
+    positionals: [{ name: 'ID', description: 'the experiment id, or its first characters' }, nameArgument],
+    options: {},
+    json: true,
+    examples: ['rtk-workbench experiment rename 5d2e9a01 "RTK on flowers, 3 seeds"'],
+    run: ({ positionals: [id, name], values }) => renameCommand('experiment', id, name, values),
+  }),
+  defineCommand({
     name: 'runs',
     summary: 'list the runs and their status',
     positionals: [],
@@ -328,6 +441,26 @@ export const commandTable: readonly AnyCommandSpec[] = [
     json: true,
     examples: ['rtk-workbench cancel 8b1e4f70'],
     run: ({ positionals: [id], values }) => cancelCommand(id, values),
+  }),
+  defineCommand({
+    name: 'run delete',
+    summary: 'delete a run that is not training, with its checkpoints, model and export records',
+    positionals: [{ name: 'RUN', description: 'the run id, or its first characters' }],
+    options: {
+      yes: yesOption,
+      'with-dependents': {
+        ...withDependentsOption,
+        description: 'for a teacher run: also delete the student runs and experiments that learn from it',
+      },
+      'with-export-folders': withExportFoldersOption,
+    },
+    json: true,
+    details: [
+      'A run that is training cannot be deleted: pause or cancel it first. A run has no name to change.',
+      ...deletionDetails,
+    ],
+    examples: ['rtk-workbench run delete 8b1e4f70'],
+    run: ({ positionals: [id], values }) => deleteCommand('run', id, values),
   }),
   defineCommand({
     name: 'results',
@@ -385,6 +518,39 @@ export const commandTable: readonly AnyCommandSpec[] = [
       'rtk-workbench export 8b1e4f70 --preset browser --out ./student-web',
     ],
     run: ({ positionals: [id], values }) => exportCommand(id, values),
+  }),
+  defineCommand({
+    name: 'exports',
+    summary: 'list the exports with their folders',
+    positionals: [],
+    options: { run: { type: 'string', valueName: 'RUN', description: 'only the exports of this run' } },
+    json: true,
+    examples: ['rtk-workbench exports', 'rtk-workbench exports --run 8b1e4f70 --json'],
+    run: ({ values }) => exportsCommand(values),
+  }),
+  defineCommand({
+    name: 'export delete',
+    summary:
+      'delete an export’s record and, when the workbench wrote it and it holds nothing else, its folder',
+    positionals: [{ name: 'ID', description: 'the export id (see `exports`), or its first characters' }],
+    options: { yes: yesOption },
+    json: true,
+    details: [
+      'The folder is recognised as ours by its model-card.json and removed only when it holds nothing but the ' +
+        'files that card lists; otherwise it stays, and the command says why.',
+      ...deletionDetails,
+    ],
+    examples: ['rtk-workbench export delete 2c4d6e8f'],
+    run: ({ positionals: [id], values }) => deleteCommand('export', id, values),
+  }),
+  defineCommand({
+    name: 'export rename',
+    summary: 'give an export a new name (its folder keeps its own)',
+    positionals: [{ name: 'ID', description: 'the export id, or its first characters' }, nameArgument],
+    options: {},
+    json: true,
+    examples: ['rtk-workbench export rename 2c4d6e8f "Phone build"'],
+    run: ({ positionals: [id, name], values }) => renameCommand('export', id, name, values),
   }),
   defineCommand({
     name: 'profile',

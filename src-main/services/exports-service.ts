@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CallArguments, ExportRecord, ModelProfile } from '../../src-shared/contracts/api.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
@@ -157,6 +157,7 @@ export async function exportRun(
   for (const replaced of destination.replacedExportIds) context.store.exports.remove(replaced);
   return context.store.exports.insert({
     id: exportId,
+    name: basename(result.directory),
     runId: run.id,
     format: card.format,
     precision: card.precision,

@@ -178,6 +178,11 @@ export class RunQueue {
     return this.requireRun(runId);
   }
 
+  /** Derives an experiment's status again from the runs it has left (after some were deleted). */
+  refreshExperimentStatus(experimentId: string): void {
+    if (this.store.runs.listOfExperiment(experimentId).length > 0) this.updateExperimentStatus(experimentId);
+  }
+
   private trainingElsewhere(run: RunSummary): Error {
     const owner = this.store.owner.current();
     return new Error(

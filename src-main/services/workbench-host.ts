@@ -55,7 +55,7 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
     close: async () => {
       services.runQueue.stopServing();
       try {
-        await Promise.all([supervisor.shutdown(), importSupervisor.shutdown()]);
+        await Promise.all([supervisor.shutdown(), importSupervisor.shutdown(), services.whenSwept()]);
       } finally {
         // Given up only once the worker is gone, so a run still settling here is never taken for abandoned.
         services.releaseHome();

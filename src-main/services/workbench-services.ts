@@ -14,6 +14,7 @@ import { exportRun, listExports, profileModel } from './exports-service.js';
 import { createExperiment, experimentResults, requireExperimentDetails } from './experiments-service.js';
 import { estimateExperiment } from './experiment-estimate.js';
 import { HomeOwnership } from './home-ownership.js';
+import { createHousekeepingHandlers } from './housekeeping-handlers.js';
 import { browsePath, defaultBrowseRoots } from './path-browser.js';
 import { RunQueue } from './run-queue.js';
 import { describeStorageFailure, isDiskFull } from './storage-failure.js';
@@ -53,6 +54,8 @@ export interface WorkbenchServices {
   releaseHome(): void;
   /** Runs doctor once so the first screen has the engine status; failures are kept as the engine error. */
   warmUp(): Promise<void>;
+  /** Resolves once the start-up sweep has removed what deletions interrupted by a crash left behind. */
+  whenSwept(): Promise<void>;
 }
 
 /**
@@ -100,6 +103,50 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     return run;
   };
   let importsInFlight = 0;
+  // What this process is doing with a run or dataset that a deletion must not pull from under it.
+  const exportsInFlight = new Map<string, number>();
+  const teacherImportsInFlight = new Map<string, number>();
+  const whileBusy = async <Result>(
+    counts: Map<string, number>,
+    id: string,
+    work: () => Promise<Result>,
+  ): Promise<Result> => {
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      const left = (counts.get(id) ?? 1) - 1;
+      if (left === 0) counts.delete(id);
+      else counts.set(id, left);
+    }
+  };
+  const housekeeping = createHousekeepingHandlers({
+    store: context.store,
+    homeDirectory: context.homeDirectory,
+    runQueue,
+    events,
+    busyReason: (kind, id) =>
+      kind === 'run' && exportsInFlight.has(id)
+        ? `Run ${id} is being exported; wait until the export ends.`
+        : kind === 'dataset' && teacherImportsInFlight.has(id)
+          ? `A teacher is being imported for dataset ${id}; wait until the import ends.`
+          : null,
+  });
+  const swept = housekeeping.sweep().then(
+    (removed) => {
+      if (removed.length > 0) {
+        console.error(
+          `Removed ${removed.length} folder${removed.length === 1 ? '' : 's'} that an interrupted deletion left in ${context.homeDirectory}.`,
+        );
+      }
+    },
+    (error: unknown) => {
+      console.error(
+        `Could not finish removing what an interrupted deletion left in ${context.homeDirectory}: ` +
+          `${error instanceof Error ? error.message : String(error)}. The next start tries again.`,
+      );
+    },
+  );
   let engineStatus: EngineStatus | null = null;
   let engineError: string | null = null;
   let doctorInFlight: Promise<EngineStatus> | null = null;
@@ -194,7 +241,7 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     pauseRun: ({ id }) => Promise.resolve(runQueue.pause(id)),
     resumeRun: ({ id }) => Promise.resolve(runQueue.resume(id)),
     cancelRun: ({ id }) => Promise.resolve(runQueue.cancel(id)),
-    exportRun: (request) => exportRun(context, request),
+    exportRun: (request) => whileBusy(exportsInFlight, request.runId, () => exportRun(context, request)),
     listExports: ({ runId }) => Promise.resolve(listExports(context, runId)),
     openExportFolder: async ({ id }) => {
       if (context.openFolder === undefined) {
@@ -215,12 +262,15 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     },
     browsePath: (request) => browsePath(request, defaultBrowseRoots(context.extraBrowseRoots)),
     importTeacher: (request) =>
-      importTeacherIntoStore(context, request, (progress) =>
-        events.publish('onTeacherImportProgress', progress),
+      whileBusy(teacherImportsInFlight, request.datasetId, () =>
+        importTeacherIntoStore(context, request, (progress) =>
+          events.publish('onTeacherImportProgress', progress),
+        ),
       ),
     listTeachers: ({ datasetId }) =>
       Promise.resolve(context.store.teachers.list(datasetId).map((teacher) => teacher.record)),
     getTeacher: ({ id }) => Promise.resolve(requireTeacher(context.store, id)),
+    ...housekeeping.handlers,
   };
 
   return {
@@ -243,5 +293,6 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
         // The error is kept in engineError and shown on the home screen.
       }
     },
+    whenSwept: () => swept,
   };
 }

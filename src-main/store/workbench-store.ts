@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { openDatabase } from './database.js';
 import type { OpenDatabase } from './database.js';
 import { DatasetsRepository } from './repositories/datasets-repository.js';
+import { DeletionsRepository } from './repositories/deletions-repository.js';
 import { ExperimentsRepository } from './repositories/experiments-repository.js';
 import { EventLogRepository } from './repositories/event-log-repository.js';
 import { ExportsRepository } from './repositories/exports-repository.js';
@@ -21,6 +22,7 @@ export interface WorkbenchStore {
   readonly eventLog: EventLogRepository;
   readonly owner: HomeOwnerRepository;
   readonly teachers: TeachersRepository;
+  readonly deletions: DeletionsRepository;
   close(): void;
 }
 
@@ -42,6 +44,7 @@ export function openWorkbenchStore(homeDirectory: string): WorkbenchStore {
     eventLog: new EventLogRepository(database.connection),
     owner: new HomeOwnerRepository(database.connection),
     teachers: new TeachersRepository(database.connection),
+    deletions: new DeletionsRepository(database.connection),
     close: () => database.close(),
   };
 }

@@ -28,7 +28,7 @@ export class HomeState {
 
   constructor(private readonly api: WorkbenchApi) {}
 
-  /** Listens for engine and worker changes; returns the function that stops listening. */
+  /** Listens for engine and worker changes and for deletions and renames; returns the function that stops listening. */
   listen(): () => void {
     const stopEngine = this.api.onEngineStatus((status) => {
       this.engine = status;
@@ -37,9 +37,12 @@ export class HomeState {
     const stopWorker = this.api.onWorkerState((state) => {
       this.worker = state;
     });
+    // Deleted or renamed datasets and experiments: the lists show the store as it is now.
+    const stopChanges = this.api.onWorkbenchChanged(() => void this.load());
     return () => {
       stopEngine();
       stopWorker();
+      stopChanges();
     };
   }
 

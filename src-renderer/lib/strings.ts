@@ -2,6 +2,7 @@ import type { AppMode, WorkerState } from '../../src-shared/contracts/domain-typ
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import type { ExperimentSummary } from '../../src-shared/contracts/domain-types.js';
 import type { RunStatus } from '../../src-shared/contracts/run-types.js';
+import type { DeletionEntry } from '../../src-shared/contracts/deletion-types.js';
 import {
   figureNames,
   methodLabels,
@@ -661,5 +662,53 @@ export const strings = {
     unreachable: 'The workbench did not answer. Is it still running?',
     badAnswer: (channel: string, status: number) =>
       `The workbench sent an answer to ${channel} that is not a workbench reply (HTTP ${status}).`,
+  },
+  housekeeping: {
+    rename: 'Rename',
+    delete: 'Delete',
+    actionsColumn: 'Actions',
+    kinds: {
+      dataset: ['dataset', 'datasets'],
+      experiment: ['experiment', 'experiments'],
+      run: ['run', 'runs'],
+      export: ['export', 'exports'],
+      teacher: ['imported teacher', 'imported teachers'],
+      model: ['model record', 'model records'],
+    } satisfies Record<DeletionEntry['kind'], readonly [string, string]>,
+    actionLabel: (action: string, kind: string, name: string) => `${action} ${kind} “${name}”`,
+    deleteTitle: (kind: string, name: string) => `Delete ${kind} “${name}”?`,
+    renameTitle: (kind: string, name: string) => `Rename ${kind} “${name}”`,
+    preparing: 'Working out what goes with it…',
+    alsoDeletes: 'These go with it:',
+    nothingElse: 'Nothing else goes with it.',
+    countOf: (count: number, [one, many]: readonly [string, string]) =>
+      `${count} ${count === 1 ? one : many}`,
+    foldersRemoved: (size: string) => `Folders removed from disk (${size} in all)`,
+    foldersKept: 'Folders kept',
+    dependentsTitle: (count: number) =>
+      count === 1 ? 'Something else depends on it' : `${count} other things depend on it`,
+    dependentsBody: 'It can be deleted only together with them, or after they are deleted.',
+    withDependents: (count: number) =>
+      count === 1
+        ? 'Also delete it, with its runs and files'
+        : `Also delete these ${count}, with their runs and files`,
+    exportFolders: (count: number) =>
+      `Also remove ${count === 1 ? 'the export folder' : `${count} export folders`} outside the workbench folder ` +
+      '(only ones the workbench wrote, holding nothing else)',
+    blockedTitle: 'It cannot be deleted now',
+    cannotUndo: 'This cannot be undone. Your own files (dataset sources, teacher files) are never touched.',
+    cancel: 'Cancel',
+    confirmDelete: (kind: string) => `Delete ${kind}`,
+    deleting: 'Deleting…',
+    failed: 'It was not deleted',
+    doneTitle: (kind: string, name: string) => `Deleted ${kind} “${name}”`,
+    keptAfter: 'These folders were kept:',
+    close: 'Close',
+    newName: 'New name',
+    nameHint: 'From 1 to 200 characters.',
+    confirmRename: (kind: string) => `Rename ${kind}`,
+    renaming: 'Renaming…',
+    renameFailed: 'It was not renamed',
+    deletedHere: (kind: string) => `This ${kind} was deleted.`,
   },
 } as const;

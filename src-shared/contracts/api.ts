@@ -9,6 +9,13 @@ import type { EpochRecord, ExperimentResults, RunSummary } from './run-types.js'
 import { importProgressSchema, teacherImportProgressSchema } from './worker-protocol.js';
 import { teacherContractRequestSchema } from './teacher-types.js';
 import type { TeacherRecord } from './teacher-types.js';
+import {
+  deletionArgumentsSchema,
+  deletionPreviewArgumentsSchema,
+  renameArgumentsSchema,
+  workbenchChangeSchema,
+} from './deletion-types.js';
+import type { DeletionOutcome, DeletionPlan } from './deletion-types.js';
 import { experimentSpecSchema } from '../domain/experiment-spec.js';
 import type { ExperimentSpec } from '../domain/experiment-spec.js';
 import type { EngineStatus } from './engine-status.js';
@@ -116,6 +123,8 @@ export interface ModelProfile {
 /** A verified export of a run's student, with its model card (model-card.json). */
 export interface ExportRecord {
   readonly id: string;
+  /** What the lists call it: the folder's name unless the user renamed it. */
+  readonly name: string;
   readonly runId: string;
   readonly format: 'tfjs' | 'onnx';
   readonly precision: 'float32' | 'float16' | 'uint8';
@@ -280,6 +289,26 @@ export const workbenchCalls = {
   ),
   /** One imported teacher. */
   getTeacher: defineCall<TeacherRecord>()('teachers:get', byId),
+  /** Exactly what deleting a thing would remove and keep, and whether it may go with these options. */
+  describeDeletion: defineCall<DeletionPlan>()('deletions:describe', deletionPreviewArgumentsSchema),
+  /** Deletes a dataset and its imported copy; its experiments and teachers only with `withDependents`. */
+  deleteDataset: defineCall<DeletionOutcome>()('datasets:delete', deletionArgumentsSchema),
+  /** Renames a dataset. */
+  renameDataset: defineCall<DatasetSummary>()('datasets:rename', renameArgumentsSchema),
+  /** Deletes an experiment with its runs, their checkpoints, models and export records. */
+  deleteExperiment: defineCall<DeletionOutcome>()('experiments:delete', deletionArgumentsSchema),
+  /** Renames an experiment. */
+  renameExperiment: defineCall<ExperimentSummary>()('experiments:rename', renameArgumentsSchema),
+  /** Deletes a run that is not training, with its folder and export records. */
+  deleteRun: defineCall<DeletionOutcome>()('runs:delete', deletionArgumentsSchema),
+  /** Deletes an export's record and, when the workbench wrote it and it holds nothing else, its folder. */
+  deleteExport: defineCall<DeletionOutcome>()('exports:delete', deletionArgumentsSchema),
+  /** Renames an export (its folder keeps its name). */
+  renameExport: defineCall<ExportRecord>()('exports:rename', renameArgumentsSchema),
+  /** Deletes an imported teacher and its converted files; the user's own teacher file is never touched. */
+  deleteTeacher: defineCall<DeletionOutcome>()('teachers:delete', deletionArgumentsSchema),
+  /** Renames an imported teacher. */
+  renameTeacher: defineCall<TeacherRecord>()('teachers:rename', renameArgumentsSchema),
 } as const;
 
 /** Every event the UI can receive. */
@@ -298,6 +327,8 @@ export const workbenchEvents = {
   onImportProgress: defineEvent('datasets:import-progress', importProgressSchema),
   /** Progress of the teacher import in flight: reading, measuring on the test split, writing. */
   onTeacherImportProgress: defineEvent('teachers:import-progress', teacherImportProgressSchema),
+  /** Things were deleted or renamed: lists that show them reload. */
+  onWorkbenchChanged: defineEvent('workbench:changed', workbenchChangeSchema),
 } as const;
 
 export type WorkbenchCalls = typeof workbenchCalls;

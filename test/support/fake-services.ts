@@ -104,6 +104,34 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     ),
     listTeachers: vi.fn<WorkbenchHandlers['listTeachers']>(() => Promise.resolve([])),
     getTeacher: vi.fn<WorkbenchHandlers['getTeacher']>(() => Promise.reject(new Error('not in this fake'))),
+    describeDeletion: vi.fn<WorkbenchHandlers['describeDeletion']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    deleteDataset: vi.fn<WorkbenchHandlers['deleteDataset']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    renameDataset: vi.fn<WorkbenchHandlers['renameDataset']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    deleteExperiment: vi.fn<WorkbenchHandlers['deleteExperiment']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    renameExperiment: vi.fn<WorkbenchHandlers['renameExperiment']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    deleteRun: vi.fn<WorkbenchHandlers['deleteRun']>(() => Promise.reject(new Error('not in this fake'))),
+    deleteExport: vi.fn<WorkbenchHandlers['deleteExport']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    renameExport: vi.fn<WorkbenchHandlers['renameExport']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    deleteTeacher: vi.fn<WorkbenchHandlers['deleteTeacher']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
+    renameTeacher: vi.fn<WorkbenchHandlers['renameTeacher']>(() =>
+      Promise.reject(new Error('not in this fake')),
+    ),
   };
   const fakeQueue = {} as RunQueue;
   return {
@@ -113,5 +141,6 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     claimHome: () => ({ claimed: true, replaced: null }),
     releaseHome: () => undefined,
     warmUp: () => Promise.resolve(),
+    whenSwept: () => Promise.resolve(),
   };
 }

@@ -32,23 +32,26 @@ export class DatasetsRepository {
   >;
   private readonly byFingerprintStatement: Database.Statement<[string], DatasetRow>;
   private readonly insertStatement: Database.Statement;
+  private readonly renameStatement: Database.Statement<[string, string]>;
 
   constructor(connection: Database.Database) {
-    this.listStatement = connection.prepare(
-      `SELECT ${columns} FROM datasets WHERE deleted_at IS NULL ORDER BY created_at DESC`,
-    );
+    this.listStatement = connection.prepare(`SELECT ${columns} FROM datasets ORDER BY created_at DESC`);
     this.getStatement = connection.prepare(
-      `SELECT ${columns}, cache_path, manifest_json FROM datasets WHERE id = ? AND deleted_at IS NULL`,
+      `SELECT ${columns}, cache_path, manifest_json FROM datasets WHERE id = ?`,
     );
-    this.byFingerprintStatement = connection.prepare(
-      `SELECT ${columns} FROM datasets WHERE fingerprint = ? AND deleted_at IS NULL`,
-    );
+    this.byFingerprintStatement = connection.prepare(`SELECT ${columns} FROM datasets WHERE fingerprint = ?`);
     this.insertStatement = connection.prepare(
       `INSERT INTO datasets (id, name, format, fingerprint, image_height, image_width, channels, class_count,
          train_count, test_count, cache_path, manifest_json, created_at)
        VALUES (@id, @name, @format, @fingerprint, @imageHeight, @imageWidth, @channels, @classCount, @trainCount,
          @testCount, @cachePath, @manifestJson, @createdAt)`,
     );
+    this.renameStatement = connection.prepare(`UPDATE datasets SET name = ? WHERE id = ?`);
+  }
+
+  /** Gives a dataset a new name; false when there is no such dataset. */
+  rename(id: string, name: string): boolean {
+    return this.renameStatement.run(name, id).changes === 1;
   }
 
   /** Records a dataset whose cache folder is complete. */
@@ -78,7 +81,7 @@ export class DatasetsRepository {
     return row === undefined ? undefined : toSummary(row);
   }
 
-  /** The datasets that are not deleted, newest first. */
+  /** Every dataset, newest first. */
   list(): DatasetSummary[] {
     return this.listStatement.all().map(toSummary);
   }

@@ -29,6 +29,7 @@ export class ExperimentsRepository {
   private readonly getStatement: Database.Statement<[string], ExperimentRow & { spec_json: string }>;
   private readonly setStatusStatement: Database.Statement;
   private readonly runCountStatement: Database.Statement<[string], { count: number }>;
+  private readonly renameStatement: Database.Statement<{ id: string; name: string; now: string }>;
 
   constructor(private readonly connection: Database.Database) {
     this.insertStatement = connection.prepare(
@@ -37,17 +38,22 @@ export class ExperimentsRepository {
     );
     this.getStatement = connection.prepare(
       `SELECT e.id, e.name, e.dataset_id, d.name AS dataset_name, e.status, e.created_at, e.updated_at, e.spec_json
-       FROM experiments e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ? AND e.deleted_at IS NULL`,
+       FROM experiments e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?`,
     );
     this.setStatusStatement = connection.prepare(
       `UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?`,
     );
     this.runCountStatement = connection.prepare(`SELECT COUNT(*) AS count FROM runs WHERE experiment_id = ?`);
+    // The stored spec carries the name too; both change together so the spec a user copies stays true.
+    this.renameStatement = connection.prepare(
+      `UPDATE experiments SET name = @name, spec_json = json_set(spec_json, '$.name', @name), updated_at = @now
+       WHERE id = @id`,
+    );
     const select = `SELECT e.id, e.name, e.dataset_id, d.name AS dataset_name, e.status, e.created_at, e.updated_at
-       FROM experiments e JOIN datasets d ON d.id = e.dataset_id WHERE e.deleted_at IS NULL`;
+       FROM experiments e JOIN datasets d ON d.id = e.dataset_id`;
     this.listStatement = connection.prepare(`${select} ORDER BY e.created_at DESC`);
     this.listByDatasetStatement = connection.prepare(
-      `${select} AND e.dataset_id = ? ORDER BY e.created_at DESC`,
+      `${select} WHERE e.dataset_id = ? ORDER BY e.created_at DESC`,
     );
   }
 
@@ -72,7 +78,12 @@ export class ExperimentsRepository {
     this.setStatusStatement.run(status, new Date().toISOString(), id);
   }
 
-  /** The experiments that are not deleted, newest first, optionally of one dataset. */
+  /** Gives an experiment a new name; false when there is no such experiment. */
+  rename(id: string, name: string): boolean {
+    return this.renameStatement.run({ id, name, now: new Date().toISOString() }).changes === 1;
+  }
+
+  /** The experiments, newest first, optionally of one dataset. */
   list(datasetId?: string): ExperimentSummary[] {
     const rows =
       datasetId === undefined ? this.listStatement.all() : this.listByDatasetStatement.all(datasetId);

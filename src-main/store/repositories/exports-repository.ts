@@ -3,6 +3,7 @@ import type { ExportRecord } from '../../../src-shared/contracts/api.js';
 
 interface ExportRow {
   id: string;
+  name: string;
   run_id: string;
   format: string;
   precision: string;
@@ -20,6 +21,7 @@ function toRecord(row: ExportRow): ExportRecord {
   }
   return {
     id: row.id,
+    name: row.name,
     runId: row.run_id,
     format: row.format,
     precision: row.precision,
@@ -36,11 +38,13 @@ export class ExportsRepository {
   private readonly listStatement: Database.Statement<[], ExportRow>;
   private readonly listOfRunStatement: Database.Statement<[string], ExportRow>;
   private readonly removeStatement: Database.Statement<[string]>;
+  private readonly renameStatement: Database.Statement<[string, string]>;
 
   constructor(connection: Database.Database) {
-    const columns = 'id, run_id, format, precision, path, report_json, created_at';
+    const columns = 'id, name, run_id, format, precision, path, report_json, created_at';
     this.insertStatement = connection.prepare(
-      `INSERT INTO exports (${columns}) VALUES (@id, @runId, @format, @precision, @directory, @cardJson, @createdAt)`,
+      `INSERT INTO exports (${columns})
+       VALUES (@id, @name, @runId, @format, @precision, @directory, @cardJson, @createdAt)`,
     );
     this.getStatement = connection.prepare(`SELECT ${columns} FROM exports WHERE id = ?`);
     this.listStatement = connection.prepare(`SELECT ${columns} FROM exports ORDER BY created_at DESC`);
@@ -48,6 +52,12 @@ export class ExportsRepository {
       `SELECT ${columns} FROM exports WHERE run_id = ? ORDER BY created_at DESC`,
     );
     this.removeStatement = connection.prepare(`DELETE FROM exports WHERE id = ?`);
+    this.renameStatement = connection.prepare(`UPDATE exports SET name = ? WHERE id = ?`);
+  }
+
+  /** Gives an export a new name (its folder keeps its own); false when there is no such export. */
+  rename(id: string, name: string): boolean {
+    return this.renameStatement.run(name, id).changes === 1;
   }
 
   /** Records a finished, verified export. */

@@ -86,6 +86,7 @@ export class TeachersRepository {
   private readonly listStatement: Database.Statement<[], TeacherRow>;
   private readonly listOfDatasetStatement: Database.Statement<[string], TeacherRow>;
   private readonly getStatement: Database.Statement<[string], TeacherRow>;
+  private readonly renameStatement: Database.Statement<[string, string]>;
 
   constructor(connection: Database.Database) {
     this.insertStatement = connection.prepare(
@@ -98,6 +99,12 @@ export class TeachersRepository {
       `SELECT ${columns} FROM teachers WHERE dataset_id = ? ORDER BY created_at DESC, id`,
     );
     this.getStatement = connection.prepare(`SELECT ${columns} FROM teachers WHERE id = ?`);
+    this.renameStatement = connection.prepare(`UPDATE teachers SET name = ? WHERE id = ?`);
+  }
+
+  /** Gives an imported teacher a new name; false when there is no such teacher. */
+  rename(id: string, name: string): boolean {
+    return this.renameStatement.run(name, id).changes === 1;
   }
 
   /** Records an imported teacher whose folder is complete. */

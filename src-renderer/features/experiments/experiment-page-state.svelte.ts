@@ -1,5 +1,6 @@
 import type { ExperimentDetails, WorkbenchApi } from '../../../src-shared/contracts/api.js';
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
+import { strings } from '../../lib/strings.js';
 
 const finishedStatuses = new Set<RunSummary['status']>(['done', 'failed', 'cancelled']);
 
@@ -34,11 +35,30 @@ export class ExperimentPageState {
     }
   }
 
-  /** Reloads the experiment whenever one of its runs changes status; returns the function that stops. */
+  /**
+   * Reloads the experiment whenever one of its runs changes status, is deleted, or it is renamed; says so when
+   * the experiment itself is deleted. Returns the function that stops.
+   */
   listen(): () => void {
-    return this.api.onRunStatus((run) => {
+    const stopStatus = this.api.onRunStatus((run) => {
       if (run.experimentId === this.id) void this.load();
     });
+    const stopChanges = this.api.onWorkbenchChanged(({ change, entries }) => {
+      if (
+        change === 'deleted' &&
+        entries.some((entry) => entry.kind === 'experiment' && entry.id === this.id)
+      ) {
+        this.details = null;
+        this.error = strings.housekeeping.deletedHere('experiment');
+        return;
+      }
+      const ours = [this.id, ...(this.details?.runs ?? []).map((run) => run.id)];
+      if (entries.some((entry) => ours.includes(entry.id))) void this.load();
+    });
+    return () => {
+      stopStatus();
+      stopChanges();
+    };
   }
 
   /** Cancels every run not yet finished, the waiting ones first so the queue does not start them. */

@@ -181,6 +181,16 @@ export class ExportWizardState {
     }
   }
 
+  /** Takes a deleted export off the list. */
+  forgetResult(exportId: string): void {
+    this.results = this.results.filter((result) => result.id !== exportId);
+  }
+
+  /** Shows an export's new name. */
+  renameResult(exportId: string, name: string): void {
+    this.results = this.results.map((result) => (result.id === exportId ? { ...result, name } : result));
+  }
+
   /** Opens an export's folder in the file manager (desktop app only). */
   async openFolder(exportId: string): Promise<void> {
     this.openError = null;

@@ -68,7 +68,7 @@ export class RunMonitorState {
     private readonly experimentId: string,
   ) {}
 
-  /** Listens for run events of this experiment; returns the function that stops listening. */
+  /** Listens for run events of this experiment and for deleted runs; returns the function that stops listening. */
   listen(): () => void {
     const stopStatus = this.api.onRunStatus((run) => {
       if (run.experimentId !== this.experimentId) return;
@@ -107,10 +107,25 @@ export class RunMonitorState {
       );
       if (runId === this.selectedRunId) this.epochs = appendEpoch(this.epochs, record);
     });
+    const stopChanges = this.api.onWorkbenchChanged(({ change, entries }) => {
+      if (change !== 'deleted') return;
+      const gone = entries.filter((entry) => entry.kind === 'run').map((entry) => entry.id);
+      if (!this.runs.some((run) => gone.includes(run.id))) return;
+      this.runs = this.runs.filter((run) => !gone.includes(run.id));
+      if (this.selectedRunId !== null && gone.includes(this.selectedRunId)) {
+        this.selectedRunId = null;
+        this.epochs = [];
+        this.batchPoints = [];
+        this.#chosenByUser = false;
+        const next = pickDefaultRun(this.runs);
+        if (next !== null) void this.#select(next);
+      }
+    });
     return () => {
       stopStatus();
       stopProgress();
       stopEpoch();
+      stopChanges();
     };
   }
 

@@ -9,6 +9,11 @@ import type {
   ModelProfile,
   WorkbenchApi,
 } from '../../../src-shared/contracts/api.js';
+import type {
+  DeletionOutcome,
+  DeletionPlan,
+  WorkbenchChange,
+} from '../../../src-shared/contracts/deletion-types.js';
 import type { DatasetSummary, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
 import type { EngineStatus } from '../../../src-shared/contracts/engine-status.js';
 import { dispatchCall } from '../../../src-shared/contracts/dispatch.js';
@@ -45,6 +50,16 @@ describe('the API contract', () => {
       importTeacher: 'teachers:import',
       listTeachers: 'teachers:list',
       getTeacher: 'teachers:get',
+      describeDeletion: 'deletions:describe',
+      deleteDataset: 'datasets:delete',
+      renameDataset: 'datasets:rename',
+      deleteExperiment: 'experiments:delete',
+      renameExperiment: 'experiments:rename',
+      deleteRun: 'runs:delete',
+      deleteExport: 'exports:delete',
+      renameExport: 'exports:rename',
+      deleteTeacher: 'teachers:delete',
+      renameTeacher: 'teachers:rename',
     });
     expectTypeOf<CallResult<'importTeacher'>>().toEqualTypeOf<TeacherRecord>();
     expectTypeOf<CallResult<'listTeachers'>>().toEqualTypeOf<TeacherRecord[]>();
@@ -70,6 +85,7 @@ describe('the API contract', () => {
       onRunEpoch: 'runs:epoch',
       onImportProgress: 'datasets:import-progress',
       onTeacherImportProgress: 'teachers:import-progress',
+      onWorkbenchChanged: 'workbench:changed',
     });
   });
 
@@ -126,5 +142,48 @@ describe('dispatchCall', () => {
     const outcome = await dispatchCall(services.handlers, 'datasets:list', {});
     expect(outcome).toEqual({ ok: false, error: { code: 'failed', message: 'disk unplugged' } });
     expect(vi.isMockFunction(services.handlers.listDatasets)).toBe(true);
+  });
+});
+
+describe('the delete and rename calls', () => {
+  it('trims a new name and refuses a blank one or one longer than 200 characters', async () => {
+    const services = createFakeServices();
+    services.handlers.renameDataset.mockResolvedValue({} as DatasetSummary);
+    await dispatchCall(services.handlers, 'datasets:rename', { id: 'd1', name: '  Flowers  ' });
+    expect(services.handlers.renameDataset).toHaveBeenCalledWith({ id: 'd1', name: 'Flowers' });
+    for (const name of ['   ', '', 'x'.repeat(201)]) {
+      const outcome = await dispatchCall(services.handlers, 'experiments:rename', { id: 'e1', name });
+      expect(outcome.ok ? '' : outcome.error.message).toMatch(
+        /^Invalid arguments for experiments:rename: name: /,
+      );
+    }
+    expect(services.handlers.renameExperiment).not.toHaveBeenCalled();
+    const longest = await dispatchCall(services.handlers, 'datasets:rename', {
+      id: 'd1',
+      name: 'y'.repeat(200),
+    });
+    expect(longest.ok).toBe(true);
+  });
+
+  it('deletes nothing beyond the thing itself unless asked', async () => {
+    const services = createFakeServices();
+    await dispatchCall(services.handlers, 'datasets:delete', { id: 'd1' });
+    expect(services.handlers.deleteDataset).toHaveBeenCalledWith({
+      id: 'd1',
+      withDependents: false,
+      exportFolders: false,
+    });
+    const unknownKind = await dispatchCall(services.handlers, 'deletions:describe', {
+      kind: 'model',
+      id: 'm',
+    });
+    expect(unknownKind.ok).toBe(false);
+    expect(services.handlers.describeDeletion).not.toHaveBeenCalled();
+    expectTypeOf<CallResult<'describeDeletion'>>().toEqualTypeOf<DeletionPlan>();
+    expectTypeOf<CallResult<'deleteRun'>>().toEqualTypeOf<DeletionOutcome>();
+    expectTypeOf<WorkbenchApi['onWorkbenchChanged']>()
+      .parameter(0)
+      .parameter(0)
+      .toEqualTypeOf<WorkbenchChange>();
   });
 });

@@ -103,6 +103,7 @@ describe('the destination of an export', () => {
     ourCard(previous);
     store.exports.insert({
       id: 'x1',
+      name: 'student',
       runId: 'r',
       format: 'onnx',
       precision: 'float32',
