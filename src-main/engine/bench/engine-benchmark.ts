@@ -11,7 +11,7 @@ import {
   type DistillationMethod,
   type MethodHyperparameters,
 } from '../../../src-shared/domain/method-catalog.js';
-import { initializeBackend, probeBackends } from '../backends/backend-ladder.js';
+import { initializeBackend, probeBackends, type BackendProbe } from '../backends/backend-ladder.js';
 import { describeAdapter, isSoftwareAdapter, requestWebGpuAdapter } from '../backends/webgpu.js';
 import { BatchAssembler, referenceAugmentation } from '../data/augment.js';
 import type { ImageShape, ImageSplit } from '../data/types.js';
@@ -192,6 +192,20 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
+/** Warm-up and measured step counts, and the batch size each step takes. */
+interface StepCounts {
+  readonly warmup: number;
+  readonly measured: number;
+  readonly batchSize: number;
+}
+
+/** The one batch every training and teacher step of a backend's measurements reuses. */
+interface BenchBatch {
+  readonly input: tf.Tensor4D;
+  readonly images: Float32Array;
+  readonly labels: tf.Tensor1D;
+}
+
 interface MeasurementLabel {
   readonly backend: BackendName | null;
   readonly kind: MeasurementKind;
@@ -204,7 +218,7 @@ interface MeasurementLabel {
 async function timeSteps(
   label: MeasurementLabel,
   step: () => Promise<void>,
-  counts: { readonly warmup: number; readonly measured: number; readonly batchSize: number },
+  counts: StepCounts,
   target: ((imagesPerSecond: number) => BenchmarkTarget) | null,
 ): Promise<EngineMeasurement> {
   for (let index = 0; index < counts.warmup; index += 1) await step();
@@ -248,8 +262,8 @@ async function timeTrainerSteps(
   label: MeasurementLabel,
   models: TrainModels,
   hyperparameters: MethodHyperparameters,
-  batch: { readonly input: tf.Tensor4D; readonly images: Float32Array; readonly labels: tf.Tensor1D },
-  counts: { readonly warmup: number; readonly measured: number; readonly batchSize: number },
+  batch: BenchBatch,
+  counts: StepCounts,
   target: ((imagesPerSecond: number) => BenchmarkTarget) | null = null,
 ): Promise<EngineMeasurement> {
   const run = new RunState(stepConfig(hyperparameters), models);
@@ -341,7 +355,7 @@ function median(values: readonly number[]): number {
 async function interleavedStepRatio(
   backend: BackendName,
   models: { readonly student: Backbone; readonly teacher: Backbone },
-  batch: { readonly input: tf.Tensor4D; readonly images: Float32Array; readonly labels: tf.Tensor1D },
+  batch: BenchBatch,
   pairs: number,
 ): Promise<StepRatio> {
   const [kd, rtk] = (['kd', 'rtk'] as const).map((method) => {
@@ -393,17 +407,184 @@ async function interleavedStepRatio(
   };
 }
 
+/** What every measurement on one backend shares: the backend, the step counts, the batch, the record. */
+interface BackendBench {
+  readonly backend: BackendName;
+  readonly counts: StepCounts;
+  readonly batch: BenchBatch;
+  /** Keeps a measurement and logs its rates and tensor counts. */
+  readonly record: (measurement: EngineMeasurement) => void;
+}
+
+/** The teacher alone: in TensorFlow.js, and as AFD and RTK steps run it when the trainer picks another engine. */
+async function measureTeacherInference(bench: BackendBench, teacher: Backbone): Promise<string> {
+  const { backend, batch, counts, record } = bench;
+  record(
+    await timeSteps(
+      {
+        backend,
+        kind: 'teacher-inference',
+        what: `${teacher.name} inference, TensorFlow.js`,
+        network: teacher.name,
+        teacher: null,
+        method: null,
+      },
+      async () => {
+        const logits = tf.tidy(() => runBackbone(teacher, batch.input, false).logits);
+        await logits.data();
+        logits.dispose();
+      },
+      counts,
+      null,
+    ),
+  );
+  // The teacher as an AFD or RTK step runs it: through the engine the trainer picks on this backend,
+  // returning the taps' summaries.
+  const runner = await createTeacherRunner(teacher, 'summaries');
+  try {
+    if (!runner.engine.startsWith('TensorFlow.js')) {
+      record(
+        await timeSteps(
+          {
+            backend,
+            kind: 'teacher-inference',
+            what: `${teacher.name} inference with tap summaries, ${runner.engine}`,
+            network: teacher.name,
+            teacher: null,
+            method: null,
+          },
+          async () => {
+            tf.dispose(teacherBatchTensors(await runner.run(batch.input, batch.images)));
+          },
+          counts,
+          null,
+        ),
+      );
+    }
+    return runner.engine;
+  } finally {
+    await runner.dispose();
+  }
+}
+
+/** A training step of each student alone (method none), judged against the wasm targets where they apply. */
+async function measureStudentTraining(bench: BackendBench, students: readonly Backbone[]): Promise<void> {
+  for (const student of students) {
+    bench.record(
+      await timeTrainerSteps(
+        {
+          backend: bench.backend,
+          kind: 'student-training',
+          what: `${student.name} training`,
+          network: student.name,
+          teacher: null,
+          method: null,
+        },
+        { student, teacher: null },
+        { method: 'none' },
+        bench.batch,
+        bench.counts,
+        trainingTarget(bench.backend, student.name, bench.counts.batchSize),
+      ),
+    );
+  }
+}
+
+/** One distillation step of every method for a teacher and student pair. */
+async function measureDistillationSteps(
+  bench: BackendBench,
+  teacher: Backbone,
+  student: Backbone,
+): Promise<void> {
+  for (const method of distillationMethods) {
+    const hyperparameters = resolveHyperparameters(
+      method,
+      {},
+      { teacher: teacher.taps.length, student: student.taps.length },
+    );
+    bench.record(
+      await timeTrainerSteps(
+        {
+          backend: bench.backend,
+          kind: 'distillation-step',
+          what: `${teacher.name} → ${student.name}, ${method} step`,
+          network: student.name,
+          teacher: teacher.name,
+          method,
+        },
+        { student, teacher },
+        hyperparameters,
+        bench.batch,
+        bench.counts,
+      ),
+    );
+  }
+}
+
+/** The same network as an imported ONNX teacher must cost no more per step than as a workbench teacher. */
+async function measureImportedTeacherStep(
+  bench: BackendBench,
+  teacher: Backbone,
+  student: Backbone,
+): Promise<void> {
+  const imported = await importedOnnxTeacher(teacher);
+  bench.record(
+    await timeTrainerSteps(
+      {
+        backend: bench.backend,
+        kind: 'distillation-step',
+        what: `${imported.name} → ${student.name}, rtk step`,
+        network: student.name,
+        teacher: imported.name,
+        method: 'rtk',
+      },
+      { student, teacher: imported },
+      resolveHyperparameters('rtk', {}, { teacher: imported.taps.length, student: student.taps.length }),
+      bench.batch,
+      bench.counts,
+    ),
+  );
+}
+
+/** The networks a backend is timed on, built with fixed seeds for its inputs. */
+function buildBenchNetworks(networks: BenchmarkNetworks): {
+  teacher: Backbone;
+  students: Backbone[];
+  trainingOnly: Backbone[];
+} {
+  return {
+    teacher: buildBackbone(networks.teacher, { inputShape, classes, seed: 11 }),
+    students: networks.students.map((name, index) =>
+      buildBackbone(name, { inputShape, classes, seed: 21 + index }),
+    ),
+    trainingOnly: (networks.trainingOnly ?? []).map((name, index) =>
+      buildBackbone(name, { inputShape, classes, seed: 41 + index }),
+    ),
+  };
+}
+
+async function benchBatch(batchSize: number): Promise<BenchBatch> {
+  const input = tf.randomNormal<tf.Rank.R4>([batchSize, ...inputShape], 0, 1, 'float32', 7);
+  return {
+    input,
+    images: Float32Array.from(await input.data()),
+    labels: tf.tensor1d(
+      Array.from({ length: batchSize }, (_, index) => index % classes),
+      'int32',
+    ),
+  };
+}
+
+/**
+ * Everything timed on one backend, in order: the teacher's inference, each student's training, then for
+ * each student every method's step (the first also with the teacher imported as ONNX) and the rtk/kd ratio.
+ */
 async function measureBackend(
   backend: BackendName,
   options: EngineBenchmarkOptions,
   networks: BenchmarkNetworks,
   log: (line: string) => void,
 ): Promise<{ measurements: EngineMeasurement[]; ratios: StepRatio[]; teacherEngine: string }> {
-  const counts = {
-    warmup: options.warmupSteps,
-    measured: options.measuredSteps,
-    batchSize: options.batchSize,
-  };
   const measurements: EngineMeasurement[] = [];
   const ratios: StepRatio[] = [];
   const record = (measurement: EngineMeasurement): void => {
@@ -414,137 +595,20 @@ async function measureBackend(
         `${measurement.memoryBefore.numTensors} → ${measurement.memoryAfter.numTensors}`,
     );
   };
-  const teacher = buildBackbone(networks.teacher, { inputShape, classes, seed: 11 });
-  const students = networks.students.map((name, index) =>
-    buildBackbone(name, { inputShape, classes, seed: 21 + index }),
-  );
-  const trainingOnly = (networks.trainingOnly ?? []).map((name, index) =>
-    buildBackbone(name, { inputShape, classes, seed: 41 + index }),
-  );
-  const input = tf.randomNormal<tf.Rank.R4>([options.batchSize, ...inputShape], 0, 1, 'float32', 7);
-  const batch = {
-    input,
-    images: Float32Array.from(await input.data()),
-    labels: tf.tensor1d(
-      Array.from({ length: options.batchSize }, (_, index) => index % classes),
-      'int32',
-    ),
+  const { teacher, students, trainingOnly } = buildBenchNetworks(networks);
+  const batch = await benchBatch(options.batchSize);
+  const counts = {
+    warmup: options.warmupSteps,
+    measured: options.measuredSteps,
+    batchSize: options.batchSize,
   };
-  let teacherEngine: string;
+  const bench: BackendBench = { backend, counts, batch, record };
   try {
-    record(
-      await timeSteps(
-        {
-          backend,
-          kind: 'teacher-inference',
-          what: `${teacher.name} inference, TensorFlow.js`,
-          network: teacher.name,
-          teacher: null,
-          method: null,
-        },
-        async () => {
-          const logits = tf.tidy(() => runBackbone(teacher, batch.input, false).logits);
-          await logits.data();
-          logits.dispose();
-        },
-        counts,
-        null,
-      ),
-    );
-    // The teacher as an AFD or RTK step runs it: through the engine the trainer picks on this backend,
-    // returning the taps' summaries.
-    const runner = await createTeacherRunner(teacher, 'summaries');
-    teacherEngine = runner.engine;
-    try {
-      if (!runner.engine.startsWith('TensorFlow.js')) {
-        record(
-          await timeSteps(
-            {
-              backend,
-              kind: 'teacher-inference',
-              what: `${teacher.name} inference with tap summaries, ${runner.engine}`,
-              network: teacher.name,
-              teacher: null,
-              method: null,
-            },
-            async () => {
-              tf.dispose(teacherBatchTensors(await runner.run(batch.input, batch.images)));
-            },
-            counts,
-            null,
-          ),
-        );
-      }
-    } finally {
-      await runner.dispose();
-    }
-    for (const student of [...students, ...trainingOnly]) {
-      record(
-        await timeTrainerSteps(
-          {
-            backend,
-            kind: 'student-training',
-            what: `${student.name} training`,
-            network: student.name,
-            teacher: null,
-            method: null,
-          },
-          { student, teacher: null },
-          { method: 'none' },
-          batch,
-          counts,
-          trainingTarget(backend, student.name, options.batchSize),
-        ),
-      );
-    }
+    const teacherEngine = await measureTeacherInference(bench, teacher);
+    await measureStudentTraining(bench, [...students, ...trainingOnly]);
     for (const student of students) {
-      for (const method of distillationMethods) {
-        const hyperparameters = resolveHyperparameters(
-          method,
-          {},
-          { teacher: teacher.taps.length, student: student.taps.length },
-        );
-        record(
-          await timeTrainerSteps(
-            {
-              backend,
-              kind: 'distillation-step',
-              what: `${teacher.name} → ${student.name}, ${method} step`,
-              network: student.name,
-              teacher: teacher.name,
-              method,
-            },
-            { student, teacher },
-            hyperparameters,
-            batch,
-            counts,
-          ),
-        );
-      }
-      if (student === students[0]) {
-        // The same network as an imported ONNX teacher must cost no more per step than as a workbench teacher.
-        const imported = await importedOnnxTeacher(teacher);
-        record(
-          await timeTrainerSteps(
-            {
-              backend,
-              kind: 'distillation-step',
-              what: `${imported.name} → ${student.name}, rtk step`,
-              network: student.name,
-              teacher: imported.name,
-              method: 'rtk',
-            },
-            { student, teacher: imported },
-            resolveHyperparameters(
-              'rtk',
-              {},
-              { teacher: imported.taps.length, student: student.taps.length },
-            ),
-            batch,
-            counts,
-          ),
-        );
-      }
+      await measureDistillationSteps(bench, teacher, student);
+      if (student === students[0]) await measureImportedTeacherStep(bench, teacher, student);
       const ratio = await interleavedStepRatio(
         backend,
         { student, teacher },
@@ -557,11 +621,11 @@ async function measureBackend(
           `${ratio.wallRatio.toFixed(3)} (wall), medians over ${ratio.pairs} pairs of steps taken back to back`,
       );
     }
+    return { measurements, ratios, teacherEngine };
   } finally {
     tf.dispose([batch.input, batch.labels]);
     for (const backbone of [teacher, ...students, ...trainingOnly]) backbone.model.dispose();
   }
-  return { measurements, ratios, teacherEngine };
 }
 
 /**
@@ -608,13 +672,7 @@ async function importedOnnxTeacher(teacher: Backbone): Promise<ReturnType<typeof
   );
 }
 
-/**
- * Times, on every backend that loads here (or those asked for): student training steps, teacher
- * inference and one distillation step per method and pair, exactly as the trainer runs them, with wall and
- * process CPU time and tf.memory() around each loop; then the batch assembly rate. Restores the backend
- * that was active before.
- */
-export async function runEngineBenchmark(options: EngineBenchmarkOptions): Promise<EngineBenchmarkReport> {
+function validateBenchmarkOptions(options: EngineBenchmarkOptions): void {
   for (const [name, value] of [
     ['batchSize', options.batchSize],
     ['measuredSteps', options.measuredSteps],
@@ -625,69 +683,111 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions): Promi
   if (!Number.isInteger(options.warmupSteps) || options.warmupSteps < 0) {
     throw new Error(`warmupSteps must be a whole number ≥ 0, found ${options.warmupSteps}.`);
   }
-  const log = options.log ?? (() => undefined);
-  const networks = options.networks ?? defaultNetworks;
-  const startedAt = new Date();
-  const loadAverageAtStart = os.loadavg();
+}
+
+/**
+ * Why a backend is passed over without being asked for by name, or null: it does not load here, it is the
+ * plain-JavaScript fallback after a faster one was measured, or WebGPU has no adapter or only a software
+ * one. `logged` is the reason as the log line gives it.
+ */
+async function reasonToSkip(
+  name: BackendName,
+  options: EngineBenchmarkOptions,
+  probes: ReadonlyMap<BackendName, BackendProbe>,
+  outcomes: readonly BackendOutcome[],
+): Promise<{ reason: string; logged: string } | null> {
+  if (options.backends !== undefined) return null;
+  const probe = probes.get(name);
+  if (probe !== undefined && !probe.available) return { reason: probe.reason, logged: probe.reason };
+  if (name === 'cpu' && outcomes.some((outcome) => outcome.measured)) {
+    return { reason: cpuFallbackReason, logged: cpuFallbackReason };
+  }
+  if (name === 'webgpu') {
+    const adapter = await requestWebGpuAdapter().catch(() => null);
+    if (adapter === null || isSoftwareAdapter(adapter)) {
+      const reason = adapter === null ? 'no WebGPU adapter' : `software adapter: ${describeAdapter(adapter)}`;
+      return { reason, logged: `${reason}; ask for it by name (--backend webgpu) to time it` };
+    }
+  }
+  return null;
+}
+
+/** Switches to a backend and times it; a backend that does not initialise is reported as skipped. */
+async function benchmarkBackend(
+  name: BackendName,
+  options: EngineBenchmarkOptions,
+  networks: BenchmarkNetworks,
+  log: (line: string) => void,
+): Promise<{ outcome: BackendOutcome; measurements: EngineMeasurement[]; ratios: StepRatio[] }> {
+  let gpuAdapter: GpuAdapter | null = null;
+  try {
+    const status = await initializeBackend({ forced: name });
+    if (name === 'webgpu') gpuAdapter = status.gpuAdapter ?? null;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`${name}: skipped (${reason})`);
+    return { outcome: { name, measured: false, reason }, measurements: [], ratios: [] };
+  }
+  if (gpuAdapter !== null) log(`${name}: adapter ${describeAdapter(gpuAdapter)}`);
+  log(
+    `${name}: measuring (batch ${options.batchSize}, ${options.measuredSteps} steps after ${options.warmupSteps} warm-up)`,
+  );
+  const measured = await measureBackend(name, options, networks, log);
+  const outcome: BackendOutcome = {
+    name,
+    measured: true,
+    reason: 'measured',
+    ...(gpuAdapter === null ? {} : { gpuAdapter }),
+    teacherEngine: measured.teacherEngine,
+  };
+  return { outcome, measurements: measured.measurements, ratios: measured.ratios };
+}
+
+/** Every backend wanted, skipped or timed in turn; the backend active before is restored afterwards. */
+async function benchmarkBackends(
+  options: EngineBenchmarkOptions,
+  networks: BenchmarkNetworks,
+  log: (line: string) => void,
+): Promise<{ outcomes: BackendOutcome[]; measurements: EngineMeasurement[]; ratios: StepRatio[] }> {
   // getBackend() is undefined until a backend has been chosen, despite its declared type.
   const previousBackend = tf.getBackend() as string | undefined;
   const probes = new Map(probeBackends().map((probe) => [probe.name, probe]));
-  const wanted = options.backends ?? backendNames;
   const outcomes: BackendOutcome[] = [];
   const measurements: EngineMeasurement[] = [];
   const ratios: StepRatio[] = [];
   try {
-    for (const name of wanted) {
-      const probe = probes.get(name);
-      if (options.backends === undefined && probe !== undefined && !probe.available) {
-        outcomes.push({ name, measured: false, reason: probe.reason });
-        log(`${name}: skipped (${probe.reason})`);
+    for (const name of options.backends ?? backendNames) {
+      const skip = await reasonToSkip(name, options, probes, outcomes);
+      if (skip !== null) {
+        outcomes.push({ name, measured: false, reason: skip.reason });
+        log(`${name}: skipped (${skip.logged})`);
         continue;
       }
-      if (options.backends === undefined && name === 'cpu' && outcomes.some((outcome) => outcome.measured)) {
-        outcomes.push({ name, measured: false, reason: cpuFallbackReason });
-        log(`${name}: skipped (${cpuFallbackReason})`);
-        continue;
-      }
-      if (options.backends === undefined && name === 'webgpu') {
-        const adapter = await requestWebGpuAdapter().catch(() => null);
-        if (adapter === null || isSoftwareAdapter(adapter)) {
-          const reason =
-            adapter === null ? 'no WebGPU adapter' : `software adapter: ${describeAdapter(adapter)}`;
-          outcomes.push({ name, measured: false, reason });
-          log(`${name}: skipped (${reason}; ask for it by name (--backend webgpu) to time it)`);
-          continue;
-        }
-      }
-      let gpuAdapter: GpuAdapter | null = null;
-      try {
-        const status = await initializeBackend({ forced: name });
-        if (name === 'webgpu') gpuAdapter = status.gpuAdapter ?? null;
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        outcomes.push({ name, measured: false, reason });
-        log(`${name}: skipped (${reason})`);
-        continue;
-      }
-      if (gpuAdapter !== null) log(`${name}: adapter ${describeAdapter(gpuAdapter)}`);
-      log(
-        `${name}: measuring (batch ${options.batchSize}, ${options.measuredSteps} steps after ${options.warmupSteps} warm-up)`,
-      );
-      const measured = await measureBackend(name, options, networks, log);
-      measurements.push(...measured.measurements);
-      ratios.push(...measured.ratios);
-      outcomes.push({
-        name,
-        measured: true,
-        reason: 'measured',
-        ...(gpuAdapter === null ? {} : { gpuAdapter }),
-        teacherEngine: measured.teacherEngine,
-      });
+      const timed = await benchmarkBackend(name, options, networks, log);
+      measurements.push(...timed.measurements);
+      ratios.push(...timed.ratios);
+      outcomes.push(timed.outcome);
     }
   } finally {
     if (previousBackend !== undefined && previousBackend !== tf.getBackend())
       await tf.setBackend(previousBackend);
   }
+  return { outcomes, measurements, ratios };
+}
+
+/**
+ * Times, on every backend that loads here (or those asked for): student training steps, teacher
+ * inference and one distillation step per method and pair, exactly as the trainer runs them, with wall and
+ * process CPU time and tf.memory() around each loop; then the batch assembly rate. Restores the backend
+ * that was active before.
+ */
+export async function runEngineBenchmark(options: EngineBenchmarkOptions): Promise<EngineBenchmarkReport> {
+  validateBenchmarkOptions(options);
+  const log = options.log ?? (() => undefined);
+  const networks = options.networks ?? defaultNetworks;
+  const startedAt = new Date();
+  const loadAverageAtStart = os.loadavg();
+  const { outcomes, measurements, ratios } = await benchmarkBackends(options, networks, log);
   const assembly = await measureAssembly(options.batchSize, options.assemblyBatches ?? 300);
   measurements.push(assembly);
   log(`${assembly.what}: ${assembly.imagesPerSecond.toFixed(0)} img/s`);

@@ -5,6 +5,7 @@ import { basename, extname, join } from 'node:path';
 import type {
   TeacherContractRequest,
   TeacherFormat,
+  TeacherInputContract,
   TeacherRecord,
   TeacherTap,
 } from '../../../src-shared/contracts/teacher-types.js';
@@ -22,7 +23,7 @@ import { analyseOnnxTeacher, type TeacherGraphFacts } from './onnx-teacher-graph
 import { readPytorchCheckpoint } from './pytorch-checkpoint.js';
 import { readSafetensors } from './safetensors.js';
 import { extractStateDict, inferArchitecture, loadStateDict } from './state-dict-mapping.js';
-import { accuracyWarnings, measureTeacherAccuracy } from './teacher-accuracy.js';
+import { accuracyWarnings, measureTeacherAccuracy, type TeacherAccuracy } from './teacher-accuracy.js';
 import {
   storedTeacherFile,
   teacherModelFolder,
@@ -216,6 +217,219 @@ async function loadCheckpointTeacher(
   return backbone;
 }
 
+type ImportHooks = { onProgress?: (progress: TeacherImportProgress) => void; signal?: AbortSignal };
+
+/** The teacher as read: its runnable graph, with the ONNX facts or the catalog backbone it came from. */
+interface ReadTeacher {
+  readonly graph: StoredTeacherGraph;
+  readonly facts: TeacherGraphFacts | null;
+  readonly backbone: Backbone | null;
+  /** Notes for the user, in the order the import finds them. */
+  readonly notes: string[];
+}
+
+/** An ONNX teacher, checked against the dataset's images and probed for its taps. */
+async function readOnnxTeacher(
+  options: ImportTeacherOptions,
+  manifest: DatasetManifest,
+): Promise<ReadTeacher> {
+  const file = options.source;
+  const [height, width] = manifest.shape;
+  const size = (await stat(file)).size;
+  checkMemoryFor(file, size, 4, options.availableMemory);
+  const analysed = await analyseOnnxTeacher(await readFile(file), file, manifest.shape, options.threads);
+  const facts = analysed.facts;
+  const graph: StoredTeacherGraph = {
+    name: options.name ?? basename(file),
+    bytes: analysed.bytes,
+    inputName: facts.inputName,
+    logitsName: facts.logitsName,
+    layout: facts.layout,
+    height,
+    width,
+    fixedBatch: facts.fixedBatch,
+    classes: facts.classes,
+    classOrder: [],
+    taps: [],
+  };
+  return { graph, facts, backbone: null, notes: [...facts.notes] };
+}
+
+/** A checkpoint loaded into its catalog backbone, run through ONNX Runtime as the backbone's own graph. */
+async function readCheckpointTeacher(
+  options: ImportTeacherOptions,
+  format: 'pytorch' | 'safetensors',
+  manifest: DatasetManifest,
+): Promise<ReadTeacher> {
+  const [height, width] = manifest.shape;
+  const backbone = await loadCheckpointTeacher(options, format, manifest);
+  const notes = [`Loaded into the catalog's ${backbone.name}; its feature taps are the catalog's.`];
+  const graph: StoredTeacherGraph = {
+    name: options.name ?? basename(options.source),
+    bytes: writeOnnxModel(backbone.model, {
+      layout: 'NHWC',
+      probabilities: false,
+      metadata: {},
+      producerVersion: 'teacher',
+    }).bytes,
+    inputName: onnxInputName,
+    logitsName: onnxLogitsName,
+    layout: 'NHWC',
+    height,
+    width,
+    fixedBatch: null,
+    classes: backbone.classes,
+    classOrder: [],
+    taps: [],
+  };
+  return { graph, facts: null, backbone, notes };
+}
+
+/** How the teacher meets the dataset: its class order, its input contract and the channels it takes. */
+interface TeacherFit {
+  readonly graph: StoredTeacherGraph;
+  readonly order: number[];
+  readonly matching: 'index' | 'names';
+  readonly contract: TeacherInputContract;
+  readonly teacherChannels: number;
+}
+
+async function fitTeacherToDataset(
+  options: ImportTeacherOptions,
+  manifest: DatasetManifest,
+  teacher: ReadTeacher,
+): Promise<TeacherFit> {
+  const datasetChannels = manifest.shape[2];
+  const teacherChannels = teacher.facts?.channels ?? teacher.backbone?.inputShape[2] ?? datasetChannels;
+  const { order, matching } = await matchClasses(
+    teacher.graph.classes,
+    manifest,
+    teacher.facts?.classNames ?? null,
+    options.labelsPath,
+    options.source,
+    teacher.notes,
+  );
+  const contract = resolveInputContract(options.contract, teacherChannels, manifest.statistics);
+  if (teacherChannels === 3 && datasetChannels === 1) {
+    teacher.notes.push("The dataset's grey images are given to the teacher as three equal colour channels.");
+  }
+  return { graph: { ...teacher.graph, classOrder: order }, order, matching, contract, teacherChannels };
+}
+
+/** The teacher's accuracy on the dataset's whole test split, through the same runner distillation uses. */
+async function measureOnTestSplit(
+  options: ImportTeacherOptions,
+  manifest: DatasetManifest,
+  fit: TeacherFit,
+  hooks: ImportHooks,
+): Promise<TeacherAccuracy> {
+  const preparer = new TeacherInputPreparer(
+    manifest.shape,
+    manifest.statistics,
+    fit.contract,
+    fit.graph.layout,
+    fit.teacherChannels,
+  );
+  const test = loadCachedSplit(options.datasetDirectory, 'test');
+  const runner = await ImportedOnnxTeacher.create(fit.graph, preparer, 'logits', options.threads);
+  try {
+    return await measureTeacherAccuracy(
+      (images, batch) => runner.logits(images, batch),
+      test,
+      manifest.statistics,
+      manifest.classNames.length,
+      {
+        onProgress: (done, total) => hooks.onProgress?.({ phase: 'measuring', done, total }),
+        ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+      },
+    );
+  } finally {
+    await runner.dispose();
+  }
+}
+
+/** The taps the record lists: the graph's own, or the catalog backbone's (read in NHWC by name). */
+function recordTaps(teacher: ReadTeacher): TeacherTap[] {
+  return teacher.facts !== null
+    ? teacher.facts.taps.map((tap) => ({ ...tap, shape: [...tap.shape] as [number, number, number] }))
+    : (teacher.backbone?.taps ?? []).map((tap) => ({
+        index: tap.index,
+        name: tap.name,
+        tensor: null,
+        layout: 'NHWC' as const,
+        shape: [...tap.shape] as [number, number, number],
+        stage: tap.stage,
+      }));
+}
+
+async function teacherRecord(
+  options: ImportTeacherOptions,
+  format: TeacherFormat,
+  manifest: DatasetManifest,
+  teacher: ReadTeacher,
+  fit: TeacherFit,
+  accuracy: TeacherAccuracy,
+): Promise<TeacherRecord> {
+  const file = options.source;
+  const [height, width] = manifest.shape;
+  const { graph, teacherChannels } = fit;
+  const percent = (value: number): number => Math.round(value * 1e6) / 1e4;
+  return {
+    id: options.id,
+    name: options.name ?? basename(file),
+    format,
+    sourcePath: file,
+    fingerprint: await sha256(file),
+    datasetId: options.datasetId,
+    backbone: teacher.backbone?.name ?? null,
+    classes: manifest.classNames.length,
+    classNames: [...manifest.classNames],
+    classMatching: fit.matching,
+    classOrder: fit.order,
+    inputShape: graph.layout === 'NCHW' ? [teacherChannels, height, width] : [height, width, teacherChannels],
+    layout: graph.layout,
+    batchSize: graph.fixedBatch,
+    opset: teacher.facts?.opset ?? null,
+    contract: fit.contract,
+    taps: recordTaps(teacher),
+    testTop1: percent(accuracy.top1),
+    testTop5: percent(accuracy.top5),
+    perClassTop1: accuracy.perClass.map(percent),
+    testImages: accuracy.images,
+    warnings: accuracyWarnings(accuracy.top1, manifest.classNames.length),
+    notes: teacher.notes,
+    measureSeconds: Math.round(accuracy.seconds * 1000) / 1000,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/** The teacher's folder, written whole or not at all: the record, and the ONNX graph or the backbone. */
+async function writeTeacherFolder(
+  options: ImportTeacherOptions,
+  record: TeacherRecord,
+  teacher: ReadTeacher,
+): Promise<void> {
+  const { facts, backbone } = teacher;
+  const stored: StoredTeacherFile = {
+    record,
+    onnx:
+      facts === null
+        ? null
+        : { file: teacherOnnxFile, inputName: facts.inputName, logitsName: facts.logitsName },
+  };
+  await writeDirectoryAtomically(options.target, async (directory) => {
+    if (facts !== null) await writeFileDurably(join(directory, teacherOnnxFile), teacher.graph.bytes);
+    if (backbone !== null) {
+      await writeLayersModel(backbone.model, join(directory, teacherModelFolder), {
+        precision: 'float32',
+        replace: false,
+        userDefinedMetadata: { rtkWorkbench: { backbone: backbone.name, teacherId: options.id } },
+      });
+    }
+    await writeFileDurably(join(directory, storedTeacherFile), `${JSON.stringify(stored, null, 2)}\n`);
+  });
+}
+
 /**
  * Imports a teacher file for a dataset: reads and checks it (no code of the file ever runs), resolves its
  * input contract, matches its classes, finds its taps, measures it on the dataset's whole test split, and
@@ -224,162 +438,23 @@ async function loadCheckpointTeacher(
  */
 export async function importTeacher(
   options: ImportTeacherOptions,
-  hooks: { onProgress?: (progress: TeacherImportProgress) => void; signal?: AbortSignal } = {},
+  hooks: ImportHooks = {},
 ): Promise<TeacherRecord> {
-  const file = options.source;
   hooks.onProgress?.({ phase: 'reading', done: 0, total: 1 });
-  const format = await detectFormat(file);
+  const format = await detectFormat(options.source);
   const manifest = readManifest(options.datasetDirectory);
-  const [height, width, datasetChannels] = manifest.shape;
-  const notes: string[] = [];
-  let graph: StoredTeacherGraph;
-  let facts: TeacherGraphFacts | null = null;
-  let backbone: Backbone | null = null;
-  let modelNames: readonly string[] | null = null;
-  let storedBytes: Uint8Array | null = null;
-  if (format === 'onnx') {
-    const size = (await stat(file)).size;
-    checkMemoryFor(file, size, 4, options.availableMemory);
-    const analysed = await analyseOnnxTeacher(await readFile(file), file, manifest.shape, options.threads);
-    facts = analysed.facts;
-    storedBytes = analysed.bytes;
-    notes.push(...facts.notes);
-    modelNames = facts.classNames;
-    graph = {
-      name: options.name ?? basename(file),
-      bytes: analysed.bytes,
-      inputName: facts.inputName,
-      logitsName: facts.logitsName,
-      layout: facts.layout,
-      height,
-      width,
-      fixedBatch: facts.fixedBatch,
-      classes: facts.classes,
-      classOrder: [],
-      taps: [],
-    };
-  } else {
-    backbone = await loadCheckpointTeacher(options, format, manifest);
-    notes.push(`Loaded into the catalog's ${backbone.name}; its feature taps are the catalog's.`);
-    graph = {
-      name: options.name ?? basename(file),
-      bytes: writeOnnxModel(backbone.model, {
-        layout: 'NHWC',
-        probabilities: false,
-        metadata: {},
-        producerVersion: 'teacher',
-      }).bytes,
-      inputName: onnxInputName,
-      logitsName: onnxLogitsName,
-      layout: 'NHWC',
-      height,
-      width,
-      fixedBatch: null,
-      classes: backbone.classes,
-      classOrder: [],
-      taps: [],
-    };
-  }
+  const teacher =
+    format === 'onnx'
+      ? await readOnnxTeacher(options, manifest)
+      : await readCheckpointTeacher(options, format, manifest);
   try {
-    const teacherChannels = facts?.channels ?? backbone?.inputShape[2] ?? datasetChannels;
-    const { order, matching } = await matchClasses(
-      graph.classes,
-      manifest,
-      modelNames,
-      options.labelsPath,
-      file,
-      notes,
-    );
-    graph = { ...graph, classOrder: order };
-    const contract = resolveInputContract(options.contract, teacherChannels, manifest.statistics);
-    if (teacherChannels === 3 && datasetChannels === 1) {
-      notes.push("The dataset's grey images are given to the teacher as three equal colour channels.");
-    }
-    const preparer = new TeacherInputPreparer(
-      manifest.shape,
-      manifest.statistics,
-      contract,
-      graph.layout,
-      teacherChannels,
-    );
-    const test = loadCachedSplit(options.datasetDirectory, 'test');
-    const runner = await ImportedOnnxTeacher.create(graph, preparer, 'logits', options.threads);
-    let accuracy;
-    try {
-      accuracy = await measureTeacherAccuracy(
-        (images, batch) => runner.logits(images, batch),
-        test,
-        manifest.statistics,
-        manifest.classNames.length,
-        {
-          onProgress: (done, total) => hooks.onProgress?.({ phase: 'measuring', done, total }),
-          ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
-        },
-      );
-    } finally {
-      await runner.dispose();
-    }
-    const taps: TeacherTap[] =
-      facts !== null
-        ? facts.taps.map((tap) => ({ ...tap, shape: [...tap.shape] as [number, number, number] }))
-        : (backbone?.taps ?? []).map((tap) => ({
-            index: tap.index,
-            name: tap.name,
-            tensor: null,
-            layout: 'NHWC' as const,
-            shape: [...tap.shape] as [number, number, number],
-            stage: tap.stage,
-          }));
-    const percent = (value: number): number => Math.round(value * 1e6) / 1e4;
-    const record: TeacherRecord = {
-      id: options.id,
-      name: options.name ?? basename(file),
-      format,
-      sourcePath: file,
-      fingerprint: await sha256(file),
-      datasetId: options.datasetId,
-      backbone: backbone?.name ?? null,
-      classes: manifest.classNames.length,
-      classNames: [...manifest.classNames],
-      classMatching: matching,
-      classOrder: order,
-      inputShape:
-        graph.layout === 'NCHW' ? [teacherChannels, height, width] : [height, width, teacherChannels],
-      layout: graph.layout,
-      batchSize: graph.fixedBatch,
-      opset: facts?.opset ?? null,
-      contract,
-      taps,
-      testTop1: percent(accuracy.top1),
-      testTop5: percent(accuracy.top5),
-      perClassTop1: accuracy.perClass.map(percent),
-      testImages: accuracy.images,
-      warnings: accuracyWarnings(accuracy.top1, manifest.classNames.length),
-      notes,
-      measureSeconds: Math.round(accuracy.seconds * 1000) / 1000,
-      createdAt: new Date().toISOString(),
-    };
+    const fit = await fitTeacherToDataset(options, manifest, teacher);
+    const accuracy = await measureOnTestSplit(options, manifest, fit, hooks);
+    const record = await teacherRecord(options, format, manifest, teacher, fit, accuracy);
     hooks.onProgress?.({ phase: 'writing', done: 0, total: 1 });
-    const stored: StoredTeacherFile = {
-      record,
-      onnx:
-        facts === null
-          ? null
-          : { file: teacherOnnxFile, inputName: facts.inputName, logitsName: facts.logitsName },
-    };
-    await writeDirectoryAtomically(options.target, async (directory) => {
-      if (storedBytes !== null) await writeFileDurably(join(directory, teacherOnnxFile), storedBytes);
-      if (backbone !== null) {
-        await writeLayersModel(backbone.model, join(directory, teacherModelFolder), {
-          precision: 'float32',
-          replace: false,
-          userDefinedMetadata: { rtkWorkbench: { backbone: backbone.name, teacherId: options.id } },
-        });
-      }
-      await writeFileDurably(join(directory, storedTeacherFile), `${JSON.stringify(stored, null, 2)}\n`);
-    });
+    await writeTeacherFolder(options, record, teacher);
     return record;
   } finally {
-    backbone?.model.dispose();
+    teacher.backbone?.model.dispose();
   }
 }

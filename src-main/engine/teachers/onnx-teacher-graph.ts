@@ -278,18 +278,20 @@ function nearAncestors(
 /** How far back a residual join's two branches must meet: deeper than any block's branch. */
 const residualSearchDepth = 48;
 
+function floatOutput(name: string): OnnxTypes.IValueInfoProto {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } },
+  });
+}
+
 function withOutputs(model: OnnxTypes.ModelProto, names: readonly string[]): Uint8Array {
   const copy = onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
   const graph = copy.graph as OnnxTypes.GraphProto;
   const existing = new Set(graph.output.map((output) => output.name));
   for (const name of names) {
     if (existing.has(name)) continue;
-    graph.output.push(
-      onnx.ValueInfoProto.create({
-        name,
-        type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } },
-      }),
-    );
+    graph.output.push(floatOutput(name));
   }
   return onnx.ModelProto.encode(copy).finish();
 }
@@ -364,19 +366,8 @@ function tapLayout(
   return null;
 }
 
-/**
- * Validates an ONNX teacher against a dataset's images and finds its taps (see the module's rules): one
- * float32 rank-4 image input (NCHW or NHWC), one output of one score vector per image, opset 9–21. Shapes
- * come from running the graph once on a probe batch in ONNX Runtime. Returns the facts and the bytes to
- * store: the model with a free batch dimension when it allows one, else as it came.
- */
-export async function analyseOnnxTeacher(
-  bytes: Uint8Array,
-  file: string,
-  datasetShape: ImageShape,
-  threads: number,
-): Promise<{ facts: TeacherGraphFacts; bytes: Uint8Array }> {
-  const model = decodeOnnxModel(bytes, file);
+/** The model's default-domain opset, refused outside the range teachers are read in. */
+function readableOpset(model: OnnxTypes.ModelProto, file: string): number {
   const opset = modelOpset(model);
   if (opset < minimumTeacherOpset || opset > maximumTeacherOpset) {
     throw new TeacherFileError(
@@ -384,7 +375,10 @@ export async function analyseOnnxTeacher(
         'Export it again with an opset in that range.',
     );
   }
-  const graph = model.graph as OnnxTypes.GraphProto;
+  return opset;
+}
+
+function refuseExternalWeights(graph: OnnxTypes.GraphProto, file: string): void {
   const external = graph.initializer.find(
     (tensor) => tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL,
   );
@@ -394,63 +388,98 @@ export async function analyseOnnxTeacher(
         '(onnx.save with save_as_external_data=False).',
     );
   }
-  const input = imageInput(model, file);
-  const inputName = input.name ?? '';
-  const { layout, channels, fixedBatch: declaredBatch } = inputFacts(input, datasetShape, file);
-  const [height, width] = datasetShape;
-  const { logits, note } = logitsOf(graph, file);
-  const notes = note === null ? [] : [note];
-  const sizes = { layout, channels, height, width };
+}
 
-  const { joins, activations, joinNodes } = tapCandidates(graph);
-  const producerOf = producers(graph);
+type TeacherSizes = Pick<TeacherGraphFacts, 'layout' | 'channels' | 'height' | 'width'>;
+type ProbeOutputs = ort.InferenceSession.OnnxValueMapType;
+
+/** What the probe run needs besides the graph: the input, its sizes, the tensors to read and the threads. */
+interface ProbeSetup {
+  readonly inputName: string;
+  readonly logits: string;
+  readonly sizes: TeacherSizes;
+  readonly probeNames: readonly string[];
+  readonly threads: number;
+}
+
+/** The tensors the probe reads: the logits and every tap candidate with the inputs of each residual join. */
+function probedTensors(
+  logits: string,
+  candidates: ReturnType<typeof tapCandidates>,
+  producerOf: Map<string, OnnxTypes.INodeProto>,
+): string[] {
+  const { joins, activations, joinNodes } = candidates;
   const joinInputs = joins.flatMap((join) => producerOf.get(join)?.input ?? []);
-  const probeNames = [...new Set([logits, ...joins, ...joinInputs, ...joinNodes.values(), ...activations])];
-  let stored = model;
-  let fixedBatch = declaredBatch;
-  let probe: ort.InferenceSession.OnnxValueMapType;
-  const runProbe = async (candidate: OnnxTypes.ModelProto, batch: number) => {
-    const session = await ort.InferenceSession.create(
-      withOutputs(candidate, probeNames),
-      teacherSessionOptions(threads),
-    );
-    try {
-      const dims = teacherInputDims(sizes, batch);
-      const values = probeBatch(dims.reduce((product, size) => product * size, 1));
-      return await session.run({ [inputName]: new ort.Tensor('float32', values, dims) });
-    } finally {
-      await session.release();
-    }
-  };
-  const freed = freeBatch(model, inputName);
+  return [...new Set([logits, ...joins, ...joinInputs, ...joinNodes.values(), ...activations])];
+}
+
+async function runProbe(
+  candidate: OnnxTypes.ModelProto,
+  setup: ProbeSetup,
+  batch: number,
+): Promise<ProbeOutputs> {
+  const session = await ort.InferenceSession.create(
+    withOutputs(candidate, setup.probeNames),
+    teacherSessionOptions(setup.threads),
+  );
   try {
-    probe = await runProbe(freed, 2);
-    const logitsDims = probe[logits]?.dims ?? [];
+    const dims = teacherInputDims(setup.sizes, batch);
+    const values = probeBatch(dims.reduce((product, size) => product * size, 1));
+    return await session.run({ [setup.inputName]: new ort.Tensor('float32', values, dims) });
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Runs the graph once on a probe batch of 2 with its batch dimension freed; a graph that will not run so is
+ * run on the batch it was exported for. Returns the probe's outputs, the model to store, the batch it is
+ * fixed to (null when free) and a note for the user when the batch changed or stays fixed.
+ */
+async function probeTeacher(
+  model: OnnxTypes.ModelProto,
+  setup: ProbeSetup,
+  declaredBatch: number | null,
+  file: string,
+): Promise<{
+  probe: ProbeOutputs;
+  stored: OnnxTypes.ModelProto;
+  fixedBatch: number | null;
+  batchNote: string | null;
+}> {
+  const freed = freeBatch(model, setup.inputName);
+  try {
+    const probe = await runProbe(freed, setup, 2);
+    const logitsDims = probe[setup.logits]?.dims ?? [];
     if (logitsDims[0] !== 2) throw new Error('the batch dimension does not follow the input');
-    stored = freed;
-    if (declaredBatch !== null)
-      notes.push(`The graph was exported for batches of ${declaredBatch}; it runs any batch size.`);
-    fixedBatch = null;
+    const batchNote =
+      declaredBatch === null
+        ? null
+        : `The graph was exported for batches of ${declaredBatch}; it runs any batch size.`;
+    return { probe, stored: freed, fixedBatch: null, batchNote };
   } catch (freeError) {
     if (declaredBatch === null) {
       throw new TeacherFileError(
-        `ONNX Runtime cannot run ${file} on a batch of ${describeDimensions(teacherInputDims(sizes, 2))}: ` +
+        `ONNX Runtime cannot run ${file} on a batch of ${describeDimensions(teacherInputDims(setup.sizes, 2))}: ` +
           `${freeError instanceof Error ? freeError.message : String(freeError)}`,
       );
     }
+    let probe: ProbeOutputs;
     try {
-      probe = await runProbe(model, declaredBatch);
+      probe = await runProbe(model, setup, declaredBatch);
     } catch (error) {
       throw new TeacherFileError(
-        `ONNX Runtime cannot run ${file} on a batch of ${describeDimensions(teacherInputDims(sizes, declaredBatch))}: ` +
+        `ONNX Runtime cannot run ${file} on a batch of ${describeDimensions(teacherInputDims(setup.sizes, declaredBatch))}: ` +
           `${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    notes.push(
-      `The graph only runs batches of ${declaredBatch}; the teacher is run that many images at a time.`,
-    );
+    const batchNote = `The graph only runs batches of ${declaredBatch}; the teacher is run that many images at a time.`;
+    return { probe, stored: model, fixedBatch: declaredBatch, batchNote };
   }
-  const probeBatchSize = fixedBatch ?? 2;
+}
+
+/** The class count: the logits must be one score vector of at least two classes per probed image. */
+function probedClasses(probe: ProbeOutputs, logits: string, probeBatchSize: number, file: string): number {
   const logitsDims = [...(probe[logits]?.dims ?? [])];
   if (logitsDims.length !== 2 || logitsDims[0] !== probeBatchSize || (logitsDims[1] ?? 0) < 2) {
     throw new TeacherFileError(
@@ -458,14 +487,43 @@ export async function analyseOnnxTeacher(
         `must give one vector of class scores per image ([${probeBatchSize}, classes]).`,
     );
   }
-  const classes = logitsDims[1] ?? 0;
-  const dimsOf = (tensor: string): number[] | null => {
+  return logitsDims[1] ?? 0;
+}
+
+type MapDims = (tensor: string) => number[] | null;
+
+/** The probed dims of a tensor when it is a rank-4 map over the probe batch, else null. */
+function probedMapDims(probe: ProbeOutputs, probeBatchSize: number): MapDims {
+  return (tensor) => {
     const value = probe[tensor];
     return value === undefined || value.dims.length !== 4 || value.dims[0] !== probeBatchSize
       ? null
       : [...value.dims];
   };
-  const residualTaps = joins
+}
+
+interface TapTensor {
+  readonly tensor: string;
+  readonly layout: TeacherLayout;
+  readonly shape: ImageShape;
+}
+
+/** A probed map's layout and one sample's [H, W, C] shape, or null when it is no map of the image. */
+function describeTap(dims: number[] | null, sizes: TeacherSizes): Omit<TapTensor, 'tensor'> | null {
+  if (dims === null) return null;
+  const tapLayoutValue = tapLayout(dims, sizes.layout, sizes.height, sizes.width);
+  if (tapLayoutValue === null) return null;
+  const [, a = 0, b = 0, c = 0] = dims;
+  return { layout: tapLayoutValue, shape: tapLayoutValue === 'NCHW' ? [b, c, a] : [a, b, c] };
+}
+
+/** The joins whose two branches have equal shapes and meet again nearby: real residual blocks. */
+function residualTaps(
+  candidates: ReturnType<typeof tapCandidates>,
+  producerOf: Map<string, OnnxTypes.INodeProto>,
+  dimsOf: MapDims,
+): string[] {
+  return candidates.joins
     .filter((join) => {
       const node = producerOf.get(join);
       const [left = '', right = ''] = node?.input ?? [];
@@ -476,39 +534,60 @@ export async function analyseOnnxTeacher(
         leftAncestors.has(tensor),
       );
     })
-    .map((join) => joinNodes.get(join) ?? join);
-  const tapTensors: { tensor: string; layout: TeacherLayout; shape: ImageShape }[] = [];
-  const describeTap = (tensor: string): { layout: TeacherLayout; shape: ImageShape } | null => {
-    const dims = dimsOf(tensor);
-    if (dims === null) return null;
-    const tapLayoutValue = tapLayout(dims, layout, height, width);
-    if (tapLayoutValue === null) return null;
-    const [, a = 0, b = 0, c = 0] = dims;
-    return { layout: tapLayoutValue, shape: tapLayoutValue === 'NCHW' ? [b, c, a] : [a, b, c] };
-  };
-  if (residualTaps.length > 0) {
-    for (const tensor of residualTaps) {
-      const described = describeTap(tensor);
-      if (described !== null) tapTensors.push({ tensor, ...described });
+    .map((join) => candidates.joinNodes.get(join) ?? join);
+}
+
+/** A plain network's taps: the last activation at each resolution, i.e. just before each downsampling. */
+function lastActivationPerResolution(
+  activations: readonly string[],
+  dimsOf: MapDims,
+  sizes: TeacherSizes,
+): TapTensor[] {
+  const tapTensors: TapTensor[] = [];
+  let previous: TapTensor | null = null;
+  for (const tensor of activations) {
+    const described = describeTap(dimsOf(tensor), sizes);
+    if (described === null || described.shape[0] * described.shape[1] < 2) continue;
+    if (
+      previous !== null &&
+      (previous.shape[0] !== described.shape[0] || previous.shape[1] !== described.shape[1])
+    ) {
+      tapTensors.push(previous);
     }
-  } else {
-    // A plain network: the last activation at each resolution, i.e. just before each downsampling.
-    let previous: { tensor: string; layout: TeacherLayout; shape: ImageShape } | null = null;
-    for (const tensor of activations) {
-      const described = describeTap(tensor);
-      if (described === null || described.shape[0] * described.shape[1] < 2) continue;
-      if (
-        previous !== null &&
-        (previous.shape[0] !== described.shape[0] || previous.shape[1] !== described.shape[1])
-      ) {
-        tapTensors.push(previous);
-      }
-      previous = { tensor, ...described };
-    }
-    if (previous !== null) tapTensors.push(previous);
+    previous = { tensor, ...described };
   }
+  if (previous !== null) tapTensors.push(previous);
+  return tapTensors;
+}
+
+/** The residual joins' outputs when the graph has residual blocks, else a plain network's taps. */
+function chooseTapTensors(
+  candidates: ReturnType<typeof tapCandidates>,
+  producerOf: Map<string, OnnxTypes.INodeProto>,
+  dimsOf: MapDims,
+  sizes: TeacherSizes,
+): TapTensor[] {
+  const residual = residualTaps(candidates, producerOf, dimsOf);
+  if (residual.length === 0) return lastActivationPerResolution(candidates.activations, dimsOf, sizes);
+  const tapTensors: TapTensor[] = [];
+  for (const tensor of residual) {
+    const described = describeTap(dimsOf(tensor), sizes);
+    if (described !== null) tapTensors.push({ tensor, ...described });
+  }
+  return tapTensors;
+}
+
+function describeNode(node: OnnxTypes.INodeProto | undefined): string {
+  return node === undefined ? '' : `${node.opType ?? ''}${node.name ? ` ${node.name}` : ''}`;
+}
+
+/** The taps with their names (the node that makes each) and stages (one per spatial resolution, in order). */
+function graphTaps(
+  tapTensors: readonly TapTensor[],
+  producerOf: Map<string, OnnxTypes.INodeProto>,
+): GraphTap[] {
   const resolutions: string[] = [];
-  const taps: GraphTap[] = tapTensors.map((tap, index) => {
+  return tapTensors.map((tap, index) => {
     const resolution = `${tap.shape[0]}x${tap.shape[1]}`;
     if (resolutions[resolutions.length - 1] !== resolution) resolutions.push(resolution);
     const producer = producerOf.get(tap.tensor);
@@ -516,8 +595,6 @@ export async function analyseOnnxTeacher(
       producer?.opType === 'Relu' || producer?.opType === 'Clip'
         ? producerOf.get(producer.input?.[0] ?? '')
         : undefined;
-    const describeNode = (node: OnnxTypes.INodeProto | undefined): string =>
-      node === undefined ? '' : `${node.opType ?? ''}${node.name ? ` ${node.name}` : ''}`;
     const name =
       source !== undefined && (source.opType === 'Add' || source.opType === 'Sum')
         ? `${describeNode(producer)} after ${describeNode(source)}`
@@ -531,7 +608,44 @@ export async function analyseOnnxTeacher(
       stage: resolutions.length - 1,
     };
   });
-  const classNames = metadataClassNames(model, classes);
+}
+
+/**
+ * Validates an ONNX teacher against a dataset's images and finds its taps (see the module's rules): one
+ * float32 rank-4 image input (NCHW or NHWC), one output of one score vector per image, opset 9–21. Shapes
+ * come from running the graph once on a probe batch in ONNX Runtime. Returns the facts and the bytes to
+ * store: the model with a free batch dimension when it allows one, else as it came.
+ */
+export async function analyseOnnxTeacher(
+  bytes: Uint8Array,
+  file: string,
+  datasetShape: ImageShape,
+  threads: number,
+): Promise<{ facts: TeacherGraphFacts; bytes: Uint8Array }> {
+  const model = decodeOnnxModel(bytes, file);
+  const opset = readableOpset(model, file);
+  const graph = model.graph as OnnxTypes.GraphProto;
+  refuseExternalWeights(graph, file);
+  const input = imageInput(model, file);
+  const inputName = input.name ?? '';
+  const { layout, channels, fixedBatch: declaredBatch } = inputFacts(input, datasetShape, file);
+  const [height, width] = datasetShape;
+  const { logits, note } = logitsOf(graph, file);
+  const sizes = { layout, channels, height, width };
+
+  const candidates = tapCandidates(graph);
+  const producerOf = producers(graph);
+  const probeNames = probedTensors(logits, candidates, producerOf);
+  const { probe, stored, fixedBatch, batchNote } = await probeTeacher(
+    model,
+    { inputName, logits, sizes, probeNames, threads },
+    declaredBatch,
+    file,
+  );
+  const probeBatchSize = fixedBatch ?? 2;
+  const classes = probedClasses(probe, logits, probeBatchSize, file);
+  const dimsOf = probedMapDims(probe, probeBatchSize);
+  const taps = graphTaps(chooseTapTensors(candidates, producerOf, dimsOf, sizes), producerOf);
   return {
     facts: {
       inputName,
@@ -543,8 +657,8 @@ export async function analyseOnnxTeacher(
       logitsName: logits,
       classes,
       opset,
-      notes,
-      classNames,
+      notes: [note, batchNote].filter((text) => text !== null),
+      classNames: metadataClassNames(model, classes),
       taps,
     },
     bytes: onnx.ModelProto.encode(stored).finish(),
@@ -592,6 +706,104 @@ function intAttribute(name: string, value: number): OnnxTypes.IAttributeProto {
 }
 
 /**
+ * A ReduceMean node without kept dims. It takes its axes as an attribute up to opset 17 and as an input from
+ * opset 18 on, which this adds to the graph's initializers.
+ */
+function reduceMeanNode(
+  graph: OnnxTypes.GraphProto,
+  opset: number,
+  names: { readonly node: string; readonly input: string; readonly result: string },
+  axes: readonly number[],
+): OnnxTypes.INodeProto {
+  const { node: name, input, result } = names;
+  if (opset < 18) {
+    return {
+      opType: 'ReduceMean',
+      name,
+      input: [input],
+      output: [result],
+      attribute: [intsAttribute('axes', axes), intAttribute('keepdims', 0)],
+    };
+  }
+  const axesName = `${name}_axes`;
+  const data = new Uint8Array(axes.length * 8);
+  const view = new DataView(data.buffer);
+  axes.forEach((axis, index) => view.setBigInt64(index * 8, BigInt(axis), true));
+  graph.initializer.push(
+    onnx.TensorProto.create({
+      name: axesName,
+      dims: [axes.length],
+      dataType: onnx.TensorProto.DataType.INT64,
+      rawData: data,
+    }),
+  );
+  return {
+    opType: 'ReduceMean',
+    name,
+    input: [input, axesName],
+    output: [result],
+    attribute: [intAttribute('keepdims', 0)],
+  };
+}
+
+/** The tap as an NHWC output: transposed from NCHW, passed through from NHWC. */
+function tapOutputNode(tap: Pick<GraphTap, 'tensor' | 'layout'>, index: number): OnnxTypes.INodeProto {
+  const prefix = `rtk_teacher_tap_${index}`;
+  return tap.layout === 'NCHW'
+    ? {
+        opType: 'Transpose',
+        name: `${prefix}_to_nhwc`,
+        input: [tap.tensor],
+        output: [teacherOutputNames.tap(index)],
+        attribute: [intsAttribute('perm', [0, 2, 3, 1])],
+      }
+    : {
+        opType: 'Identity',
+        name: `${prefix}_output`,
+        input: [tap.tensor],
+        output: [teacherOutputNames.tap(index)],
+      };
+}
+
+/** The tap's channel means (B, C) and its energy map mean_c(F²) flattened to (B, H·W), in the tap's layout. */
+function tapSummaryNodes(
+  graph: OnnxTypes.GraphProto,
+  opset: number,
+  tap: Pick<GraphTap, 'tensor' | 'layout'>,
+  index: number,
+): OnnxTypes.INodeProto[] {
+  const prefix = `rtk_teacher_tap_${index}`;
+  const spatialAxes = tap.layout === 'NCHW' ? [2, 3] : [1, 2];
+  const channelAxis = tap.layout === 'NCHW' ? 1 : 3;
+  const channelMeans = reduceMeanNode(
+    graph,
+    opset,
+    { node: `${prefix}_channel_means`, input: tap.tensor, result: teacherOutputNames.channelMeans(index) },
+    spatialAxes,
+  );
+  const squares = {
+    opType: 'Mul',
+    name: `${prefix}_squares`,
+    input: [tap.tensor, tap.tensor],
+    output: [`${prefix}_squares`],
+  };
+  const energyMap = reduceMeanNode(
+    graph,
+    opset,
+    { node: `${prefix}_energy_map`, input: `${prefix}_squares`, result: `${prefix}_energy_map` },
+    [channelAxis],
+  );
+  const energy = {
+    opType: 'Flatten',
+    name: `${prefix}_energy`,
+    input: [`${prefix}_energy_map`],
+    output: [teacherOutputNames.energy(index)],
+    attribute: [intAttribute('axis', 1)],
+  };
+  return [channelMeans, squares, energyMap, energy];
+}
+
+/**
  * The stored teacher graph with the outputs a method reads: the logits, plus for `taps` every chosen tap as
  * an NHWC map, or for `summaries` each tap's channel means (B, C) and energy map mean_c(F²) flattened to
  * (B, H·W) in row-major H, W order, computed in the tap's own layout inside the graph.
@@ -605,9 +817,6 @@ export function augmentTeacherGraph(
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph as OnnxTypes.GraphProto;
   const opset = modelOpset(model);
-  const floatType = onnx.TensorProto.DataType.FLOAT;
-  const output = (name: string): OnnxTypes.IValueInfoProto =>
-    onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: floatType } } });
   const nodes: OnnxTypes.INodeProto[] = [
     {
       opType: 'Identity',
@@ -616,93 +825,19 @@ export function augmentTeacherGraph(
       output: [teacherOutputNames.logits],
     },
   ];
-  const outputs = [output(teacherOutputNames.logits)];
-  // ReduceMean takes its axes as an attribute up to opset 17 and as an input from opset 18 on.
-  const reduceMean = (
-    name: string,
-    input: string,
-    result: string,
-    axes: readonly number[],
-  ): OnnxTypes.INodeProto => {
-    if (opset < 18) {
-      return {
-        opType: 'ReduceMean',
-        name,
-        input: [input],
-        output: [result],
-        attribute: [intsAttribute('axes', axes), intAttribute('keepdims', 0)],
-      };
-    }
-    const axesName = `${name}_axes`;
-    const data = new Uint8Array(axes.length * 8);
-    const view = new DataView(data.buffer);
-    axes.forEach((axis, index) => view.setBigInt64(index * 8, BigInt(axis), true));
-    graph.initializer.push(
-      onnx.TensorProto.create({
-        name: axesName,
-        dims: [axes.length],
-        dataType: onnx.TensorProto.DataType.INT64,
-        rawData: data,
-      }),
-    );
-    return {
-      opType: 'ReduceMean',
-      name,
-      input: [input, axesName],
-      output: [result],
-      attribute: [intAttribute('keepdims', 0)],
-    };
-  };
-  if (need !== 'logits') {
-    taps.forEach((tap, index) => {
-      const prefix = `rtk_teacher_tap_${index}`;
-      if (need === 'taps') {
-        nodes.push(
-          tap.layout === 'NCHW'
-            ? {
-                opType: 'Transpose',
-                name: `${prefix}_to_nhwc`,
-                input: [tap.tensor],
-                output: [teacherOutputNames.tap(index)],
-                attribute: [intsAttribute('perm', [0, 2, 3, 1])],
-              }
-            : {
-                opType: 'Identity',
-                name: `${prefix}_output`,
-                input: [tap.tensor],
-                output: [teacherOutputNames.tap(index)],
-              },
-        );
-        outputs.push(output(teacherOutputNames.tap(index)));
-        return;
-      }
-      const spatialAxes = tap.layout === 'NCHW' ? [2, 3] : [1, 2];
-      const channelAxis = tap.layout === 'NCHW' ? 1 : 3;
-      nodes.push(
-        reduceMean(
-          `${prefix}_channel_means`,
-          tap.tensor,
-          teacherOutputNames.channelMeans(index),
-          spatialAxes,
-        ),
-        {
-          opType: 'Mul',
-          name: `${prefix}_squares`,
-          input: [tap.tensor, tap.tensor],
-          output: [`${prefix}_squares`],
-        },
-        reduceMean(`${prefix}_energy_map`, `${prefix}_squares`, `${prefix}_energy_map`, [channelAxis]),
-        {
-          opType: 'Flatten',
-          name: `${prefix}_energy`,
-          input: [`${prefix}_energy_map`],
-          output: [teacherOutputNames.energy(index)],
-          attribute: [intAttribute('axis', 1)],
-        },
+  const outputs = [floatOutput(teacherOutputNames.logits)];
+  taps.forEach((tap, index) => {
+    if (need === 'taps') {
+      nodes.push(tapOutputNode(tap, index));
+      outputs.push(floatOutput(teacherOutputNames.tap(index)));
+    } else if (need === 'summaries') {
+      nodes.push(...tapSummaryNodes(graph, opset, tap, index));
+      outputs.push(
+        floatOutput(teacherOutputNames.channelMeans(index)),
+        floatOutput(teacherOutputNames.energy(index)),
       );
-      outputs.push(output(teacherOutputNames.channelMeans(index)), output(teacherOutputNames.energy(index)));
-    });
-  }
+    }
+  });
   graph.node.push(...nodes.map((node) => onnx.NodeProto.create(node)));
   graph.output = outputs;
   return onnx.ModelProto.encode(model).finish();

@@ -95,341 +95,381 @@ function describe(value: StackItem): string {
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads one pickle from `bytes` with the caller's allow-list; `source` names the file in errors. */
-export function readPickle(bytes: Uint8Array, hooks: PickleHooks, source: string): PickleValue {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const stack: StackItem[] = [];
-  const metastack: StackItem[][] = [];
-  const memo = new Map<number, PickleValue>();
-  let position = 0;
-  let current: StackItem[] = stack;
+/**
+ * The unpickler's explicit state: the bytes and the read position, the value stack, the stacks an open MARK
+ * set aside (`current` is the one being filled), and the memo. Its readers and stack operations refuse, with
+ * the file's name and the byte, anything a well-formed pickle would not do.
+ */
+class PickleMachine {
+  position = 0;
+  readonly stack: StackItem[] = [];
+  readonly markStack: StackItem[][] = [];
+  current: StackItem[] = this.stack;
+  readonly memo = new Map<number, PickleValue>();
+  private readonly view: DataView;
 
-  const fail = (message: string): never => {
-    throw new PickleError(`${source}: ${message} (at byte ${position}).`);
-  };
-  const need = (count: number): number => {
-    if (count < 0 || position + count > bytes.length) {
-      fail(`the pickle ends early: ${count} more bytes were expected`);
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly hooks: PickleHooks,
+    private readonly source: string,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  fail(message: string): never {
+    throw new PickleError(`${this.source}: ${message} (at byte ${this.position}).`);
+  }
+
+  need(count: number): number {
+    if (count < 0 || this.position + count > this.bytes.length) {
+      this.fail(`the pickle ends early: ${count} more bytes were expected`);
     }
-    const start = position;
-    position += count;
+    const start = this.position;
+    this.position += count;
     return start;
-  };
-  const byte = (): number => bytes[need(1)] ?? 0;
-  const uint16 = (): number => view.getUint16(need(2), true);
-  const uint32 = (): number => view.getUint32(need(4), true);
-  const int32 = (): number => view.getInt32(need(4), true);
-  const uint64 = (): number => {
-    const value = view.getBigUint64(need(8), true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) fail('a length is larger than any file');
+  }
+
+  byte(): number {
+    return this.bytes[this.need(1)] ?? 0;
+  }
+
+  uint16(): number {
+    return this.view.getUint16(this.need(2), true);
+  }
+
+  uint32(): number {
+    return this.view.getUint32(this.need(4), true);
+  }
+
+  int32(): number {
+    return this.view.getInt32(this.need(4), true);
+  }
+
+  uint64(): number {
+    const value = this.view.getBigUint64(this.need(8), true);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('a length is larger than any file');
     return Number(value);
-  };
-  const slice = (length: number): Uint8Array => {
-    const start = need(length);
-    return bytes.subarray(start, start + length);
-  };
-  const text = (length: number): string => {
-    const data = slice(length);
+  }
+
+  float64(): number {
+    return this.view.getFloat64(this.need(8), false);
+  }
+
+  slice(length: number): Uint8Array {
+    const start = this.need(length);
+    return this.bytes.subarray(start, start + length);
+  }
+
+  text(length: number): string {
+    const data = this.slice(length);
     try {
       return utf8.decode(data);
     } catch {
-      return fail('a string is not valid UTF-8');
+      return this.fail('a string is not valid UTF-8');
     }
-  };
-  const pop = (): PickleValue => {
-    const value = current.pop();
-    if (value === undefined) return fail('the pickle pops from an empty stack');
-    if (value === mark) return fail('the pickle pops a mark where a value was expected');
+  }
+
+  /** One newline-terminated line, as GLOBAL writes "module\nname\n". */
+  line(): string {
+    const end = this.bytes.indexOf(0x0a, this.position);
+    if (end < 0) return this.fail('a global name is not terminated');
+    const line = latin1.decode(this.bytes.subarray(this.position, end));
+    this.position = end + 1;
+    return line;
+  }
+
+  push(value: PickleValue): void {
+    this.current.push(value);
+  }
+
+  pop(): PickleValue {
+    const value = this.current.pop();
+    if (value === undefined) return this.fail('the pickle pops from an empty stack');
+    if (value === mark) return this.fail('the pickle pops a mark where a value was expected');
     return value;
-  };
-  const top = (): PickleValue => {
-    const value = current[current.length - 1];
-    if (value === undefined || value === mark) return fail('the pickle reads an empty stack');
+  }
+
+  top(): PickleValue {
+    const value = this.current[this.current.length - 1];
+    if (value === undefined || value === mark) return this.fail('the pickle reads an empty stack');
     return value;
-  };
-  const popMark = (): PickleValue[] => {
-    const items = current;
-    const previous = metastack.pop();
-    if (previous === undefined) return fail('the pickle closes a mark it never opened');
-    current = previous;
-    return items.map((item) => (item === mark ? fail('a mark inside a marked group') : item));
-  };
-  const push = (value: PickleValue): void => {
-    current.push(value);
-  };
-  const global = (module: string, name: string): PickleGlobal => {
-    if (!hooks.allowGlobal(module, name)) {
-      fail(
+  }
+
+  openMark(): void {
+    this.markStack.push(this.current);
+    this.current = [];
+  }
+
+  popMark(): PickleValue[] {
+    const items = this.current;
+    const previous = this.markStack.pop();
+    if (previous === undefined) return this.fail('the pickle closes a mark it never opened');
+    this.current = previous;
+    return items.map((item) => (item === mark ? this.fail('a mark inside a marked group') : item));
+  }
+
+  global(module: string, name: string): PickleGlobal {
+    if (!this.hooks.allowGlobal(module, name)) {
+      this.fail(
         `the pickle asks for ${module}.${name}, which is not a tensor or a plain container; ` +
           'it is refused and nothing of it runs',
       );
     }
     return { kind: 'global', module, name };
-  };
-  const call = (callee: PickleValue, argumentsValue: PickleValue): PickleValue => {
-    if (!isGlobal(callee)) return fail(`the pickle calls ${describe(callee)}, which is not a callable`);
+  }
+
+  call(callee: PickleValue, argumentsValue: PickleValue): PickleValue {
+    if (!isGlobal(callee)) return this.fail(`the pickle calls ${describe(callee)}, which is not a callable`);
     if (!isPickleTuple(argumentsValue))
-      return fail('the pickle calls a global with arguments that are no tuple');
-    return hooks.reduce(callee, argumentsValue.items);
-  };
-  const setItem = (target: PickleValue, key: PickleValue, value: PickleValue): void => {
+      return this.fail('the pickle calls a global with arguments that are no tuple');
+    return this.hooks.reduce(callee, argumentsValue.items);
+  }
+
+  setItem(target: PickleValue, key: PickleValue, value: PickleValue): void {
     if (!(target instanceof PickleDict)) {
-      fail(`the pickle sets an item on ${describe(target)}, which is not a dict`);
-      return;
+      this.fail(`the pickle sets an item on ${describe(target)}, which is not a dict`);
     }
     if (typeof key !== 'string' && typeof key !== 'number') {
-      fail(`the pickle uses ${describe(key)} as a dict key; only strings and integers are read`);
-      return;
+      this.fail(`the pickle uses ${describe(key)} as a dict key; only strings and integers are read`);
     }
     target.entries.set(key, value);
-  };
-  const toNumber = (value: bigint): number | bigint =>
-    value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(value)
-      : value;
-  const littleEndianInteger = (data: Uint8Array): number | bigint => {
-    if (data.length === 0) return 0;
-    let value = 0n;
-    for (let index = data.length - 1; index >= 0; index -= 1)
-      value = (value << 8n) | BigInt(data[index] ?? 0);
-    if (((data[data.length - 1] ?? 0) & 0x80) !== 0) value -= 1n << BigInt(8 * data.length);
-    return toNumber(value);
-  };
+  }
 
-  for (;;) {
-    const opcodeAt = position;
-    const opcode = byte();
-    switch (opcode) {
-      case 0x80: // PROTO
-        if (byte() > 5) fail('the pickle uses a protocol newer than 5');
-        break;
-      case 0x95: // FRAME
-        uint64();
-        break;
-      case 0x2e: // STOP
-        if (current !== stack || stack.length !== 1) fail('the pickle stops with an unbalanced stack');
-        return pop();
-      case 0x28: // MARK
-        metastack.push(current);
-        current = [];
-        break;
-      case 0x4e: // NONE
-        push(null);
-        break;
-      case 0x88: // NEWTRUE
-        push(true);
-        break;
-      case 0x89: // NEWFALSE
-        push(false);
-        break;
-      case 0x4a: // BININT
-        push(int32());
-        break;
-      case 0x4b: // BININT1
-        push(byte());
-        break;
-      case 0x4d: // BININT2
-        push(uint16());
-        break;
-      case 0x8a: // LONG1
-        push(littleEndianInteger(slice(byte())));
-        break;
-      case 0x8b: // LONG4
-        push(littleEndianInteger(slice(uint32())));
-        break;
-      case 0x47: // BINFLOAT
-        push(view.getFloat64(need(8), false));
-        break;
-      case 0x58: // BINUNICODE
-        push(text(uint32()));
-        break;
-      case 0x8c: // SHORT_BINUNICODE
-        push(text(byte()));
-        break;
-      case 0x8d: // BINUNICODE8
-        push(text(uint64()));
-        break;
-      case 0x54: // BINSTRING
-        push(latin1.decode(slice(uint32())));
-        break;
-      case 0x55: // SHORT_BINSTRING
-        push(latin1.decode(slice(byte())));
-        break;
-      case 0x42: // BINBYTES
-        push(slice(uint32()));
-        break;
-      case 0x43: // SHORT_BINBYTES
-        push(slice(byte()));
-        break;
-      case 0x8e: // BINBYTES8
-        push(slice(uint64()));
-        break;
-      case 0x96: // BYTEARRAY8
-        push(slice(uint64()));
-        break;
-      case 0x7d: // EMPTY_DICT
-        push(new PickleDict());
-        break;
-      case 0x5d: // EMPTY_LIST
-        push([]);
-        break;
-      case 0x29: // EMPTY_TUPLE
-        push({ kind: 'tuple', items: [] });
-        break;
-      case 0x8f: // EMPTY_SET: kept as a list of its items
-        push([]);
-        break;
-      case 0x74: // TUPLE
-        push({ kind: 'tuple', items: popMark() });
-        break;
-      case 0x85: // TUPLE1
-        push({ kind: 'tuple', items: [pop()] });
-        break;
-      case 0x86: {
-        // TUPLE2
-        const second = pop();
-        push({ kind: 'tuple', items: [pop(), second] });
-        break;
-      }
-      case 0x87: {
-        // TUPLE3
-        const third = pop();
-        const second = pop();
-        push({ kind: 'tuple', items: [pop(), second, third] });
-        break;
-      }
-      case 0x6c: // LIST
-        push(popMark());
-        break;
-      case 0x91: // FROZENSET
-        push(popMark());
-        break;
-      case 0x64: {
-        // DICT
-        const items = popMark();
-        const dict = new PickleDict();
-        for (let index = 0; index + 1 < items.length; index += 2) {
-          setItem(dict, items[index] ?? null, items[index + 1] ?? null);
-        }
-        push(dict);
-        break;
-      }
-      case 0x61: {
-        // APPEND
-        const value = pop();
-        const list = top();
-        if (!Array.isArray(list)) fail(`the pickle appends to ${describe(list)}, which is not a list`);
-        (list as PickleValue[]).push(value);
-        break;
-      }
-      case 0x65: // APPENDS
-      case 0x90: {
-        // ADDITEMS
-        const items = popMark();
-        const list = top();
-        if (!Array.isArray(list)) fail(`the pickle appends to ${describe(list)}, which is not a list or set`);
-        (list as PickleValue[]).push(...items);
-        break;
-      }
-      case 0x73: {
-        // SETITEM
-        const value = pop();
-        const key = pop();
-        setItem(top(), key, value);
-        break;
-      }
-      case 0x75: {
-        // SETITEMS
-        const items = popMark();
-        const dict = top();
-        for (let index = 0; index + 1 < items.length; index += 2) {
-          setItem(dict, items[index] ?? null, items[index + 1] ?? null);
-        }
-        break;
-      }
-      case 0x71: // BINPUT
-        memo.set(byte(), top());
-        break;
-      case 0x72: // LONG_BINPUT
-        memo.set(uint32(), top());
-        break;
-      case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
-        break;
-      case 0x68: // BINGET
-      case 0x6a: {
-        // LONG_BINGET
-        const key = opcode === 0x68 ? byte() : uint32();
-        const value = memo.get(key);
-        if (value === undefined) fail(`the pickle reads memo entry ${key}, which was never stored`);
-        push(value ?? null);
-        break;
-      }
-      case 0x63: {
-        // GLOBAL: "module\nname\n"
-        const readLine = (): string => {
-          const end = bytes.indexOf(0x0a, position);
-          if (end < 0) return fail('a global name is not terminated');
-          const line = latin1.decode(bytes.subarray(position, end));
-          position = end + 1;
-          return line;
-        };
-        const module = readLine();
-        push(global(module, readLine()));
-        break;
-      }
-      case 0x93: {
-        // STACK_GLOBAL
-        const name = pop();
-        const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') {
-          fail('a global is named by non-strings');
-          break;
-        }
-        push(global(module, name));
-        break;
-      }
-      case 0x52: {
-        // REDUCE
-        const argumentsValue = pop();
-        push(call(pop(), argumentsValue));
-        break;
-      }
-      case 0x81: {
-        // NEWOBJ
-        const argumentsValue = pop();
-        push(call(pop(), argumentsValue));
-        break;
-      }
-      case 0x62: {
-        // BUILD: only attribute dicts on dicts (OrderedDict's _metadata) are kept; nothing is called.
-        const state = pop();
-        const target = top();
-        if (target instanceof PickleDict && state instanceof PickleDict) {
-          for (const [key, value] of state.entries) target.attributes.set(String(key), value);
-        } else if (!(target instanceof PickleDict && state === null)) {
-          fail(`the pickle sets the state of ${describe(target)}, which only plain dicts may have`);
-        }
-        break;
-      }
-      case 0x51: // BINPERSID
-        push(hooks.persistentLoad(pop()));
-        break;
-      case 0x30: // POP
-        pop();
-        break;
-      case 0x31: // POP_MARK
-        popMark();
-        break;
-      case 0x32: // DUP
-        push(top());
-        break;
-      default:
-        position = opcodeAt;
-        fail(
-          `the pickle uses opcode 0x${opcode.toString(16).padStart(2, '0')}, which a PyTorch state_dict ` +
-            'never needs; it is refused',
-        );
+  /** Sets alternating keys and values, as DICT and SETITEMS list them after a MARK. */
+  setItems(target: PickleValue, items: readonly PickleValue[]): void {
+    for (let index = 0; index + 1 < items.length; index += 2) {
+      this.setItem(target, items[index] ?? null, items[index + 1] ?? null);
     }
+  }
+}
+
+function toNumber(value: bigint): number | bigint {
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value;
+}
+
+/** A two's-complement little-endian integer, as LONG1 and LONG4 store it. */
+function littleEndianInteger(data: Uint8Array): number | bigint {
+  if (data.length === 0) return 0;
+  let value = 0n;
+  for (let index = data.length - 1; index >= 0; index -= 1) value = (value << 8n) | BigInt(data[index] ?? 0);
+  if (((data[data.length - 1] ?? 0) & 0x80) !== 0) value -= 1n << BigInt(8 * data.length);
+  return toNumber(value);
+}
+
+type OpcodeHandler = (machine: PickleMachine) => void;
+
+/** PROTO and FRAME: the header and the framing of protocols 2 to 5, which carry no value. */
+const framingOpcodes: [number, OpcodeHandler][] = [
+  [
+    0x80, // PROTO
+    (machine) => {
+      if (machine.byte() > 5) machine.fail('the pickle uses a protocol newer than 5');
+    },
+  ],
+  [
+    0x95, // FRAME
+    (machine) => {
+      machine.uint64();
+    },
+  ],
+];
+
+/** None, booleans, integers and floats. */
+const scalarOpcodes: [number, OpcodeHandler][] = [
+  [0x4e /* NONE */, (machine) => machine.push(null)],
+  [0x88 /* NEWTRUE */, (machine) => machine.push(true)],
+  [0x89 /* NEWFALSE */, (machine) => machine.push(false)],
+  [0x4a /* BININT */, (machine) => machine.push(machine.int32())],
+  [0x4b /* BININT1 */, (machine) => machine.push(machine.byte())],
+  [0x4d /* BININT2 */, (machine) => machine.push(machine.uint16())],
+  [0x8a /* LONG1 */, (machine) => machine.push(littleEndianInteger(machine.slice(machine.byte())))],
+  [0x8b /* LONG4 */, (machine) => machine.push(littleEndianInteger(machine.slice(machine.uint32())))],
+  [0x47 /* BINFLOAT */, (machine) => machine.push(machine.float64())],
+];
+
+/** Strings (UTF-8, or Latin-1 for Python 2's byte strings) and bytes; a bytearray is read as bytes. */
+const textAndBytesOpcodes: [number, OpcodeHandler][] = [
+  [0x58 /* BINUNICODE */, (machine) => machine.push(machine.text(machine.uint32()))],
+  [0x8c /* SHORT_BINUNICODE */, (machine) => machine.push(machine.text(machine.byte()))],
+  [0x8d /* BINUNICODE8 */, (machine) => machine.push(machine.text(machine.uint64()))],
+  [0x54 /* BINSTRING */, (machine) => machine.push(latin1.decode(machine.slice(machine.uint32())))],
+  [0x55 /* SHORT_BINSTRING */, (machine) => machine.push(latin1.decode(machine.slice(machine.byte())))],
+  [0x42 /* BINBYTES */, (machine) => machine.push(machine.slice(machine.uint32()))],
+  [0x43 /* SHORT_BINBYTES */, (machine) => machine.push(machine.slice(machine.byte()))],
+  [0x8e /* BINBYTES8 */, (machine) => machine.push(machine.slice(machine.uint64()))],
+  [0x96 /* BYTEARRAY8 */, (machine) => machine.push(machine.slice(machine.uint64()))],
+];
+
+function appendTo(machine: PickleMachine, items: readonly PickleValue[], what: string): void {
+  const list = machine.top();
+  if (!Array.isArray(list)) machine.fail(`the pickle appends to ${describe(list)}, which is not ${what}`);
+  list.push(...items);
+}
+
+/** Dicts, lists and tuples, empty or built from the stack; sets and frozensets are kept as lists. */
+const containerOpcodes: [number, OpcodeHandler][] = [
+  [0x7d /* EMPTY_DICT */, (machine) => machine.push(new PickleDict())],
+  [0x5d /* EMPTY_LIST */, (machine) => machine.push([])],
+  [0x29 /* EMPTY_TUPLE */, (machine) => machine.push({ kind: 'tuple', items: [] })],
+  [0x8f /* EMPTY_SET */, (machine) => machine.push([])],
+  [0x74 /* TUPLE */, (machine) => machine.push({ kind: 'tuple', items: machine.popMark() })],
+  [0x85 /* TUPLE1 */, (machine) => machine.push({ kind: 'tuple', items: [machine.pop()] })],
+  [
+    0x86, // TUPLE2
+    (machine) => {
+      const second = machine.pop();
+      machine.push({ kind: 'tuple', items: [machine.pop(), second] });
+    },
+  ],
+  [
+    0x87, // TUPLE3
+    (machine) => {
+      const third = machine.pop();
+      const second = machine.pop();
+      machine.push({ kind: 'tuple', items: [machine.pop(), second, third] });
+    },
+  ],
+  [0x6c /* LIST */, (machine) => machine.push(machine.popMark())],
+  [0x91 /* FROZENSET */, (machine) => machine.push(machine.popMark())],
+  [
+    0x64, // DICT
+    (machine) => {
+      const items = machine.popMark();
+      const dict = new PickleDict();
+      machine.setItems(dict, items);
+      machine.push(dict);
+    },
+  ],
+  [
+    0x61, // APPEND
+    (machine) => {
+      const value = machine.pop();
+      appendTo(machine, [value], 'a list');
+    },
+  ],
+  [0x65 /* APPENDS */, (machine) => appendTo(machine, machine.popMark(), 'a list or set')],
+  [0x90 /* ADDITEMS */, (machine) => appendTo(machine, machine.popMark(), 'a list or set')],
+  [
+    0x73, // SETITEM
+    (machine) => {
+      const value = machine.pop();
+      const key = machine.pop();
+      machine.setItem(machine.top(), key, value);
+    },
+  ],
+  [
+    0x75, // SETITEMS
+    (machine) => {
+      const items = machine.popMark();
+      machine.setItems(machine.top(), items);
+    },
+  ],
+];
+
+function memoGet(machine: PickleMachine, key: number): void {
+  const value = machine.memo.get(key);
+  if (value === undefined) machine.fail(`the pickle reads memo entry ${key}, which was never stored`);
+  machine.push(value ?? null);
+}
+
+/** The memo: values stored under a number and fetched again where the object is shared. */
+const memoOpcodes: [number, OpcodeHandler][] = [
+  [0x71 /* BINPUT */, (machine) => machine.memo.set(machine.byte(), machine.top())],
+  [0x72 /* LONG_BINPUT */, (machine) => machine.memo.set(machine.uint32(), machine.top())],
+  [0x94 /* MEMOIZE */, (machine) => machine.memo.set(machine.memo.size, machine.top())],
+  [0x68 /* BINGET */, (machine) => memoGet(machine, machine.byte())],
+  [0x6a /* LONG_BINGET */, (machine) => memoGet(machine, machine.uint32())],
+];
+
+function callOnStack(machine: PickleMachine): void {
+  const argumentsValue = machine.pop();
+  machine.push(machine.call(machine.pop(), argumentsValue));
+}
+
+/** Globals (only those the caller allows), calls to them, BUILD on dicts, and persistent ids. */
+const objectOpcodes: [number, OpcodeHandler][] = [
+  [
+    0x63, // GLOBAL: "module\nname\n"
+    (machine) => {
+      const module = machine.line();
+      machine.push(machine.global(module, machine.line()));
+    },
+  ],
+  [
+    0x93, // STACK_GLOBAL
+    (machine: PickleMachine) => {
+      const name = machine.pop();
+      const module = machine.pop();
+      if (typeof module !== 'string' || typeof name !== 'string') {
+        machine.fail('a global is named by non-strings');
+      }
+      machine.push(machine.global(module, name));
+    },
+  ],
+  [0x52 /* REDUCE */, callOnStack],
+  [0x81 /* NEWOBJ */, callOnStack],
+  [
+    0x62, // BUILD: only attribute dicts on dicts (OrderedDict's _metadata) are kept; nothing is called.
+    (machine) => {
+      const state = machine.pop();
+      const target = machine.top();
+      if (target instanceof PickleDict && state instanceof PickleDict) {
+        for (const [key, value] of state.entries) target.attributes.set(String(key), value);
+      } else if (!(target instanceof PickleDict && state === null)) {
+        machine.fail(`the pickle sets the state of ${describe(target)}, which only plain dicts may have`);
+      }
+    },
+  ],
+  [0x51 /* BINPERSID */, (machine) => machine.push(machine.hooks.persistentLoad(machine.pop()))],
+];
+
+/** MARK and the plain stack operations. */
+const stackOpcodes: [number, OpcodeHandler][] = [
+  [0x28 /* MARK */, (machine) => machine.openMark()],
+  [0x30 /* POP */, (machine) => void machine.pop()],
+  [0x31 /* POP_MARK */, (machine) => void machine.popMark()],
+  [0x32 /* DUP */, (machine) => machine.push(machine.top())],
+];
+
+/** Every opcode the reader accepts but STOP; any other is refused by its number. */
+const opcodeHandlers = new Map<number, OpcodeHandler>([
+  ...framingOpcodes,
+  ...scalarOpcodes,
+  ...textAndBytesOpcodes,
+  ...containerOpcodes,
+  ...memoOpcodes,
+  ...objectOpcodes,
+  ...stackOpcodes,
+]);
+
+const STOP = 0x2e;
+
+function stop(machine: PickleMachine): PickleValue {
+  if (machine.current !== machine.stack || machine.stack.length !== 1) {
+    machine.fail('the pickle stops with an unbalanced stack');
+  }
+  return machine.pop();
+}
+
+function refuseOpcode(machine: PickleMachine, opcode: number, opcodeAt: number): never {
+  machine.position = opcodeAt;
+  return machine.fail(
+    `the pickle uses opcode 0x${opcode.toString(16).padStart(2, '0')}, which a PyTorch state_dict ` +
+      'never needs; it is refused',
+  );
+}
+
+/** Reads one pickle from `bytes` with the caller's allow-list; `source` names the file in errors. */
+export function readPickle(bytes: Uint8Array, hooks: PickleHooks, source: string): PickleValue {
+  const machine = new PickleMachine(bytes, hooks, source);
+  for (;;) {
+    const opcodeAt = machine.position;
+    const opcode = machine.byte();
+    if (opcode === STOP) return stop(machine);
+    const handler = opcodeHandlers.get(opcode);
+    if (handler === undefined) return refuseOpcode(machine, opcode, opcodeAt);
+    handler(machine);
   }
 }

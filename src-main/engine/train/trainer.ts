@@ -451,6 +451,284 @@ export async function readStep(step: ReturnType<typeof trainStep>): Promise<Step
   return { values, attentionSum, selectionSum };
 }
 
+/** Where a run starts: the epochs a checkpoint holds and the epoch a stop interrupted, if any. */
+interface RunStart {
+  readonly history: readonly EpochMetrics[];
+  readonly startEpoch: number;
+  readonly partial: PartialEpoch | null;
+}
+
+/** Restores the checkpoint when the run resumes and one exists; else a fresh start. */
+async function resumeFromCheckpoint(config: TrainConfig, run: RunState): Promise<RunStart> {
+  if (config.resume && config.checkpointDirectory !== null) {
+    const restored = await run.restore(config.checkpointDirectory, config);
+    if (restored !== null) {
+      return {
+        history: [...restored.history],
+        startEpoch: restored.completedEpochs,
+        partial: restored.partialEpoch ?? null,
+      };
+    }
+  }
+  return { history: [], startEpoch: 0, partial: null };
+}
+
+/** Reports again the checkpointed epochs the caller has no record of, so its record catches up. */
+async function replayUnrecordedEpochs(start: RunStart, hooks: TrainHooks): Promise<void> {
+  for (const metrics of start.history) {
+    if (metrics.epoch > (hooks.recordedEpochs ?? start.startEpoch)) await hooks.onEpoch?.(metrics);
+  }
+}
+
+/** The buffers and batch count every epoch reuses, and the order of the training images. */
+interface Batching {
+  readonly trainAssembler: BatchAssembler;
+  readonly testAssembler: BatchAssembler;
+  readonly batches: number;
+  readonly images: Float32Array;
+  readonly labels: Int32Array;
+  readonly order: Uint32Array;
+}
+
+function prepareBatching(config: TrainConfig, data: TrainData): Batching {
+  const trainAssembler = new BatchAssembler(data.train, data.statistics);
+  const batchSize = config.batchSize;
+  // A last batch of one image would break batch statistics, so it is dropped (as drop_last for it).
+  const batches =
+    data.train.count % batchSize === 1
+      ? Math.floor(data.train.count / batchSize)
+      : Math.ceil(data.train.count / batchSize);
+  return {
+    trainAssembler,
+    testAssembler: new BatchAssembler(data.test, data.statistics),
+    batches,
+    images: new Float32Array(batchSize * trainAssembler.imageSize),
+    labels: new Int32Array(batchSize),
+    order: new Uint32Array(data.train.count),
+  };
+}
+
+/** What every phase of a run reads. */
+interface RunContext {
+  readonly config: TrainConfig;
+  readonly models: TrainModels;
+  readonly data: TrainData;
+  readonly hooks: TrainHooks;
+  readonly run: RunState;
+  readonly teacherRunner: TeacherRunner | null;
+  readonly batching: Batching;
+}
+
+/** One epoch's running sums: loss parts and correct predictions, attention and selection, images seen. */
+interface EpochTally {
+  readonly sums: Float64Array;
+  readonly attentionSum: Float64Array;
+  readonly selectionSum: Float64Array;
+  seen: number;
+  readonly firstBatch: number;
+  /** performance.now() at the epoch's start, moved back by the time a stopped epoch had already trained. */
+  readonly startedAt: number;
+}
+
+/** Starts an epoch: fresh sums and a new shuffle, or the sums and order of the epoch a stop interrupted. */
+function beginEpoch(context: RunContext, partial: PartialEpoch | null): EpochTally {
+  const startedAt = performance.now();
+  const { order } = context.batching;
+  const [students, teachers] = context.run.distiller.matrixShape;
+  const tally: EpochTally = {
+    sums: new Float64Array(5),
+    attentionSum: new Float64Array(students * teachers),
+    selectionSum: new Float64Array(students * teachers),
+    seen: partial?.seen ?? 0,
+    firstBatch: partial?.nextBatch ?? 0,
+    startedAt: partial === null ? startedAt : startedAt - partial.trainSeconds * 1000,
+  };
+  if (partial === null) {
+    order.forEach((_, index) => (order[index] = index));
+    context.run.random.shuffle(order);
+  } else {
+    order.set(partial.order);
+    tally.sums.set(partial.sums);
+    tally.attentionSum.set(partial.attentionSum);
+    tally.selectionSum.set(partial.selectionSum);
+  }
+  return tally;
+}
+
+/** Checkpoints the batches done so far of a stopped epoch, so resuming continues with the next batch. */
+async function saveStoppedEpoch(
+  context: RunContext,
+  epoch: number,
+  nextBatch: number,
+  tally: EpochTally,
+  history: readonly EpochMetrics[],
+): Promise<void> {
+  const { config, run } = context;
+  if (config.checkpointDirectory === null || nextBatch <= tally.firstBatch) return;
+  await run.save(config.checkpointDirectory, {
+    completedEpochs: epoch,
+    random: run.random.state,
+    history,
+    config: comparableConfig(config),
+    partialEpoch: {
+      nextBatch,
+      order: Array.from(context.batching.order),
+      sums: Array.from(tally.sums),
+      attentionSum: Array.from(tally.attentionSum),
+      selectionSum: Array.from(tally.selectionSum),
+      seen: tally.seen,
+      trainSeconds: (performance.now() - tally.startedAt) / 1000,
+    },
+  });
+}
+
+/** Assembles one batch of `size` images from the shuffled order (augmented) and takes one step on it. */
+async function stepOnBatch(
+  context: RunContext,
+  start: number,
+  size: number,
+  learningRate: number,
+): Promise<StepOutcome> {
+  const { config, data, run } = context;
+  const { trainAssembler, images, labels, order } = context.batching;
+  const [height, width, channels] = data.train.shape;
+  trainAssembler.assemble(
+    order.subarray(start, start + size),
+    images,
+    labels,
+    config.augmentation,
+    run.random,
+  );
+  const input = tf.tensor4d(images.subarray(0, size * trainAssembler.imageSize), [
+    size,
+    height,
+    width,
+    channels,
+  ]);
+  const target = tf.tensor1d(labels.subarray(0, size), 'int32');
+  try {
+    return await distillationStep(
+      context.models.student,
+      run,
+      context.teacherRunner,
+      { input, images: images.subarray(0, size * trainAssembler.imageSize), labels: target },
+      learningRate,
+    );
+  } finally {
+    tf.dispose([input, target]);
+  }
+}
+
+/** One training batch: the step, the divergence check, the epoch's sums and the batch report. */
+async function trainBatch(
+  context: RunContext,
+  epoch: number,
+  batch: number,
+  tally: EpochTally,
+): Promise<void> {
+  const { config, data } = context;
+  const { batches } = context.batching;
+  const batchStart = performance.now();
+  const start = batch * config.batchSize;
+  const size = Math.min(config.batchSize, data.train.count - start);
+  const learningRate = learningRateAt(config, epoch, batch, batches);
+  const outcome = await stepOnBatch(context, start, size, learningRate);
+  const [total = 0, ce = 0, kd = 0, feature = 0, correct = 0] = outcome.values;
+  if (!Number.isFinite(total)) {
+    throw new Error(
+      `Training diverged in epoch ${epoch + 1}, batch ${batch + 1}: the loss is ${total}. ` +
+        `Try a lower learning rate or feature weight β.`,
+    );
+  }
+  const { sums, attentionSum, selectionSum } = tally;
+  sums[0] = (sums[0] ?? 0) + total * size;
+  sums[1] = (sums[1] ?? 0) + ce * size;
+  sums[2] = (sums[2] ?? 0) + kd * size;
+  sums[3] = (sums[3] ?? 0) + feature * size;
+  sums[4] = (sums[4] ?? 0) + correct;
+  outcome.attentionSum?.forEach((value, index) => (attentionSum[index] = (attentionSum[index] ?? 0) + value));
+  outcome.selectionSum?.forEach((value, index) => (selectionSum[index] = (selectionSum[index] ?? 0) + value));
+  tally.seen += size;
+  context.hooks.onBatch?.({
+    epoch: epoch + 1,
+    batch: batch + 1,
+    batches,
+    learningRate,
+    loss: { total, ce, kd, feature },
+    imagesPerSecond: size / ((performance.now() - batchStart) / 1000),
+  });
+  await yieldToEventLoop();
+}
+
+/** The epoch's batches from where it starts; 'stopped' (after saving them) when the signal ends it early. */
+async function trainEpochBatches(
+  context: RunContext,
+  epoch: number,
+  tally: EpochTally,
+  history: readonly EpochMetrics[],
+): Promise<TrainResult['status']> {
+  for (let batch = tally.firstBatch; batch < context.batching.batches; batch += 1) {
+    if (context.hooks.signal?.aborted === true) {
+      await saveStoppedEpoch(context, epoch, batch, tally, history);
+      return 'stopped';
+    }
+    await trainBatch(context, epoch, batch, tally);
+  }
+  return 'completed';
+}
+
+/** Evaluates the student on the test split and sums the epoch up. */
+async function evaluateEpoch(context: RunContext, epoch: number, tally: EpochTally): Promise<EpochMetrics> {
+  const { config, models, run } = context;
+  const { sums, attentionSum, selectionSum, seen } = tally;
+  const [students, teachers] = run.distiller.matrixShape;
+  const trainSeconds = (performance.now() - tally.startedAt) / 1000;
+  const test = await evaluate(models.student, context.batching.testAssembler, config.evaluationBatchSize);
+  return {
+    epoch: epoch + 1,
+    learningRate: learningRateAt(config, epoch, 0, context.batching.batches),
+    train: {
+      total: (sums[0] ?? 0) / seen,
+      ce: (sums[1] ?? 0) / seen,
+      kd: (sums[2] ?? 0) / seen,
+      feature: (sums[3] ?? 0) / seen,
+      top1: (sums[4] ?? 0) / seen,
+    },
+    test,
+    seconds: (performance.now() - tally.startedAt) / 1000,
+    imagesPerSecond: seen / trainSeconds,
+    attention: students * teachers === 0 ? null : toMatrix(attentionSum, students, teachers, seen),
+    selection:
+      config.hyperparameters.method === 'rtk' ? toMatrix(selectionSum, students, teachers, seen) : null,
+  };
+}
+
+/** The epochs from where the run starts to the last, each trained, evaluated, checkpointed and reported. */
+async function trainEpochs(context: RunContext, start: RunStart): Promise<TrainResult> {
+  const { config, run, hooks } = context;
+  let history: EpochMetrics[] = [...start.history];
+  let partial = start.partial;
+  for (let epoch = start.startEpoch; epoch < config.epochs; epoch += 1) {
+    const tally = beginEpoch(context, partial);
+    partial = null;
+    if ((await trainEpochBatches(context, epoch, tally, history)) === 'stopped') {
+      return { status: 'stopped', completedEpochs: epoch, resumedFromEpoch: start.startEpoch, history };
+    }
+    const metrics = await evaluateEpoch(context, epoch, tally);
+    history = [...history, metrics];
+    if (config.checkpointDirectory !== null) {
+      await run.save(config.checkpointDirectory, {
+        completedEpochs: epoch + 1,
+        random: run.random.state,
+        history,
+        config: comparableConfig(config),
+      });
+    }
+    await hooks.onEpoch?.(metrics);
+  }
+  return { status: 'completed', completedEpochs: config.epochs, resumedFromEpoch: start.startEpoch, history };
+}
+
 /**
  * Trains `models.student` (with `models.teacher` frozen) on `data` as `config` says: seeded shuffles and
  * augmentation, SGD with momentum, evaluation and a checkpoint after every epoch, per-batch and per-epoch
@@ -470,166 +748,10 @@ export async function trainRun(
   try {
     teacherRunner = await teacherRunnerFor(models, run.distiller);
     if (teacherRunner !== null) hooks.onTeacherReady?.(teacherRunner.engine);
-    let history: EpochMetrics[] = [];
-    let startEpoch = 0;
-    let partial: PartialEpoch | null = null;
-    if (config.resume && config.checkpointDirectory !== null) {
-      const restored = await run.restore(config.checkpointDirectory, config);
-      if (restored !== null) {
-        history = [...restored.history];
-        startEpoch = restored.completedEpochs;
-        partial = restored.partialEpoch ?? null;
-      }
-    }
-    for (const metrics of history) {
-      if (metrics.epoch > (hooks.recordedEpochs ?? startEpoch)) await hooks.onEpoch?.(metrics);
-    }
-    const trainAssembler = new BatchAssembler(data.train, data.statistics);
-    const testAssembler = new BatchAssembler(data.test, data.statistics);
-    const [height, width, channels] = data.train.shape;
-    const batchSize = config.batchSize;
-    // A last batch of one image would break batch statistics, so it is dropped (as drop_last for it).
-    const batches =
-      data.train.count % batchSize === 1
-        ? Math.floor(data.train.count / batchSize)
-        : Math.ceil(data.train.count / batchSize);
-    const images = new Float32Array(batchSize * trainAssembler.imageSize);
-    const labels = new Int32Array(batchSize);
-    const order = new Uint32Array(data.train.count);
-    const [students, teachers] = run.distiller.matrixShape;
-    const matrixCells = students * teachers;
-
-    for (let epoch = startEpoch; epoch < config.epochs; epoch += 1) {
-      const sums = new Float64Array(5);
-      const attentionSum = new Float64Array(matrixCells);
-      const selectionSum = new Float64Array(matrixCells);
-      let seen = 0;
-      let firstBatch = 0;
-      let epochStart = performance.now();
-      if (partial !== null) {
-        order.set(partial.order);
-        sums.set(partial.sums);
-        attentionSum.set(partial.attentionSum);
-        selectionSum.set(partial.selectionSum);
-        seen = partial.seen;
-        firstBatch = partial.nextBatch;
-        epochStart -= partial.trainSeconds * 1000;
-        partial = null;
-      } else {
-        order.forEach((_, index) => (order[index] = index));
-        run.random.shuffle(order);
-      }
-      for (let batch = firstBatch; batch < batches; batch += 1) {
-        if (hooks.signal?.aborted === true) {
-          if (config.checkpointDirectory !== null && batch > firstBatch) {
-            await run.save(config.checkpointDirectory, {
-              completedEpochs: epoch,
-              random: run.random.state,
-              history,
-              config: comparableConfig(config),
-              partialEpoch: {
-                nextBatch: batch,
-                order: Array.from(order),
-                sums: Array.from(sums),
-                attentionSum: Array.from(attentionSum),
-                selectionSum: Array.from(selectionSum),
-                seen,
-                trainSeconds: (performance.now() - epochStart) / 1000,
-              },
-            });
-          }
-          return { status: 'stopped', completedEpochs: epoch, resumedFromEpoch: startEpoch, history };
-        }
-        const batchStart = performance.now();
-        const start = batch * batchSize;
-        const size = Math.min(batchSize, data.train.count - start);
-        trainAssembler.assemble(
-          order.subarray(start, start + size),
-          images,
-          labels,
-          config.augmentation,
-          run.random,
-        );
-        const learningRate = learningRateAt(config, epoch, batch, batches);
-        const input = tf.tensor4d(images.subarray(0, size * trainAssembler.imageSize), [
-          size,
-          height,
-          width,
-          channels,
-        ]);
-        const target = tf.tensor1d(labels.subarray(0, size), 'int32');
-        let outcome: StepOutcome;
-        try {
-          outcome = await distillationStep(
-            models.student,
-            run,
-            teacherRunner,
-            { input, images: images.subarray(0, size * trainAssembler.imageSize), labels: target },
-            learningRate,
-          );
-        } finally {
-          tf.dispose([input, target]);
-        }
-        const [total = 0, ce = 0, kd = 0, feature = 0, correct = 0] = outcome.values;
-        if (!Number.isFinite(total)) {
-          throw new Error(
-            `Training diverged in epoch ${epoch + 1}, batch ${batch + 1}: the loss is ${total}. ` +
-              `Try a lower learning rate or feature weight β.`,
-          );
-        }
-        sums[0] = (sums[0] ?? 0) + total * size;
-        sums[1] = (sums[1] ?? 0) + ce * size;
-        sums[2] = (sums[2] ?? 0) + kd * size;
-        sums[3] = (sums[3] ?? 0) + feature * size;
-        sums[4] = (sums[4] ?? 0) + correct;
-        outcome.attentionSum?.forEach(
-          (value, index) => (attentionSum[index] = (attentionSum[index] ?? 0) + value),
-        );
-        outcome.selectionSum?.forEach(
-          (value, index) => (selectionSum[index] = (selectionSum[index] ?? 0) + value),
-        );
-        seen += size;
-        hooks.onBatch?.({
-          epoch: epoch + 1,
-          batch: batch + 1,
-          batches,
-          learningRate,
-          loss: { total, ce, kd, feature },
-          imagesPerSecond: size / ((performance.now() - batchStart) / 1000),
-        });
-        await yieldToEventLoop();
-      }
-      const trainSeconds = (performance.now() - epochStart) / 1000;
-      const test = await evaluate(models.student, testAssembler, config.evaluationBatchSize);
-      const hyperparameters = config.hyperparameters;
-      const metrics: EpochMetrics = {
-        epoch: epoch + 1,
-        learningRate: learningRateAt(config, epoch, 0, batches),
-        train: {
-          total: (sums[0] ?? 0) / seen,
-          ce: (sums[1] ?? 0) / seen,
-          kd: (sums[2] ?? 0) / seen,
-          feature: (sums[3] ?? 0) / seen,
-          top1: (sums[4] ?? 0) / seen,
-        },
-        test,
-        seconds: (performance.now() - epochStart) / 1000,
-        imagesPerSecond: seen / trainSeconds,
-        attention: matrixCells === 0 ? null : toMatrix(attentionSum, students, teachers, seen),
-        selection: hyperparameters.method === 'rtk' ? toMatrix(selectionSum, students, teachers, seen) : null,
-      };
-      history = [...history, metrics];
-      if (config.checkpointDirectory !== null) {
-        await run.save(config.checkpointDirectory, {
-          completedEpochs: epoch + 1,
-          random: run.random.state,
-          history,
-          config: comparableConfig(config),
-        });
-      }
-      await hooks.onEpoch?.(metrics);
-    }
-    return { status: 'completed', completedEpochs: config.epochs, resumedFromEpoch: startEpoch, history };
+    const start = await resumeFromCheckpoint(config, run);
+    await replayUnrecordedEpochs(start, hooks);
+    const batching = prepareBatching(config, data);
+    return await trainEpochs({ config, models, data, hooks, run, teacherRunner, batching }, start);
   } finally {
     run.dispose();
     await teacherRunner?.dispose();

@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   isPickleTuple,
   PickleDict,
   readPickle,
   type PickleHooks,
+  type PickleValue,
 } from '../../../../src-main/engine/teachers/pickle.js';
+import { temporaryFolder } from '../../../fixtures/datasets/temp.js';
+import { runPythonScript } from '../../../support/python.js';
 
 const refuseEverything: PickleHooks = {
   allowGlobal: () => false,
@@ -70,5 +75,64 @@ describe('readPickle', () => {
     expect(() =>
       readPickle(bytes([0x80, 0x02, 0x58, 9, 0, 0, 0], 'ab'), refuseEverything, 'cut.pkl'),
     ).toThrow(/cut\.pkl: the pickle ends early/);
+  });
+});
+
+describe('readPickle on what Python’s pickler writes', () => {
+  const folder = temporaryFolder('pickles');
+  beforeAll(() => {
+    runPythonScript('test/fixtures/python/make-pickles.py', [folder.path]);
+  }, 60_000);
+  afterAll(() => folder.remove());
+
+  const orderedDictOnly: PickleHooks = {
+    ...refuseEverything,
+    allowGlobal: (module, name) => module === 'collections' && name === 'OrderedDict',
+    reduce: () => new PickleDict(),
+  };
+  const tupleItems = (value: PickleValue | undefined) => (isPickleTuple(value) ? value.items : value);
+
+  it.each([2, 3, 4, 5])('reads every plain value of protocol %i', (protocol) => {
+    const file = `protocol-${protocol}.pkl`;
+    const value = readPickle(new Uint8Array(readFileSync(join(folder.path, file))), orderedDictOnly, file);
+    expect(value).toBeInstanceOf(PickleDict);
+    const entries = (value as PickleDict).entries;
+    expect(entries.get('integers')).toEqual([
+      0,
+      255,
+      256,
+      65535,
+      65536,
+      -1,
+      2147483647,
+      -2147483648,
+      1099511627776,
+      -1099511627776,
+      1180591620717411303424n,
+    ]);
+    expect(entries.get('floats')).toEqual([1.5, -0.25]);
+    expect(entries.get('strings')).toEqual(['', 'plain', 'unicodé ✓', 'x'.repeat(300)]);
+    expect((entries.get('tuples') as PickleValue[]).map(tupleItems)).toEqual([
+      [],
+      [1],
+      [1, 2],
+      [1, 2, 3],
+      [1, 2, 3, 4],
+    ]);
+    expect(entries.get('constants')).toEqual([null, true, false]);
+    const [first, second] = entries.get('shared') as PickleValue[];
+    expect(first).toEqual(['same']);
+    expect(second).toBe(first);
+    expect([...(entries.get('numbered') as PickleDict).entries]).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+    ]);
+    const ordered = entries.get('ordered') as PickleDict;
+    expect(ordered).toBeInstanceOf(PickleDict);
+    expect([...(ordered.entries.get('a') as PickleDict).entries]).toEqual([['b', []]]);
+    expect(entries.get('bytes')).toEqual(protocol >= 3 ? Uint8Array.from([0, 255, 97, 98]) : undefined);
+    expect(entries.get('set')).toEqual(protocol >= 4 ? [7] : undefined);
+    expect(entries.get('frozenset')).toEqual(protocol >= 4 ? [8] : undefined);
+    expect(entries.get('bytearray')).toEqual(protocol >= 5 ? Uint8Array.from([99, 100]) : undefined);
   });
 });
