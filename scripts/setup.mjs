@@ -32,14 +32,47 @@ function run(command, argumentList, environment = {}) {
   }
 }
 
+/**
+ * npm's own lines worth a user's attention: warnings and errors, without the notices that only say an
+ * optional native package (libtensorflow, Electron's binary) could not be downloaded, which the workbench
+ * expects and explains itself.
+ */
+function attentionLines(log) {
+  return log
+    .split('\n')
+    .filter((line) => /^npm (warn|error)\b/i.test(line))
+    .filter((line) => !/\boptional\b|\bSKIPPING OPTIONAL\b/i.test(line));
+}
+
 function installNodeModules() {
   const wanted = lockHash();
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) return;
-  console.log('setup: installing npm dependencies from package-lock.json …');
-  run('npm', ['ci', '--no-audit', '--no-fund'], {
-    ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
-    ONNXRUNTIME_NODE_INSTALL: 'skip',
+  console.log('setup: installing the npm dependencies (the first time only; a few minutes) …');
+  const started = Date.now();
+  // npm's output is kept in a log and summarised in one line: its build chatter alarms people who do not
+  // write code, and anything that matters is repeated from the log.
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--no-progress'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip' },
   });
+  const log = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const logFile = `${root}node_modules/.rtk-workbench-install.log`;
+  if (existsSync(`${root}node_modules`)) writeFileSync(logFile, log);
+  if (result.status !== 0) {
+    console.error(log.trimEnd());
+    console.error(
+      `setup: installing the npm dependencies failed (npm ci exit ${result.status ?? result.signal}).`,
+    );
+    process.exit(1);
+  }
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const attention = attentionLines(log);
+  console.log(
+    `setup: dependencies installed in ${seconds} s` +
+      (attention.length > 0 ? `; npm said:\n${attention.join('\n')}` : '.'),
+  );
   writeFileSync(stampFile, wanted);
 }
 
