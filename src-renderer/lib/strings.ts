@@ -2,6 +2,7 @@ import type { AppMode, WorkerState } from '../../src-shared/contracts/domain-typ
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import type { ExperimentSummary } from '../../src-shared/contracts/domain-types.js';
 import type { RunStatus } from '../../src-shared/contracts/run-types.js';
+import { engineNames } from '../../src-shared/domain/engine-names.js';
 import {
   figureNames,
   methodLabels,
@@ -33,13 +34,10 @@ export const strings = {
     checkingButton: 'Checking…',
     failedTitle: 'The compute engine could not be checked',
     runningOn: 'Training runs on',
-    backends: {
-      'tensorflow-gpu': 'TensorFlow on the GPU (CUDA)',
-      webgpu: 'WebGPU on the graphics card',
-      tensorflow: 'TensorFlow, native on the CPU',
-      wasm: 'WebAssembly on the CPU',
-      cpu: 'Plain JavaScript on the CPU',
-    } satisfies Record<BackendName, string>,
+    backends: Object.fromEntries(
+      Object.entries(engineNames).map(([backend, names]) => [backend, names.name]),
+    ) as Record<BackendName, string>,
+    software: (software: string) => `Software: ${software}`,
     backendNotes: {
       'tensorflow-gpu': 'The fastest option: training uses the graphics card.',
       webgpu: 'Training uses the graphics card through WebGPU; no CUDA install needed.',
