@@ -260,6 +260,7 @@ export const strings = {
     alreadyImported: (name: string) =>
       `This content was already imported as “${name}”; the existing dataset is shown.`,
     done: (seconds: string) => `Imported in ${seconds}.`,
+    importAnother: 'Import another dataset',
   },
   pathField: {
     chooseFile: 'Choose a file…',
@@ -381,8 +382,25 @@ export const strings = {
         : teacherOverStudent <= 0.95
           ? `${(1 / teacherOverStudent).toFixed(1)}× larger`
           : 'same size',
-    notSmaller: (student: string, teacher: string) =>
-      `${student} is not smaller than the teacher ${teacher}: distillation is meant to make a smaller network.`,
+    studentLarger: (
+      student: { name: string; parameters: string },
+      teacher: { name: string; parameters: string },
+      studentOverTeacher: number,
+    ) =>
+      `The student ${student.name} (${student.parameters} parameters) is ${studentOverTeacher.toFixed(1)}× ` +
+      `larger than the teacher ${teacher.name} (${teacher.parameters} parameters). Distillation makes a ` +
+      'large network teach a smaller one: choose a student with fewer parameters than the teacher, or a larger ' +
+      'teacher.',
+    studentAsLarge: (
+      student: { name: string; parameters: string },
+      teacher: { name: string; parameters: string },
+    ) =>
+      `The student ${student.name} (${student.parameters} parameters) is about as large as the teacher ` +
+      `${teacher.name} (${teacher.parameters} parameters), so it would not be compressed: choose a student ` +
+      'with fewer parameters.',
+    teacherSizeUnknown:
+      'The imported teacher’s number of parameters is not known, so the workbench cannot check that the ' +
+      'student is smaller: compare the sizes yourself.',
     methodsIntro:
       'Each chosen method trains one student per seed. The student alone is always trained too, as the baseline.',
     methodsRequired: 'Choose at least one method.',
