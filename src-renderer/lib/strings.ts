@@ -461,6 +461,8 @@ export const strings = {
     tabsLabel: 'Views',
     tabs: { runs: 'Runs', compare: 'Compare' } as Record<string, string>,
     export: 'Export a student',
+    exportWaiting: 'Export opens when the first student has finished training.',
+    exportNothing: 'Nothing to export: no student of this experiment finished training.',
     summary: (dataset: string, teacher: string, student: string) =>
       `${dataset} · teacher ${teacher} · student ${student}`,
     cancelAll: 'Cancel the experiment',
