@@ -542,6 +542,13 @@ export const strings = {
     } satisfies Record<RunStatus, string>,
     progressLabel: (label: string) => `Progress of ${label}`,
     epochOf: (epoch: number, epochs: number) => `Epoch ${epoch} of ${epochs}`,
+    epochsFinished: (done: number, epochs: number) => `${done} of ${epochs} epochs finished`,
+    resumeFromCheckpoint: (done: number) =>
+      `Resuming goes on from the checkpoint saved after epoch ${done}; the epoch that was stopped part-way ` +
+      'is trained again from its start.',
+    resumeFromStart:
+      'No epoch had finished, so resuming starts again at the first epoch: a checkpoint is saved only at ' +
+      'the end of each epoch.',
     batchOf: (batch: number, batches: number) => `batch ${batch} of ${batches}`,
     preparing: 'Preparing GPU/compute kernels…',
     eta: (duration: string) => `about ${duration} left`,
@@ -584,6 +591,11 @@ export const strings = {
     accuracyChartDescription: 'Top-1 accuracy on the training and the test images.',
     batchChart: 'Loss in the current epoch',
     batchChartDescription: 'The training loss of each batch of the epoch now running.',
+    batchChartStopped: 'Loss in the stopped epoch',
+    batchChartStoppedDescription:
+      'The training loss of each batch before the run stopped; this epoch is trained again when it resumes.',
+    batchChartLast: 'Loss in the last epoch',
+    batchChartLastDescription: 'The training loss of each batch of the last epoch the run trained.',
     series: {
       total: 'Total loss',
       ce: 'Labels (cross-entropy)',
