@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Brings a fresh checkout to a runnable state with no downloads beyond the npm registry and Debian's
-// packages: installs node_modules from the lock when they are missing or stale, and, with --for-tests, the
-// Debian packages the tests use. Electron's binary and libtensorflow cannot be downloaded on offline
-// workstations, so their downloads are skipped; the workbench falls back to lab mode and the wasm engine.
+// packages: installs node_modules from the lock when they are missing or stale, with --for-tests the Debian
+// packages the tests use, and with --build builds the workbench. Electron's binary and libtensorflow cannot
+// be downloaded on offline workstations, so their downloads are skipped; the workbench falls back to lab
+// mode and the wasm engine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -115,5 +116,23 @@ function installTestPackages() {
   });
 }
 
+/** `npm run build` with its compiler and bundler chatter kept back unless the build fails. */
+function build() {
+  console.log('setup: building the workbench …');
+  const started = Date.now();
+  const result = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    console.error(`${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd());
+    console.error(`setup: the build failed (exit ${result.status ?? result.signal}).`);
+    process.exit(1);
+  }
+  console.log(`setup: built in ${Math.round((Date.now() - started) / 1000)} s.`);
+}
+
 if (forTests) installTestPackages();
 installNodeModules();
+if (process.argv.includes('--build')) build();
