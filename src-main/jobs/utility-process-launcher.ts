@@ -1,4 +1,5 @@
 import { utilityProcess } from 'electron';
+import { WorkerErrorEcho } from './worker-error-output.js';
 import { workerEntry } from './worker-process.js';
 import type { WorkerExit, WorkerLauncher } from './worker-process.js';
 
@@ -20,14 +21,17 @@ export function utilityProcessWorkerLauncher(environment: NodeJS.ProcessEnv = pr
     const reportError = (text: string): void => {
       for (const listener of errorListeners) listener(text);
     };
+    const echo = new WorkerErrorEcho((text) => process.stderr.write(text));
     child.on('exit', () => {
       exited = true;
+      echo.flush();
     });
     // A fatal V8 error also ends in 'exit'; its type and location are kept so the crash reason names them.
     child.on('error', (type, location) => reportError(`${type} at ${location}\n`));
     child.stderr?.on('data', (chunk: Buffer | string) => {
-      process.stderr.write(chunk);
-      reportError(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      echo.push(text);
+      reportError(text);
     });
     return {
       get pid() {

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WorkerErrorEcho } from './worker-error-output.js';
 
 /** A started compute-worker process, whichever API started it. */
 export interface WorkerProcess {
@@ -40,6 +41,8 @@ export function forkWorkerLauncher(environment: NodeJS.ProcessEnv = process.env)
       env: environment,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
+    const echo = new WorkerErrorEcho((text) => process.stderr.write(text));
+    child.on('close', () => echo.flush());
     return {
       pid: child.pid,
       send: (message) => {
@@ -56,8 +59,9 @@ export function forkWorkerLauncher(environment: NodeJS.ProcessEnv = process.env)
       },
       onErrorOutput: (listener) => {
         child.stderr?.on('data', (chunk: Buffer) => {
-          process.stderr.write(chunk);
-          listener(chunk.toString('utf8'));
+          const text = chunk.toString('utf8');
+          echo.push(text);
+          listener(text);
         });
       },
     };

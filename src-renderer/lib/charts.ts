@@ -52,6 +52,8 @@ export function barChart(data: BarChartData): Attachment<HTMLCanvasElement> {
           },
           y: {
             beginAtZero: true,
+            // Room above the tallest bar: a balanced dataset's bars would otherwise end on the frame.
+            grace: '8%',
             title: { display: true, text: data.yTitle, color: text },
             ticks: { color: text, precision: 0 },
             grid: { color: grid },

@@ -3,6 +3,7 @@ import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import type { ExperimentSummary } from '../../src-shared/contracts/domain-types.js';
 import type { RunStatus } from '../../src-shared/contracts/run-types.js';
 import type { DeletionEntry } from '../../src-shared/contracts/deletion-types.js';
+import { engineNames } from '../../src-shared/domain/engine-names.js';
 import {
   figureNames,
   methodLabels,
@@ -34,13 +35,10 @@ export const strings = {
     checkingButton: 'Checking…',
     failedTitle: 'The compute engine could not be checked',
     runningOn: 'Training runs on',
-    backends: {
-      'tensorflow-gpu': 'TensorFlow on the GPU (CUDA)',
-      webgpu: 'WebGPU on the graphics card',
-      tensorflow: 'TensorFlow, native on the CPU',
-      wasm: 'WebAssembly on the CPU',
-      cpu: 'Plain JavaScript on the CPU',
-    } satisfies Record<BackendName, string>,
+    backends: Object.fromEntries(
+      Object.entries(engineNames).map(([backend, names]) => [backend, names.name]),
+    ) as Record<BackendName, string>,
+    software: (software: string) => `Software: ${software}`,
     backendNotes: {
       'tensorflow-gpu': 'The fastest option: training uses the graphics card.',
       webgpu: 'Training uses the graphics card through WebGPU; no CUDA install needed.',
@@ -263,6 +261,7 @@ export const strings = {
     alreadyImported: (name: string) =>
       `This content was already imported as “${name}”; the existing dataset is shown.`,
     done: (seconds: string) => `Imported in ${seconds}.`,
+    importAnother: 'Import another dataset',
   },
   pathField: {
     chooseFile: 'Choose a file…',
@@ -384,8 +383,25 @@ export const strings = {
         : teacherOverStudent <= 0.95
           ? `${(1 / teacherOverStudent).toFixed(1)}× larger`
           : 'same size',
-    notSmaller: (student: string, teacher: string) =>
-      `${student} is not smaller than the teacher ${teacher}: distillation is meant to make a smaller network.`,
+    studentLarger: (
+      student: { name: string; parameters: string },
+      teacher: { name: string; parameters: string },
+      studentOverTeacher: number,
+    ) =>
+      `The student ${student.name} (${student.parameters} parameters) is ${studentOverTeacher.toFixed(1)}× ` +
+      `larger than the teacher ${teacher.name} (${teacher.parameters} parameters). Distillation makes a ` +
+      'large network teach a smaller one: choose a student with fewer parameters than the teacher, or a larger ' +
+      'teacher.',
+    studentAsLarge: (
+      student: { name: string; parameters: string },
+      teacher: { name: string; parameters: string },
+    ) =>
+      `The student ${student.name} (${student.parameters} parameters) is about as large as the teacher ` +
+      `${teacher.name} (${teacher.parameters} parameters), so it would not be compressed: choose a student ` +
+      'with fewer parameters.',
+    teacherSizeUnknown:
+      'The imported teacher’s number of parameters is not known, so the workbench cannot check that the ' +
+      'student is smaller: compare the sizes yourself.',
     methodsIntro:
       'Each chosen method trains one student per seed. The student alone is always trained too, as the baseline.',
     methodsRequired: 'Choose at least one method.',
@@ -446,6 +462,8 @@ export const strings = {
     tabsLabel: 'Views',
     tabs: { runs: 'Runs', compare: 'Compare' } as Record<string, string>,
     export: 'Export a student',
+    exportWaiting: 'Export opens when the first student has finished training.',
+    exportNothing: 'Nothing to export: no student of this experiment finished training.',
     summary: (dataset: string, teacher: string, student: string) =>
       `${dataset} · teacher ${teacher} · student ${student}`,
     cancelAll: 'Cancel the experiment',
@@ -475,21 +493,21 @@ export const strings = {
     outputFolder: 'Written to',
     openFolder: 'Open the folder',
     loadFailed: 'The experiment could not be loaded',
-    presets: {
-      '': 'My own format and precision',
-      browser: 'Browser (TFJS, WebGL/WASM)',
-      node: 'Node (TFJS)',
-      'onnx-desktop': 'ONNX Runtime, desktop CPU',
-      'onnx-mobile': 'ONNX Runtime, mobile (ARM)',
-      microcontroller: 'Microcontroller class (size budget only)',
-    } as Record<string, string>,
+    customPreset: 'Custom: choose the format and precision',
+    customSummary: 'Choose the file format and how precisely the weights are stored below.',
+    presetSummary: (format: string, precision: string, budget: string, description: string) =>
+      `Writes ${format} with ${precision} weights; size budget ${budget}. ${description}`,
     formats: { tfjs: 'TensorFlow.js', onnx: 'ONNX' } as Record<string, string>,
     precisions: {
-      float32: 'float32 (exact)',
-      float16: 'float16 (half the size)',
-      uint8: 'uint8 (a quarter of the size)',
+      float32: 'float32 (exact, not quantised)',
+      float16: 'float16 (half precision, half the size)',
+      uint8: 'uint8 (quantised to 8 bits, a quarter of the size)',
     } as Record<string, string>,
-    presetDecides: 'Set by the target.',
+    setByTarget: 'set by the target',
+    parityEngines: {
+      exported: (format: string) => `${format} (the exported model)`,
+      demoCopy: 'TensorFlow.js copy for the demo page',
+    },
     folderRequired: 'Enter the full path of a folder.',
     resultsTitle: 'Exports',
     resultTitle: (format: string, precision: string) => `${format}, ${precision}`,
@@ -525,6 +543,13 @@ export const strings = {
     } satisfies Record<RunStatus, string>,
     progressLabel: (label: string) => `Progress of ${label}`,
     epochOf: (epoch: number, epochs: number) => `Epoch ${epoch} of ${epochs}`,
+    epochsFinished: (done: number, epochs: number) => `${done} of ${epochs} epochs finished`,
+    resumeFromCheckpoint: (done: number) =>
+      `Resuming goes on from the checkpoint saved after epoch ${done}; the epoch that was stopped part-way ` +
+      'is trained again from its start.',
+    resumeFromStart:
+      'No epoch had finished, so resuming starts again at the first epoch: a checkpoint is saved only at ' +
+      'the end of each epoch.',
     batchOf: (batch: number, batches: number) => `batch ${batch} of ${batches}`,
     preparing: 'Preparing GPU/compute kernels…',
     eta: (duration: string) => `about ${duration} left`,
@@ -567,6 +592,11 @@ export const strings = {
     accuracyChartDescription: 'Top-1 accuracy on the training and the test images.',
     batchChart: 'Loss in the current epoch',
     batchChartDescription: 'The training loss of each batch of the epoch now running.',
+    batchChartStopped: 'Loss in the stopped epoch',
+    batchChartStoppedDescription:
+      'The training loss of each batch before the run stopped; this epoch is trained again when it resumes.',
+    batchChartLast: 'Loss in the last epoch',
+    batchChartLastDescription: 'The training loss of each batch of the last epoch the run trained.',
     series: {
       total: 'Total loss',
       ce: 'Labels (cross-entropy)',

@@ -43,16 +43,27 @@ async function createExperiment(
 ): Promise<void> {
   await expect(page.getByTestId('wizard-step-dataset')).toBeVisible();
   await page.getByLabel('Experiment name').fill(options.name);
+  if (checkLayoutAs !== null) await expectLaidOut(page, `${checkLayoutAs}: dataset`);
   await page.getByTestId('wizard-next').click();
 
   await expect(page.getByTestId('wizard-step-teacher')).toBeVisible();
   await page.getByLabel('Train a new teacher here').check();
   await page.getByLabel('Teacher network').selectOption('resnet8');
+  if (checkLayoutAs !== null) await expectLaidOut(page, `${checkLayoutAs}: teacher`);
   await page.getByTestId('wizard-next').click();
 
   await expect(page.getByTestId('student-catalog')).toBeVisible();
+  const sizeWarning = page.getByTestId('student-not-smaller');
+  if (checkLayoutAs !== null) {
+    // A student far larger than its teacher is not refused, but the wizard says so with both sizes.
+    await page.getByRole('radio', { name: 'ResNet-32x4', exact: true }).check();
+    await expect(sizeWarning).toContainText(
+      /The student ResNet-32x4 \([\d.]+ M parameters\) is [\d.]+× larger than the teacher ResNet-8 \([\d.]+ k parameters\)/,
+    );
+    await expectLaidOut(page, `${checkLayoutAs}: a larger student`);
+  }
   await page.getByRole('radio', { name: 'ResNet-8', exact: true }).check();
-  await expect(page.getByTestId('student-not-smaller')).toBeVisible();
+  await expect(sizeWarning).toContainText('about as large as the teacher ResNet-8');
   if (checkLayoutAs !== null) await expectLaidOut(page, `${checkLayoutAs}: student`);
   await page.getByTestId('wizard-next').click();
 
@@ -70,12 +81,14 @@ async function createExperiment(
   await page.getByLabel('Epochs', { exact: true }).fill(String(options.epochs));
   await page.getByLabel('Training images to use').fill('100');
   await page.getByLabel('Test images to use').fill('20');
+  if (checkLayoutAs !== null) await expectLaidOut(page, `${checkLayoutAs}: schedule`);
   await page.getByTestId('wizard-next').click();
 
   await expect(page.getByTestId('review-runs').getByRole('listitem')).toHaveCount(
     1 + (options.methods.length + 1),
   );
   await expect(page.getByTestId('review-estimate')).toContainText('about');
+  await expect(page.getByTestId('review-size-warning')).toContainText('about as large as the teacher');
   if (checkLayoutAs !== null) await expectLaidOut(page, `${checkLayoutAs}: review`);
   await page.getByTestId('wizard-start').click();
   await expect(page.getByTestId('experiment-name')).toContainText(options.name);
@@ -167,11 +180,18 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
 
   const runs = page.getByTestId('run-row');
   await expect(runs).toHaveCount(4);
+  // The teacher trains first: until a student has finished there is nothing to export, and the page says so.
+  await expect(page.getByTestId('experiment-export')).toBeDisabled();
+  await expect(page.getByTestId('experiment-export-reason')).toHaveText(
+    'Export opens when the first student has finished training.',
+  );
   await expectLaidOut(page, 'the experiment while it runs');
   await expect(page.getByTestId('experiment-status')).toHaveText('Done', { timeout: trainingMilliseconds });
   for (const row of await runs.all()) await expect(row).toHaveAttribute('data-status', 'done');
   await expect(page.getByTestId('loss-chart')).toBeVisible();
   await expect(page.getByTestId('accuracy-chart')).toBeVisible();
+  await expect(page.getByText('epoch now running')).toHaveCount(0);
+  await expect(page.getByTestId('experiment-export-reason')).toHaveCount(0);
   await expectLaidOut(page, 'the finished runs');
 
   await page.getByTestId('tab-compare').click();
@@ -187,6 +207,14 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
   const runChoice = page.getByTestId('export-run');
   const rtkOption = runChoice.locator('option', { hasText: /^RTK/ });
   await runChoice.selectOption((await rtkOption.getAttribute('value')) ?? '');
+  // A target says what it writes; the mobile one keeps exact float32 weights.
+  await page.getByTestId('export-preset').selectOption('onnx-mobile');
+  await expect(page.getByTestId('export-preset-summary')).toContainText(
+    'Writes ONNX with float32 (exact, not quantised) weights; size budget 20 MB.',
+  );
+  await expect(page.getByTestId('export-preset-precision')).toContainText('float32 (exact, not quantised)');
+  await expectLaidOut(page, 'the export page with a target');
+  await page.getByTestId('export-preset').selectOption('');
   for (const [format, label] of [
     ['onnx', 'ONNX'],
     ['tfjs', 'TensorFlow.js'],
@@ -197,6 +225,14 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
     await expect(result.or(page.getByTestId('export-error'))).toBeVisible({ timeout: exportMilliseconds });
     await expect(page.getByTestId('export-error')).toHaveCount(0);
     await expect(result.getByTestId('parity-report')).toHaveAttribute('data-passed', 'true');
+    const parityLines = result.getByTestId('parity-line');
+    await expect(parityLines.first()).toHaveAttribute('data-engine', format);
+    await expect(parityLines.first()).toContainText(`${label} (the exported model)`);
+    if (format === 'onnx') {
+      await expect(parityLines.nth(1)).toContainText('TensorFlow.js copy for the demo page');
+    } else {
+      await expect(parityLines).toHaveCount(1);
+    }
     await expectLaidOut(page, `the ${format} export`);
     if (format === 'tfjs') tfjsDirectory = (await result.getByTestId('export-directory').textContent()) ?? '';
   }
@@ -219,6 +255,15 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
   await page.emulateMedia({ colorScheme: 'dark' });
   await expectLaidOut(page, 'the export page, dark');
   await page.emulateMedia({ colorScheme: 'light' });
+
+  // Importing the same folder again shows the dataset it already is, and offers the next import.
+  await open(page, '#/datasets/import');
+  await page.getByTestId('import-source').fill(cifarFolder);
+  await page.getByTestId('import-start').click();
+  await expect(page.getByTestId('import-done')).toContainText('already imported', { timeout: 120_000 });
+  await page.getByTestId('import-another').click();
+  await expect(page.getByTestId('import-source')).toHaveValue('');
+  await expect(page.getByTestId('import-done')).toHaveCount(0);
   expect(problems).toEqual([]);
 });
 
@@ -227,9 +272,16 @@ test('cancelling a running experiment stops its runs', async ({ page }) => {
   const problems = watchConsole(page);
   await open(page, '#/experiments/new');
   await createExperiment(page, { name: 'Cancelled experiment', epochs: 50, methods: ['rtk'] }, null);
-  await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-status', 'running', {
-    timeout: 120_000,
-  });
+  const first = page.getByTestId('run-row').first();
+  await expect(first).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
+  // A paused run says what resuming will do with the epoch it stopped in.
+  await first.getByRole('button', { name: /^Pause / }).click();
+  await expect(first).toHaveAttribute('data-status', 'paused', { timeout: 60_000 });
+  await expect(first.getByTestId('run-epoch')).toHaveText(/^\d+ of 50 epochs finished$/);
+  await expect(first.getByTestId('run-resume-note')).toContainText(
+    /resuming (starts again at the first epoch|goes on from the checkpoint saved after epoch \d+)/,
+  );
+  await expectLaidOut(page, 'a paused run');
   page.once('dialog', (dialog) => void dialog.accept());
   await page.getByTestId('experiment-cancel').click();
   await expect(page.getByTestId('experiment-status')).toHaveText('Cancelled', { timeout: 60_000 });

@@ -55,7 +55,11 @@ test('the home shows the engine, the empty lists with their first steps, and no 
     0,
   );
   await expect(engine).toHaveAttribute('data-backend', 'wasm');
-  await expect(engine).toContainText('WebAssembly on the CPU');
+  await expect(engine).toContainText('CPU, WebAssembly');
+  // Plain words first; the package names are only the small print under each engine.
+  const skippedNames = page.getByTestId('engine-skipped').locator('.skipped-name');
+  await expect(skippedNames.first()).toHaveText('NVIDIA GPU (CUDA)');
+  for (const name of await skippedNames.allTextContents()) expect(name).not.toMatch(/@|tfjs|libtensorflow/);
   await expect(page.getByTestId('engine-simd')).toHaveText(/^(Yes|No)$/);
   await expect(page.getByTestId('worker-status')).toHaveAttribute('data-state', 'ready');
 

@@ -75,9 +75,10 @@ export function watchConsole(page: Page): string[] {
 }
 
 /**
- * Checks what a screenshot would only show: the page fits the window's width (no sideways scrolling), and no
- * visible chart canvas is cut off sideways by a box around it or by the window, nor at all by a box that
- * hides its overflow.
+ * Checks what a screenshot would only show: the page fits the window's width (no sideways scrolling), no list,
+ * button or link cuts its words short, and no visible chart canvas is cut off sideways by a box around it or by
+ * the window, nor at all by a box that hides its overflow. With RTK_E2E_SCREENSHOTS=DIR it also saves a
+ * screenshot of the page there, named after `where`.
  */
 export async function expectLaidOut(page: Page, where: string): Promise<void> {
   const problems = await page.evaluate(() => {
@@ -106,7 +107,37 @@ export async function expectLaidOut(page: Page, where: string): Promise<void> {
         }
       }
     }
+    // A control whose words do not fit: a select showing a cut option, a button or link cut short.
+    const measure = document.createElement('canvas').getContext('2d');
+    for (const select of document.querySelectorAll('select')) {
+      if (select.offsetParent === null || measure === null) continue;
+      const style = getComputedStyle(select);
+      measure.font = style.font;
+      const shown = select.selectedOptions[0]?.text ?? '';
+      // The drop-down arrow takes about 1.5em beside the padding.
+      const room =
+        select.clientWidth -
+        parseFloat(style.paddingLeft) -
+        parseFloat(style.paddingRight) -
+        1.5 * parseFloat(style.fontSize);
+      if (measure.measureText(shown).width > room + 1) {
+        found.push(`the list ${select.id || select.name || '(unnamed)'} cuts its choice "${shown}"`);
+      }
+    }
+    for (const control of document.querySelectorAll<HTMLElement>('button, a.button, label.choice')) {
+      if (control.offsetParent === null) continue;
+      if (control.scrollWidth > control.clientWidth + 1) {
+        found.push(
+          `"${control.textContent?.trim() ?? ''}" does not fit its ${control.tagName.toLowerCase()}`,
+        );
+      }
+    }
     return found;
   });
+  const screenshots = process.env['RTK_E2E_SCREENSHOTS'];
+  if (screenshots !== undefined && screenshots !== '') {
+    const name = where.replace(/[^\w-]+/g, '-').replace(/^-|-$/g, '');
+    await page.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true });
+  }
   expect(problems, `layout of ${where}`).toEqual([]);
 }

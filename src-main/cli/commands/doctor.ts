@@ -14,7 +14,7 @@ export function formatEngineStatus(status: EngineStatus): string {
   ];
   for (const attempt of status.attempts) {
     const mark = attempt.chosen ? '*' : attempt.loaded ? '+' : '-';
-    lines.push(`  ${mark} ${attempt.label.padEnd(28)} ${attempt.reason}`);
+    lines.push(`  ${mark} ${attempt.label.padEnd(24)} ${attempt.reason}`);
   }
   if (status.gpuAdapter !== undefined && status.gpuAdapter !== null) {
     lines.push(`WebGPU adapter: ${describeAdapter(status.gpuAdapter)}`);

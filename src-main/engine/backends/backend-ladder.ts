@@ -11,6 +11,7 @@ import {
   type EngineStatus,
   type GpuAdapter,
 } from '../../../src-shared/contracts/engine-status.js';
+import { engineNames } from '../../../src-shared/domain/engine-names.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 import {
   installThreadedWasmBackend,
@@ -18,20 +19,12 @@ import {
   uninstallThreadedWasmBackend,
   wasmThreadsEnvironmentVariable,
 } from './wasm-threads.js';
-import { prepareWebGpu, requestWebGpuAdapter, WebGpuUnavailable } from './webgpu.js';
+import { prepareWebGpu, WebGpuUnavailable } from './webgpu.js';
 
 const require = createRequire(import.meta.url);
 
 /** The environment variable that forces a backend when the caller does not. */
 export const backendEnvironmentVariable = 'RTK_BACKEND';
-
-const labels: Record<BackendName, string> = {
-  'tensorflow-gpu': 'TensorFlow native, CUDA GPU (@tensorflow/tfjs-node-gpu)',
-  webgpu: 'WebGPU, any GPU (@tensorflow/tfjs-backend-webgpu on Dawn)',
-  tensorflow: 'TensorFlow native, CPU (@tensorflow/tfjs-node)',
-  wasm: 'WebAssembly with XNNPACK (@tensorflow/tfjs-backend-wasm)',
-  cpu: 'plain JavaScript (@tensorflow/tfjs-backend-cpu)',
-};
 
 const nativePackages = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
@@ -226,23 +219,31 @@ async function selfTest(): Promise<void> {
   }
 }
 
-async function loadWebGpu(forced: boolean): Promise<GpuAdapter> {
+async function loadWebGpu(forced: boolean, found: { adapter: GpuAdapter | null }): Promise<GpuAdapter> {
   let adapter: GpuAdapter;
   try {
     adapter = await prepareWebGpu({ allowSoftware: forced });
   } catch (error) {
-    throw error instanceof WebGpuUnavailable ? new RungFailure(error.message) : error;
+    if (!(error instanceof WebGpuUnavailable)) throw error;
+    found.adapter = error.adapter;
+    throw new RungFailure(error.message);
   }
+  found.adapter = adapter;
   await activate('webgpu');
   return adapter;
 }
 
 /** Starts one rung and self-tests it; returns a note for its reason line, or '' when there is none. */
-async function tryRung(name: BackendName, forced: boolean, wasmThreads: number): Promise<string> {
+async function tryRung(
+  name: BackendName,
+  forced: boolean,
+  wasmThreads: number,
+  webGpuFound: { adapter: GpuAdapter | null },
+): Promise<string> {
   let note = '';
   switch (name) {
     case 'webgpu':
-      await loadWebGpu(forced);
+      await loadWebGpu(forced, webGpuFound);
       break;
     case 'tensorflow-gpu':
     case 'tensorflow':
@@ -298,8 +299,9 @@ export async function initializeBackend(options: { forced: BackendName | null })
   const wasmThreads = requestedWasmThreads();
   const attempts: BackendAttempt[] = [];
   let chosen: BackendName | null = null;
+  const webGpuFound: { adapter: GpuAdapter | null } = { adapter: null };
   for (const name of backendNames) {
-    const attempt = { name, label: labels[name], loaded: false, chosen: false, reason: '' };
+    const attempt = { name, label: engineNames[name].name, loaded: false, chosen: false, reason: '' };
     attempts.push(attempt);
     if (forced !== null && name !== forced) {
       attempt.reason = `skipped: forced to ${forced}`;
@@ -310,7 +312,7 @@ export async function initializeBackend(options: { forced: BackendName | null })
       continue;
     }
     try {
-      const note = await tryRung(name, name === forced, wasmThreads);
+      const note = await tryRung(name, name === forced, wasmThreads, webGpuFound);
       attempt.loaded = true;
       attempt.chosen = true;
       attempt.reason = name === forced ? 'chosen: forced' : 'chosen: loaded and passed the self-test';
@@ -333,7 +335,7 @@ export async function initializeBackend(options: { forced: BackendName | null })
     chosenBackend: chosen,
     forcedBackend: forced,
     attempts,
-    gpuAdapter: await findAdapter(attempts),
+    gpuAdapter: webGpuFound.adapter,
     wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'),
     wasmThreads: chosen === 'wasm' ? await activeWasmThreads() : null,
     cpuCores: Math.max(1, os.availableParallelism(), cpus.length),
@@ -350,20 +352,6 @@ export async function initializeBackend(options: { forced: BackendName | null })
 async function activeWasmThreads(): Promise<number> {
   const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
   return Math.max(1, getThreadsCount());
-}
-
-/**
- * The WebGPU adapter for the status report: asked for again when the webgpu rung was tried (it may have
- * found a software adapter it declined), null when webgpu was skipped or has none.
- */
-async function findAdapter(attempts: readonly BackendAttempt[]): Promise<GpuAdapter | null> {
-  const webgpu = attempts.find((attempt) => attempt.name === 'webgpu');
-  if (webgpu === undefined || webgpu.reason.startsWith('skipped')) return null;
-  try {
-    return await requestWebGpuAdapter();
-  } catch {
-    return null;
-  }
 }
 
 /** What `probeBackends` finds for one rung without starting it. */

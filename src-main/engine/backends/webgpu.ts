@@ -1,9 +1,23 @@
 import { describeBackbone, type BackboneSizeOptions } from '../../../src-shared/domain/backbone-catalog.js';
 import type { GpuAdapter } from '../../../src-shared/contracts/engine-status.js';
 import type * as Dawn from 'webgpu';
+import {
+  canProbeInChildProcess,
+  describeGpuLibraryOutput,
+  probeWebGpuAdapter,
+  WebGpuProbeFailure,
+} from './webgpu-probe.js';
 
 /** Why the webgpu rung could not be used, in the words the doctor page shows. */
-export class WebGpuUnavailable extends Error {}
+export class WebGpuUnavailable extends Error {
+  /** The adapter that was found but declined (a software one), or null when none was found. */
+  readonly adapter: GpuAdapter | null;
+
+  constructor(message: string, adapter: GpuAdapter | null = null) {
+    super(message);
+    this.adapter = adapter;
+  }
+}
 
 /** The message a train job shows while the first steps compile their shaders. */
 export const preparingGpuKernelsMessage = 'Preparing GPU kernels (the first steps compile shaders)';
@@ -88,12 +102,10 @@ function readAdapter(adapter: Adapter): GpuAdapter {
 
 let dawnGpu: Gpu | null = null;
 
-/**
- * Loads Dawn, defines `navigator.gpu` and asks for the high-performance adapter (the one the tfjs webgpu
- * backend will use); returns its description. Rejects with WebGpuUnavailable when the library or an
- * adapter is missing.
- */
-export async function requestWebGpuAdapter(): Promise<GpuAdapter> {
+const noAdapterFound = 'no WebGPU adapter: ';
+
+/** Loads Dawn in this process, defines `navigator.gpu` and asks for the high-performance adapter. */
+async function requestAdapterInProcess(): Promise<GpuAdapter> {
   if (dawnGpu === null) {
     const dawn = await importDawn();
     let gpu: Gpu;
@@ -109,11 +121,11 @@ export async function requestWebGpuAdapter(): Promise<GpuAdapter> {
   try {
     adapter = await dawnGpu.requestAdapter({ powerPreference: 'high-performance' });
   } catch (error) {
-    throw new WebGpuUnavailable(`no WebGPU adapter: requesting one failed (${messageOf(error)})`);
+    throw new WebGpuUnavailable(`${noAdapterFound}requesting one failed (${messageOf(error)})`);
   }
   if (adapter === null) {
     throw new WebGpuUnavailable(
-      'no WebGPU adapter: no GPU driver with Vulkan, Metal or Direct3D 12 support was found' +
+      `${noAdapterFound}no GPU driver with Vulkan, Metal or Direct3D 12 support was found` +
         (process.platform === 'linux' ? ' (on Linux the Vulkan loader libvulkan.so.1 is needed)' : ''),
     );
   }
@@ -121,17 +133,46 @@ export async function requestWebGpuAdapter(): Promise<GpuAdapter> {
 }
 
 /**
+ * Finds the high-performance WebGPU adapter (the one the tfjs webgpu backend would use) and returns its
+ * description. Under Node, Dawn is first asked in a short-lived process, so that on a machine without a usable
+ * GPU its and the Vulkan loader's warnings become the reason instead of console noise, and Dawn is never loaded
+ * here. Rejects with WebGpuUnavailable when the library or an adapter is missing.
+ */
+export async function requestWebGpuAdapter(): Promise<GpuAdapter> {
+  if (dawnGpu !== null || !canProbeInChildProcess()) return requestAdapterInProcess();
+  let adapter: GpuAdapter | null;
+  let errorOutput: string;
+  try {
+    ({ adapter, errorOutput } = await probeWebGpuAdapter());
+  } catch (error) {
+    throw new WebGpuUnavailable(
+      error instanceof WebGpuProbeFailure ? error.message : `the WebGPU check failed: ${messageOf(error)}`,
+    );
+  }
+  if (adapter === null) {
+    throw new WebGpuUnavailable(
+      noAdapterFound +
+        (describeGpuLibraryOutput(errorOutput) ??
+          'no GPU driver with Vulkan, Metal or Direct3D 12 support was found'),
+    );
+  }
+  return adapter;
+}
+
+/**
  * Makes the tfjs webgpu backend available on this machine's adapter. A software adapter is accepted only
  * when `allowSoftware` (the backend was forced); the caller then activates the 'webgpu' backend.
  */
 export async function prepareWebGpu(options: { allowSoftware: boolean }): Promise<GpuAdapter> {
-  const adapter = await requestWebGpuAdapter();
-  if (isSoftwareAdapter(adapter) && !options.allowSoftware) {
+  const found = await requestWebGpuAdapter();
+  if (isSoftwareAdapter(found) && !options.allowSoftware) {
     throw new WebGpuUnavailable(
-      `only a software adapter (${adapter.architecture || adapter.vendor || adapter.description}): ` +
+      `only a software adapter (${found.architecture || found.vendor || found.description}): ` +
         'used only when forced (RTK_BACKEND=webgpu)',
+      found,
     );
   }
+  const adapter = dawnGpu === null ? await requestAdapterInProcess() : found;
   try {
     // The backend registers itself at import only when navigator.gpu exists, so this import comes last.
     await import('@tensorflow/tfjs-backend-webgpu');

@@ -7,7 +7,11 @@ import { loadCachedSplit, readManifest } from '../data/cache.js';
 import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
 import { nearestExistingFolder, writeProbe } from '../files/folder-checks.js';
 import { demoFiles, demoModelScript, demoPageHtml } from './demo-page.js';
-import { findEdgePreset, type EdgePreset, type ExportFormat } from './edge-presets.js';
+import {
+  findEdgePreset,
+  type EdgePreset,
+  type ExportFormat,
+} from '../../../src-shared/domain/edge-presets.js';
 import {
   modelJsonFile,
   readLayersModel,

@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import type { WeightPrecision } from '../../../src-shared/domain/edge-presets.js';
 import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
 
-/** Precision of the stored weights; float16 and uint8 are TFJS's own weight quantisation. */
-export type WeightPrecision = 'float32' | 'float16' | 'uint8';
+// float16 and uint8 are TFJS's own weight quantisation.
+export type { WeightPrecision };
 
 export const modelJsonFile = 'model.json';
 export const weightsFile = 'weights.bin';

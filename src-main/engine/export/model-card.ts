@@ -1,4 +1,4 @@
-import type { ExportFormat } from './edge-presets.js';
+import type { ExportFormat } from '../../../src-shared/domain/edge-presets.js';
 import type { WeightPrecision } from './layers-model-files.js';
 import type { InputLayout } from './onnx-writer.js';
 import type { ParityFigures } from './parity.js';

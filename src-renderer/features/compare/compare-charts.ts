@@ -122,6 +122,22 @@ export function accuracyCurvesChart(
   };
 }
 
+/**
+ * The value axis of the per-class chart, in points: zero and every bar inside it with at least a little room
+ * above the tallest bar and below the deepest one, on round steps, so no bar ends on (or past) the frame.
+ */
+export function deltaAxisRange(values: readonly (number | null)[]): { min: number; max: number } {
+  const shown = values.filter((value): value is number => value !== null && Number.isFinite(value));
+  const highest = Math.max(0, ...shown);
+  const lowest = Math.min(0, ...shown);
+  const span = highest - lowest;
+  const step = span <= 10 ? 2 : span <= 50 ? 5 : 10;
+  return {
+    min: lowest < 0 ? -step * (Math.floor(-lowest / step) + 1) : 0,
+    max: step * (Math.floor(highest / step) + 1),
+  };
+}
+
 /** The grouped bar chart of per-class accuracy changes against the student alone (points). */
 export function perClassChart(read: () => PerClassSeries): LiveChartDefinition<'bar', PerClassSeries> {
   return {
@@ -148,6 +164,14 @@ export function perClassChart(read: () => PerClassSeries): LiveChartDefinition<'
         dataset.borderColor = methodColor(entry.key, theme);
         datasets[index] = dataset;
       });
+      const yScale = chart.options.scales?.['y'];
+      if (yScale !== undefined) {
+        const range = deltaAxisRange(
+          data.series.flatMap((entry) => entry.values.map((value) => (value === null ? null : value * 100))),
+        );
+        yScale.min = range.min;
+        yScale.max = range.max;
+      }
       return data.series.length > 0 && data.classNames.length > 0;
     },
   };

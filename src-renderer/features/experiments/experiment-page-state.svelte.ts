@@ -4,6 +4,18 @@ import { strings } from '../../lib/strings.js';
 
 const finishedStatuses = new Set<RunSummary['status']>(['done', 'failed', 'cancelled']);
 
+/**
+ * Why no student can be exported yet (the Export button is then disabled with this reason), or null when a
+ * student run has finished.
+ */
+export function exportBlockedReason(runs: readonly RunSummary[]): string | null {
+  const students = runs.filter((run) => run.role === 'student');
+  if (students.some((run) => run.status === 'done')) return null;
+  return students.some((run) => !finishedStatuses.has(run.status))
+    ? strings.experimentPage.exportWaiting
+    : strings.experimentPage.exportNothing;
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -19,6 +31,11 @@ export class ExperimentPageState {
     private readonly api: WorkbenchApi,
     readonly id: string,
   ) {}
+
+  /** Why Export is disabled, or null when a student can be exported. */
+  get exportBlocked(): string | null {
+    return exportBlockedReason(this.details?.runs ?? []);
+  }
 
   /** Runs that can still be cancelled. */
   get unfinishedRuns(): RunSummary[] {

@@ -1,17 +1,12 @@
 import type { CallInput, ExportRecord, WorkbenchApi } from '../../../src-shared/contracts/api.js';
 import type { AppMode, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
+import { edgePresetNames, edgePresets } from '../../../src-shared/domain/edge-presets.js';
 import { exportFolderName } from '../../../src-shared/domain/export-naming.js';
+import { formatBytes } from '../../lib/format.js';
 import { strings } from '../../lib/strings.js';
 
-export const exportPresets = [
-  '',
-  'browser',
-  'node',
-  'onnx-desktop',
-  'onnx-mobile',
-  'microcontroller',
-] as const;
+export const exportPresets = ['', ...edgePresetNames] as const;
 export type ExportPresetChoice = (typeof exportPresets)[number];
 export const exportFormats = ['onnx', 'tfjs'] as const;
 export const exportPrecisions = ['float32', 'float16', 'uint8'] as const;
@@ -58,6 +53,53 @@ export function parityOf(card: Readonly<Record<string, unknown>>): [string, Pari
     entries.push([engine, { images, maxAbsLogitDifference, top1Agreement, exportedAccuracy, inAppAccuracy }]);
   }
   return entries;
+}
+
+/** One parity line as the export result shows it: under the name of the model it checked. */
+export interface ParityLine {
+  readonly engine: string;
+  readonly label: string;
+  readonly figures: ParityView;
+}
+
+/**
+ * The parity entries of a card, the exported format's first, each named for what it checked: an ONNX export
+ * also writes a TensorFlow.js copy for its demo page, whose line says so.
+ */
+export function parityLines(card: Readonly<Record<string, unknown>>, exportedFormat: string): ParityLine[] {
+  const names = strings.exportWizard.parityEngines;
+  return parityOf(card)
+    .map(([engine, figures]) => ({
+      engine,
+      figures,
+      label:
+        engine === exportedFormat
+          ? names.exported(strings.exportWizard.formats[engine] ?? engine)
+          : engine === 'tfjs'
+            ? names.demoCopy
+            : (strings.exportWizard.formats[engine] ?? engine),
+    }))
+    .sort(
+      (first, second) => Number(second.engine === exportedFormat) - Number(first.engine === exportedFormat),
+    );
+}
+
+/** What a target writes, in one sentence: format, precision, size budget and where it runs. */
+export function presetSummary(choice: ExportPresetChoice): string {
+  const text = strings.exportWizard;
+  if (choice === '') return text.customSummary;
+  const preset = edgePresets[choice];
+  return text.presetSummary(
+    text.formats[preset.format] ?? preset.format,
+    text.precisions[preset.precision] ?? preset.precision,
+    formatBytes(preset.sizeBudgetBytes),
+    preset.description,
+  );
+}
+
+/** The name of a target in the Target list. */
+export function presetLabel(choice: ExportPresetChoice): string {
+  return choice === '' ? strings.exportWizard.customPreset : edgePresets[choice].label;
 }
 
 /** Whether every parity check of a card agrees on the top class of every image. */

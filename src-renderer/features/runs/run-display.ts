@@ -1,4 +1,5 @@
 import type { RunProgress, RunStatus, RunSummary } from '../../../src-shared/contracts/run-types.js';
+import { strings } from '../../lib/strings.js';
 
 /** Which of pause, resume and cancel the run's status allows (the contract's rules for runs:pause/resume/cancel). */
 export interface RunActions {
@@ -39,6 +40,43 @@ export function progressFraction(
     epochs = progress.epoch - 1 + Math.min(progress.batch, progress.batches) / progress.batches;
   }
   return Math.min(1, Math.max(0, epochs / run.epochsTotal));
+}
+
+/** Whether a run stopped part-way and can go on from its checkpoint (so an unfinished epoch is lost). */
+function stoppedPartWay(run: Pick<RunSummary, 'status' | 'epochsDone' | 'epochsTotal'>): boolean {
+  return (run.status === 'paused' || run.status === 'interrupted') && run.epochsDone < run.epochsTotal;
+}
+
+/** The epoch line of a run row: the epoch being trained, or how many are finished for a run that stopped. */
+export function epochLine(
+  run: Pick<RunSummary, 'status' | 'epochsDone' | 'epochsTotal'>,
+  live: RunProgress | null,
+): string {
+  const text = strings.runMonitor;
+  if (stoppedPartWay(run)) return text.epochsFinished(run.epochsDone, run.epochsTotal);
+  return text.epochOf(live?.epoch ?? run.epochsDone, run.epochsTotal);
+}
+
+/**
+ * What resuming a paused or interrupted run does: it goes on from the checkpoint of its last finished epoch,
+ * so an epoch stopped part-way is trained again. Null for a run that is not waiting to be resumed.
+ */
+export function resumeExplanation(
+  run: Pick<RunSummary, 'status' | 'epochsDone' | 'epochsTotal'>,
+): string | null {
+  if (!stoppedPartWay(run)) return null;
+  const text = strings.runMonitor;
+  return run.epochsDone === 0 ? text.resumeFromStart : text.resumeFromCheckpoint(run.epochsDone);
+}
+
+/** The title and description of the per-batch loss chart: the epoch now running, or the last one trained. */
+export function batchChartText(status: RunStatus): { title: string; description: string } {
+  const text = strings.runMonitor;
+  if (status === 'running') return { title: text.batchChart, description: text.batchChartDescription };
+  if (status === 'paused' || status === 'interrupted') {
+    return { title: text.batchChartStopped, description: text.batchChartStoppedDescription };
+  }
+  return { title: text.batchChartLast, description: text.batchChartLastDescription };
 }
 
 /** A duration in seconds as "45 s", "12 min", "1 h 05 min". */

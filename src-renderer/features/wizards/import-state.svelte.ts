@@ -70,14 +70,7 @@ function messageOf(error: unknown): string {
 
 /** The import wizard: the form, the import in flight with its progress, and its outcome. */
 export class ImportWizardState {
-  form = $state<ImportForm>({
-    source: '',
-    format: 'auto',
-    name: '',
-    size: '',
-    channels: 'keep',
-    validationPercent: '0',
-  });
+  form = $state<ImportForm>(emptyImportForm());
   /** Problems are shown once the user has tried to import, then follow every keystroke. */
   attempted = $state(false);
   phase = $state<'editing' | 'importing' | 'done' | 'failed' | 'cancelled'>('editing');
@@ -145,4 +138,19 @@ export class ImportWizardState {
   edit(): void {
     this.phase = 'editing';
   }
+
+  /** After an import: an empty form for the next dataset. */
+  startAnother(): void {
+    this.form = emptyImportForm();
+    this.attempted = false;
+    this.progress = null;
+    this.outcome = null;
+    this.error = null;
+    this.cancelError = null;
+    this.phase = 'editing';
+  }
+}
+
+function emptyImportForm(): ImportForm {
+  return { source: '', format: 'auto', name: '', size: '', channels: 'keep', validationPercent: '0' };
 }

@@ -23,6 +23,7 @@ import type {
 import { strings } from '../../lib/strings.js';
 import type { TeacherRecord } from '../../../src-shared/contracts/teacher-types.js';
 import { parseNumberField, parseSeeds } from './field-parsing.js';
+import { studentSizeWarning } from './student-size.js';
 import { TeacherImportState } from './teacher-import-state.svelte.js';
 
 export { parseNumberField, parseSeeds };
@@ -215,11 +216,22 @@ export class NewExperimentState {
     return teacher === null || student === null ? null : attentionLinkLabels(teacher, student);
   }
 
-  /** Whether the student is at least as large as a known teacher. */
-  get studentNotSmaller(): boolean {
+  /** The warning shown when the student is not smaller than the teacher; null when it is, or sizes are unknown. */
+  get studentSizeWarning(): string | null {
     const teacher = this.teacherDescription;
     const student = this.studentDescription;
-    return teacher !== null && student !== null && student.parameterCount >= teacher.parameterCount;
+    return studentSizeWarning(
+      teacher === null ? null : { label: teacher.label, parameterCount: teacher.parameterCount },
+      student === null ? null : { label: student.label, parameterCount: student.parameterCount },
+    );
+  }
+
+  /** Whether the teacher is an imported graph whose parameters the workbench does not know. */
+  get teacherSizeUnknown(): boolean {
+    const importedGraph =
+      this.teacherSource === 'import' ||
+      (this.teacherSource === 'imported' && this.importedTeacher !== undefined);
+    return importedGraph && this.teacherDescription === null;
   }
 
   /** The chosen methods, with the student alone always among them. */

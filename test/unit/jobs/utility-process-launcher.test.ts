@@ -68,6 +68,22 @@ describe('utilityProcessWorkerLauncher', () => {
     ]);
   });
 
+  it('keeps GPU-library noise off the console but gives it to the error listeners', () => {
+    const onConsole: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((text) => {
+      onConsole.push(String(text));
+      return true;
+    });
+    const worker = utilityProcessWorkerLauncher({})();
+    const child = lastChild();
+    const output: string[] = [];
+    worker.onErrorOutput((text) => output.push(text));
+    const noise = 'Warning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER\n';
+    child.stderr.write(Buffer.from(`${noise}worker: disk full\n`));
+    expect(onConsole).toEqual(['worker: disk full\n']);
+    expect(output).toEqual([`${noise}worker: disk full\n`]);
+  });
+
   it('kills the process', () => {
     utilityProcessWorkerLauncher({})().kill();
     expect(lastChild().killed).toBe(true);

@@ -28,13 +28,15 @@ import { buildTinyBackbone } from '../train/tiny-backbone.js';
 
 // CI has no GPU: SwiftShader's Vulkan driver from Debian's chromium package is the adapter. Chromium ships its
 // own Vulkan loader; loading it first (kept resident) lets Dawn's dlopen("libvulkan.so.1") find it without
-// LD_LIBRARY_PATH, which can only be set before the process starts.
+// LD_LIBRARY_PATH, which can only be set before the process starts: it is set for the adapter probe, which
+// runs in a child process.
 const chromium = '/usr/lib/chromium';
 const swiftShaderIcd = `${chromium}/vk_swiftshader_icd.json`;
 const keepLoaded = 0x1000; // glibc RTLD_NODELETE, which os.constants.dlopen does not list
 
 function useSwiftShader(): void {
   process.env['VK_ICD_FILENAMES'] = swiftShaderIcd;
+  process.env['LD_LIBRARY_PATH'] = chromium;
   const loader = `${chromium}/libvulkan.so.1`;
   if (!existsSync(swiftShaderIcd) || !existsSync(loader)) {
     throw new Error(`SwiftShader is missing: install Debian's chromium package (${swiftShaderIcd}).`);

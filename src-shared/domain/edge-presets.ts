@@ -1,7 +1,8 @@
-import type { WeightPrecision } from './layers-model-files.js';
-
 /** The two file formats an export writes. */
 export type ExportFormat = 'tfjs' | 'onnx';
+
+/** How an export stores the weights: exact, half precision, or 8-bit quantised. */
+export type WeightPrecision = 'float32' | 'float16' | 'uint8';
 
 /** A deployment target: which format and precision suit it and how large the model may be there. */
 export interface EdgePreset {
@@ -19,7 +20,7 @@ export type EdgePresetName = (typeof edgePresetNames)[number];
 
 const mebibyte = 1024 * 1024;
 
-/** The edge presets; sizes are budgets for the model files a target downloads or stores. */
+/** The edge presets, the same for the export job and the export wizard; sizes are budgets for the model files a target downloads or stores. */
 export const edgePresets: Readonly<Record<EdgePresetName, EdgePreset>> = {
   browser: {
     name: 'browser',
