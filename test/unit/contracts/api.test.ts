@@ -32,6 +32,8 @@ describe('the API contract', () => {
       cancelImport: 'datasets:cancel-import',
       getDatasetThumbnails: 'datasets:thumbnails',
       createDemoDataset: 'datasets:demo',
+      startDemo: 'demo:start',
+      getDemo: 'demo:get',
       createExperiment: 'experiments:create',
       estimateExperiment: 'experiments:estimate',
       getExperiment: 'experiments:get',
@@ -84,6 +86,7 @@ describe('the API contract', () => {
       onRunProgress: 'runs:progress',
       onRunEpoch: 'runs:epoch',
       onImportProgress: 'datasets:import-progress',
+      onDemoStatus: 'demo:status-changed',
       onTeacherImportProgress: 'teachers:import-progress',
       onWorkbenchChanged: 'workbench:changed',
     });
