@@ -1,4 +1,5 @@
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
+import { demoSizeFromEnvironment } from '../services/demo-service.js';
 import { openWorkbenchHost } from '../services/workbench-host.js';
 import type { WorkbenchHost } from '../services/workbench-host.js';
 import { resolveHomeDirectory } from '../services/workbench-home.js';
@@ -23,6 +24,7 @@ export function openCliHost(
     homeDirectory,
     mode: 'lab',
     forcedBackend: flags.backend ?? null,
+    demoSize: demoSizeFromEnvironment(),
     ...options,
   });
   return { host, homeDirectory };

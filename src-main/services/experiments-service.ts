@@ -16,6 +16,7 @@ import {
   methodCatalog,
   resolveHyperparameters,
 } from '../../src-shared/domain/method-catalog.js';
+import { recommendStudent } from '../../src-shared/domain/recommendation.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import type { NewRun } from '../store/repositories/runs-repository.js';
 
@@ -399,9 +400,27 @@ export function experimentResults(store: WorkbenchStore, experimentId: string): 
   });
   const importedTeacher =
     spec.teacher.source === 'imported' ? store.teachers.get(spec.teacher.teacherId) : undefined;
+  const teacherTop1 =
+    importedTeacher !== undefined
+      ? importedTeacher.record.testTop1 / 100
+      : teacherRun === undefined
+        ? null
+        : teacherRun.lastTestTop1;
+  const recommendation = recommendStudent({
+    classes: dataset?.classCount ?? classNames.length,
+    teacherTop1: spec.methods.some((method) => methodCatalog[method].needsTeacher) ? teacherTop1 : null,
+    students: students.map((run) => ({
+      runId: run.id,
+      method: run.method,
+      seed: run.seed,
+      finished: run.status === 'done',
+      testTop1: run.lastTestTop1,
+    })),
+  });
   return {
     experimentId,
     classNames,
+    recommendation,
     teacher:
       importedTeacher !== undefined
         ? {

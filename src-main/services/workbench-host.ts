@@ -29,6 +29,8 @@ export interface WorkbenchHostOptions {
   readonly pickPath?: ServicesContext['pickPath'];
   /** Folders the lab-mode path browser may list besides the default ones. */
   readonly extraBrowseRoots?: readonly string[];
+  /** The size of the home button's demo. */
+  readonly demoSize?: ServicesContext['demoSize'];
 }
 
 /** Opens the store in the home directory, with the compute worker and the import worker (child_process.fork unless a launcher is given). */
@@ -46,6 +48,7 @@ export function openWorkbenchHost(options: WorkbenchHostOptions): WorkbenchHost 
     ...(options.openFolder === undefined ? {} : { openFolder: options.openFolder }),
     ...(options.pickPath === undefined ? {} : { pickPath: options.pickPath }),
     ...(options.extraBrowseRoots === undefined ? {} : { extraBrowseRoots: options.extraBrowseRoots }),
+    ...(options.demoSize === undefined ? {} : { demoSize: options.demoSize }),
   });
   return {
     store,

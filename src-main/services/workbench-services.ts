@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkbenchHandlers } from '../../src-shared/contracts/api.js';
 import type { AppInfo, AppMode } from '../../src-shared/contracts/domain-types.js';
+import type { DemoSize } from '../../src-shared/contracts/demo-types.js';
 import type { BackendName, EngineStatus } from '../../src-shared/contracts/engine-status.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { OwnerClaim, OwnerKind } from '../store/repositories/home-owner-repository.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
-import { ensureDemoDataset } from '../engine/data/demo-dataset.js';
 import { readDatasetThumbnails } from './dataset-thumbnails.js';
 import { importDatasetIntoStore } from './datasets-service.js';
+import { demoDatasetRequests, ensureDemoDataset } from './demo-dataset.js';
+import { DemoService } from './demo-service.js';
 import { EventBus } from './event-bus.js';
 import { exportRun, listExports, profileModel } from './exports-service.js';
 import { createExperiment, experimentResults, requireExperimentDetails } from './experiments-service.js';
@@ -36,6 +38,8 @@ export interface ServicesContext {
   readonly pickPath?: (kind: 'file' | 'folder') => Promise<string | null>;
   /** Folders the path browser may list besides the default ones (`serve --browse-root`). */
   readonly extraBrowseRoots?: readonly string[];
+  /** The size of the demo the home button starts; standard unless `RTK_WORKBENCH_DEMO_SIZE` says small. */
+  readonly demoSize?: DemoSize;
 }
 
 /** The use cases behind every call of the contract, and the event stream they publish to. */
@@ -43,6 +47,8 @@ export interface WorkbenchServices {
   readonly handlers: WorkbenchHandlers;
   readonly events: EventBus;
   readonly runQueue: RunQueue;
+  /** The one-click demo, for the home button and `rtk-workbench demo`. */
+  readonly demo: DemoService;
   /**
    * Claims the workbench home for this process and starts serving its queue, unless another live process
    * owns it (then nothing changes and the claim names that process). Runs the previous owner left running
@@ -221,7 +227,19 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
       return Promise.resolve({ dataset: summary, manifest, health });
     },
     getDatasetThumbnails: ({ id }) => readDatasetThumbnails(context.store, id),
-    createDemoDataset: async () => (await ensureDemoDataset(context.store, context.homeDirectory)).dataset,
+    createDemoDataset: async () =>
+      (
+        await ensureDemoDataset(
+          {
+            store: context.store,
+            supervisor: context.importSupervisor,
+            homeDirectory: context.homeDirectory,
+          },
+          demoDatasetRequests[context.demoSize ?? 'standard'],
+        )
+      ).dataset,
+    startDemo: () => demo.start().ready,
+    getDemo: () => Promise.resolve({ demo: demo.current }),
     estimateExperiment: ({ spec }) => Promise.resolve(estimateExperiment(context.store, spec)),
     createExperiment: ({ spec }) => {
       const details = createExperiment(context.store, spec);
@@ -273,10 +291,20 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     ...housekeeping.handlers,
   };
 
-  return {
-    handlers: withStorageMessages(handlers, context.homeDirectory),
+  const wrappedHandlers = withStorageMessages(handlers, context.homeDirectory);
+  const demo = new DemoService({
+    ...context,
     events,
     runQueue,
+    demoSize: context.demoSize ?? 'standard',
+    createExperiment: (spec) => wrappedHandlers.createExperiment({ spec }),
+  });
+
+  return {
+    handlers: wrappedHandlers,
+    events,
+    runQueue,
+    demo,
     claimHome: (kind, description) => {
       const claim = ownership.claim(kind, description, () => runQueue.recoverAbandonedRuns());
       if (claim.claimed) runQueue.serve();

@@ -2,6 +2,7 @@ import type { BackendName, EngineStatus } from '../../src-shared/contracts/engin
 import { trainProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
 import type { WorkerJob, WorkerJobResults } from '../../src-shared/contracts/worker-protocol.js';
 import { initializeBackend } from '../engine/backends/backend-ladder.js';
+import { runGenerateDemoDatasetJob } from './demo-dataset-job.js';
 import { runExportJob, runProfileJob } from './export-job.js';
 import { runImportJob } from './import-job.js';
 import { runImportTeacherJob } from './teacher-job.js';
@@ -59,5 +60,7 @@ export async function runJob(
       // A checkpoint teacher is converted through synchronous reads of its weights, as exports are.
       await ensureSynchronousBackend(job.forcedBackend);
       return runImportTeacherJob(job, reportProgress, signal);
+    case 'generate-demo-dataset':
+      return runGenerateDemoDatasetJob(job);
   }
 }

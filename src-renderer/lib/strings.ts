@@ -4,9 +4,11 @@ import type { ExperimentSummary } from '../../src-shared/contracts/domain-types.
 import type { RunStatus } from '../../src-shared/contracts/run-types.js';
 import type { DeletionEntry } from '../../src-shared/contracts/deletion-types.js';
 import { engineNames } from '../../src-shared/domain/engine-names.js';
+import type { DemoPhase } from '../../src-shared/contracts/demo-types.js';
 import {
   figureNames,
   methodLabels,
+  recommendationBasis,
   resultsCaption,
   teacherLabel,
 } from '../../src-shared/domain/vocabulary.js';
@@ -474,8 +476,7 @@ export const strings = {
     intro: 'Writes the trained student as files another program or device can run, and checks they agree.',
     runLabel: 'Run',
     runOption: (method: string, backbone: string, seed: number, top1: string) =>
-      `${method} · ${backbone} · seed ${seed} · best top-1 ${top1}`,
-    bestRun: 'best',
+      `${method} · ${backbone} · seed ${seed} · test top-1 ${top1}`,
     noRuns: 'No student run of this experiment has finished yet.',
     presetLabel: 'Target',
     formatLabel: 'Formats',
@@ -687,6 +688,34 @@ export const strings = {
       delta: 'Change (points)',
       class: 'Class',
     },
+  },
+  demo: {
+    customise: 'Customise the demo',
+    customiseBusy: 'Preparing the demo dataset…',
+    title: 'The demo',
+    intro:
+      'Trains a teacher, then a small student three ways — with RTK, with KD and alone — compares them and exports ' +
+      'the recommended one. It goes on if you open other pages.',
+    phases: {
+      dataset: 'Drawing the demo images…',
+      training: 'Training the teacher and the students',
+      exporting: 'Exporting the recommended student and checking the files against it…',
+      done: 'Done: the recommended student is exported, and Compare shows why it was chosen.',
+      stopped: 'The demo stopped before it could export a student.',
+      failed: 'The demo failed.',
+    } satisfies Record<DemoPhase, string>,
+    progressLabel: 'Demo progress',
+    runsDone: (done: number, total: number) => `${done} of ${total} runs done`,
+    exportedTo: 'Exported student',
+    openFolder: 'Open the folder',
+    showCompare: 'Show the comparison',
+  },
+  recommendation: {
+    title: 'Recommendation',
+    warningsLabel: 'Warnings about these results',
+    basis: recommendationBasis,
+    recommended: 'recommended',
+    none: 'No student has finished yet, so there is no recommendation.',
   },
   errors: {
     unreachable: 'The workbench did not answer. Is it still running?',

@@ -3,6 +3,8 @@ import { defineCall, defineEvent } from './define.js';
 import type { AppInfo, DatasetSummary, ExperimentSummary } from './domain-types.js';
 import { workerStateSchema } from './domain-types.js';
 import type { WorkerState } from './domain-types.js';
+import { demoStatusSchema } from './demo-types.js';
+import type { DemoStatus } from './demo-types.js';
 import { engineStatusSchema } from './engine-status.js';
 import { runEpochEventSchema, runProgressSchema, runSummarySchema } from './run-types.js';
 import type { EpochRecord, ExperimentResults, RunSummary } from './run-types.js';
@@ -229,6 +231,13 @@ export const workbenchCalls = {
   getDatasetThumbnails: defineCall<DatasetThumbnails>()('datasets:thumbnails', byId),
   /** Generates the demo dataset (shapes and textures) into the cache, or returns it if it is already there. */
   createDemoDataset: defineCall<DatasetSummary>()('datasets:demo', noArguments),
+  /**
+   * Starts the one-click demo (demo dataset, a teacher, students with RTK, KD and alone, export of the
+   * recommended student) and resolves once its experiment exists; while a demo runs, returns that one.
+   */
+  startDemo: defineCall<DemoStatus>()('demo:start', noArguments),
+  /** The demo this workbench process started last (running or ended), or null. */
+  getDemo: defineCall<{ demo: DemoStatus | null }>()('demo:get', noArguments),
   /** Validates an experiment spec, creates its runs (methods × seeds, plus the teacher) and queues them. */
   createExperiment: defineCall<ExperimentDetails>()(
     'experiments:create',
@@ -325,6 +334,8 @@ export const workbenchEvents = {
   onRunEpoch: defineEvent('runs:epoch', runEpochEventSchema),
   /** Progress of the dataset import in flight. */
   onImportProgress: defineEvent('datasets:import-progress', importProgressSchema),
+  /** The demo moved on: its phase, runs done, the export once written, or why it stopped. */
+  onDemoStatus: defineEvent('demo:status-changed', demoStatusSchema),
   /** Progress of the teacher import in flight: reading, measuring on the test split, writing. */
   onTeacherImportProgress: defineEvent('teachers:import-progress', teacherImportProgressSchema),
   /** Things were deleted or renamed: lists that show them reload. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { distillationMethods } from '../domain/method-catalog.js';
+import type { Recommendation } from '../domain/recommendation.js';
 
 export const runStatuses = [
   'queued',
@@ -108,4 +109,6 @@ export interface ExperimentResults {
   } | null;
   readonly studentBackbone: string;
   readonly methods: readonly MethodResult[];
+  /** The student to export and the warnings about this run set (see domain/recommendation.ts); null before any student finished. */
+  readonly recommendation: Recommendation | null;
 }

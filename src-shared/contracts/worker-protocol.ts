@@ -67,6 +67,17 @@ export const importDatasetJobSchema = z.object({
 });
 export type ImportDatasetJob = z.infer<typeof importDatasetJobSchema>;
 
+/** Draws the built-in demo dataset and writes it as a dataset cache into `target`, as an import would. */
+export const generateDemoDatasetJobSchema = z.object({
+  type: z.literal('generate-demo-dataset'),
+  target: z.string(),
+  name: z.string().min(1),
+  trainCount: z.number().int().positive(),
+  testCount: z.number().int().positive(),
+  seed: z.number().int().nonnegative(),
+});
+export type GenerateDemoDatasetJob = z.infer<typeof generateDemoDatasetJobSchema>;
+
 /** An export of a finished run's student to TFJS or ONNX, verified against the in-app model. */
 export const exportRunJobSchema = z.object({
   type: z.literal('export-run'),
@@ -154,6 +165,7 @@ export const workerJobSchema = z.discriminatedUnion('type', [
   exportRunJobSchema,
   profileJobSchema,
   importTeacherJobSchema,
+  generateDemoDatasetJobSchema,
 ]);
 export type WorkerJob = z.infer<typeof workerJobSchema>;
 
@@ -172,6 +184,13 @@ export const importDatasetResultSchema = z.object({
   format: z.string(),
   manifestJson: z.string(),
   healthJson: z.string(),
+  seconds: z.number(),
+});
+
+/** What a generate-demo-dataset job wrote: the cache folder and its manifest (with the fingerprint), as JSON. */
+export const generateDemoDatasetResultSchema = z.object({
+  directory: z.string(),
+  manifestJson: z.string(),
   seconds: z.number(),
 });
 
@@ -217,6 +236,7 @@ export interface WorkerJobResults {
   'export-run': z.infer<typeof exportRunResultSchema>;
   profile: z.infer<typeof profileResultSchema>;
   'import-teacher': z.infer<typeof teacherRecordSchema>;
+  'generate-demo-dataset': z.infer<typeof generateDemoDatasetResultSchema>;
 }
 
 /** Messages from the main process to the worker. */
@@ -244,4 +264,5 @@ export const workerJobResultSchemas = {
   'export-run': exportRunResultSchema,
   profile: profileResultSchema,
   'import-teacher': teacherRecordSchema,
+  'generate-demo-dataset': generateDemoDatasetResultSchema,
 } as const satisfies { [Type in WorkerJob['type']]: z.ZodType<WorkerJobResults[Type]> };

@@ -43,6 +43,11 @@ export const figureNames = {
 export const resultsCaption =
   'Mean ± standard deviation over seeds; gains are against the student trained alone.';
 
+/** What the recommendation compares, as the CLI and the UI say under it. */
+export const recommendationBasis =
+  'The recommendation compares the test top-1 after each run’s final epoch (the weights an export ships), mean ' +
+  'over seeds; the gain counts as beyond the seed noise when Welch’s t-test gives p < 0.05.';
+
 /**
  * The columns of a results CSV, from the CLI (`results --csv`) and from the UI's Compare page alike: one row
  * for the teacher (when known), then one per method; accuracies and gains in percent.

@@ -119,7 +119,7 @@ test('a dataset path that does not exist is explained next to the field', async 
   expect(problems).toEqual([]);
 });
 
-test('"Try the demo" prepares the demo dataset and opens the wizard on it with the Quick preset', async ({
+test('"Customise the demo" prepares the demo dataset and opens the wizard on it with the Quick preset', async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -129,7 +129,10 @@ test('"Try the demo" prepares the demo dataset and opens the wizard on it with t
   await expect(page.getByTestId('experiments-empty')).toBeVisible();
   await page.keyboard.press('Tab');
   await expect(mainNavigation.getByRole('link', { name: 'Home' })).toBeFocused();
-  await page.getByTestId('experiments-empty').getByRole('button', { name: 'Try the demo' }).click();
+  await expect(
+    page.getByTestId('experiments-empty').getByRole('button', { name: 'Try the demo' }),
+  ).toBeVisible();
+  await page.getByTestId('experiments-empty').getByRole('button', { name: 'Customise the demo' }).click();
   await expect(page.getByTestId('wizard-step-dataset')).toBeVisible({ timeout: 90_000 });
   await expect(page.getByLabel('Dataset', { exact: true }).locator('option:checked')).toContainText(
     'Demo shapes',

@@ -12,16 +12,20 @@ export interface LabServerProcess {
   readonly output: () => string;
 }
 
-/** Starts `rtk-workbench serve` on a free port and resolves once it prints its lab-mode URL. */
+/**
+ * Starts `rtk-workbench serve` on a free port and resolves once it prints its lab-mode URL; `environment` adds
+ * variables (e.g. `RTK_WORKBENCH_DEMO_SIZE`).
+ */
 export function startServer(
   homeDirectory: string,
   extraArguments: readonly string[] = [],
+  environment: Readonly<Record<string, string>> = {},
 ): Promise<LabServerProcess> {
   const child = spawn(
     process.execPath,
     ['bin/rtk-workbench.js', 'serve', '--home', homeDirectory, '--port', '0', ...extraArguments],
     // WebAssembly is forced so that what the tests expect of the engine holds on any machine.
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RTK_BACKEND: 'wasm' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RTK_BACKEND: 'wasm', ...environment } },
   );
   let output = '';
   return new Promise((resolve, reject) => {

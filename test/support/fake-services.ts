@@ -3,6 +3,7 @@ import type { Mock } from 'vitest';
 import type { HomeData, WorkbenchHandlers } from '../../src-shared/contracts/api.js';
 import type { EngineStatus } from '../../src-shared/contracts/engine-status.js';
 import { EventBus } from '../../src-main/services/event-bus.js';
+import type { DemoService } from '../../src-main/services/demo-service.js';
 import type { RunQueue } from '../../src-main/services/run-queue.js';
 import type { WorkbenchServices } from '../../src-main/services/workbench-services.js';
 
@@ -72,6 +73,8 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     createDemoDataset: vi.fn<WorkbenchHandlers['createDemoDataset']>(() =>
       Promise.reject(new Error('not in this fake')),
     ),
+    startDemo: vi.fn<WorkbenchHandlers['startDemo']>(() => Promise.reject(new Error('not in this fake'))),
+    getDemo: vi.fn<WorkbenchHandlers['getDemo']>(() => Promise.resolve({ demo: null })),
     estimateExperiment: vi.fn<WorkbenchHandlers['estimateExperiment']>(() =>
       Promise.reject(new Error('not in this fake')),
     ),
@@ -134,10 +137,12 @@ export function createFakeServices(): WorkbenchServices & { handlers: SpyHandler
     ),
   };
   const fakeQueue = {} as RunQueue;
+  const fakeDemo = {} as DemoService;
   return {
     handlers,
     events: new EventBus(),
     runQueue: fakeQueue,
+    demo: fakeDemo,
     claimHome: () => ({ claimed: true, replaced: null }),
     releaseHome: () => undefined,
     warmUp: () => Promise.resolve(),

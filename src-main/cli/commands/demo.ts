@@ -1,116 +1,100 @@
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
-import { experimentSpecSchema } from '../../../src-shared/domain/experiment-spec.js';
-import type { ExperimentSpec } from '../../../src-shared/domain/experiment-spec.js';
-import { ensureDemoDataset } from '../../engine/data/demo-dataset.js';
-import { readLayersModel, writeLayersModel } from '../../engine/export/layers-model-files.js';
-import { runModelDirectory } from '../../services/run-queue.js';
+import type { DemoSize, DemoStatus } from '../../../src-shared/contracts/demo-types.js';
+import type { ExperimentResults } from '../../../src-shared/contracts/run-types.js';
+import type { FollowedRuns } from '../../services/demo-service.js';
+import type { WorkbenchHost } from '../../services/workbench-host.js';
 import { withCliHost } from '../cli-host.js';
 import type { JsonHostFlags } from '../cli-host.js';
 import { runLabel } from '../output/progress-format.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatResultsTable } from '../output/results-format.js';
-import { formatBytes, formatDuration, formatPercent } from '../output/text-format.js';
-import { describeUnfinished, trainExperiment, trainingExitCode } from './train.js';
+import { formatDuration, formatPercent } from '../output/text-format.js';
+import { claimForTraining, followRuns } from '../run-follower.js';
+import type { FollowOutcome } from '../run-follower.js';
+import { describeUnfinished, trainingExitCode } from './train.js';
 
-/**
- * The demo's Quick experiment: sized so the whole demo (teacher and three students) finishes in about four
- * minutes on two CPU cores with the WebAssembly backend.
- */
-export function demoSpec(datasetId: string): ExperimentSpec {
-  return experimentSpecSchema.parse({
-    name: 'Demo: RTK and KD on shapes',
-    preset: 'quick',
-    datasetId,
-    teacher: { source: 'train', backbone: 'resnet14', epochs: 3 },
-    student: { backbone: 'resnet8' },
-    methods: ['rtk', 'kd', 'none'],
-    schedule: {
-      epochs: 2,
-      batchSize: 64,
-      learningRate: 0.05,
-      learningRateSchedule: { kind: 'cosine', minimum: 0 },
-    },
-    seeds: [1],
-    subset: { trainImages: 1_500 },
-  });
+/** Why following stopped before every run ended, in the words the demo's status carries. */
+function stopReason(outcome: FollowOutcome): string | null {
+  if (outcome.interrupted) return 'Paused with Ctrl+C.';
+  if (outcome.halted !== null) return `Training stopped: ${outcome.halted}`;
+  if (outcome.stalled) return 'The queue stopped with runs still waiting (is their teacher paused?).';
+  return null;
 }
 
-/** The student to export: the finished student whose saved (last-epoch) weights score best on the test split. */
-export function bestStudent(runs: readonly RunSummary[]): RunSummary | undefined {
-  return runs
-    .filter((run) => run.role === 'student' && run.status === 'done' && run.lastTestTop1 !== null)
-    .sort((left, right) => (right.lastTestTop1 ?? 0) - (left.lastTestTop1 ?? 0))[0];
-}
-
-/**
- * Exports a run's trained model into `<home>/exports/<id>/` as a float32 TFJS layers model that outputs the
- * class logits only (the feature-tap outputs matter for distillation, not on a device).
- */
-export async function exportRunModel(
-  homeDirectory: string,
-  run: RunSummary,
-): Promise<{ directory: string; bytes: number }> {
-  // Reading and writing weights needs no speed; prod mode keeps tfjs's "install tfjs-node" advice off stderr.
-  tf.enableProdMode();
-  await tf.setBackend('cpu');
-  const trained = await readLayersModel(runModelDirectory(homeDirectory, run.id));
-  const logits = trained.outputs.at(-1);
-  if (logits === undefined) throw new Error(`The model of run ${run.id} has no outputs.`);
-  const model = tf.model({ inputs: trained.inputs, outputs: logits, name: trained.name });
-  try {
-    const directory = join(homeDirectory, 'exports', randomUUID());
-    const written = await writeLayersModel(model, directory, {
-      precision: 'float32',
-      replace: false,
-      userDefinedMetadata: {
-        rtkWorkbench: {
-          runId: run.id,
-          backbone: run.backbone,
-          method: run.method,
-          testTop1: run.lastTestTop1,
-        },
-      },
-    });
-    return { directory, bytes: written.modelJsonBytes + written.weightBytes };
-  } finally {
-    trained.dispose();
-  }
+/** Says what each step of the demo did, as it happens. */
+function narrate(host: WorkbenchHost, printer: ProgressPrinter): (status: DemoStatus) => void {
+  let last: DemoStatus | null = null;
+  return (status) => {
+    if (status.datasetId !== null && last?.datasetId !== status.datasetId) {
+      const dataset = host.store.datasets.get(status.datasetId);
+      if (dataset !== undefined) {
+        printer.log(
+          `Demo dataset "${dataset.name}" (${dataset.id}): ${dataset.classCount} classes, ${dataset.trainCount} training ` +
+            `and ${dataset.testCount} test images of ${dataset.imageHeight}x${dataset.imageWidth}x${dataset.channels}.`,
+        );
+      }
+    }
+    if (status.phase === 'training' && last?.phase !== 'training' && status.experimentId !== null) {
+      const experiment = host.store.experiments.get(status.experimentId);
+      printer.log(
+        `Experiment "${experiment?.name ?? status.experimentId}" (${status.experimentId}): ${status.runsTotal} runs ` +
+          'queued (a teacher, then students with RTK, KD and alone).',
+      );
+    }
+    if (status.phase === 'exporting' && last?.phase !== 'exporting' && status.recommendedRunId !== null) {
+      const run = host.store.runs.get(status.recommendedRunId);
+      printer.log(
+        `Exporting the recommended student (${run === undefined ? status.recommendedRunId : runLabel(run)}) and checking the files against it…`,
+      );
+    }
+    last = status;
+  };
 }
 
 /**
- * `rtk-workbench demo`: generates (or reuses) the demo dataset, trains a Quick experiment on it (a teacher,
- * then students with RTK, KD and the student alone), prints the results and exports the best student.
+ * `rtk-workbench demo`: the one-click demo of the home screen, from the command line. The demo service draws
+ * (or reuses) the demo dataset and creates the demo experiment; this command claims the home (or follows the
+ * process that owns it) while a teacher and students with RTK, KD and alone train, then the service exports
+ * the recommended student, verified and with its model card, into the home's exports folder.
  */
-export async function demoCommand(values: JsonHostFlags): Promise<number> {
+export async function demoCommand(values: JsonHostFlags & { readonly size: DemoSize }): Promise<number> {
   const startedAt = performance.now();
-  return withCliHost(values, async (host, homeDirectory) => {
+  return withCliHost(values, async (host) => {
     const printer = new ProgressPrinter(process.stderr);
-    const { dataset, created } = await ensureDemoDataset(host.store, homeDirectory);
-    printer.log(
-      `${created ? 'Generated' : 'Reusing'} the demo dataset "${dataset.name}" (${dataset.id}): ${dataset.classCount} classes, ` +
-        `${dataset.trainCount} training and ${dataset.testCount} test images of ${dataset.imageHeight}x${dataset.imageWidth}x${dataset.channels}.`,
-    );
-    const trained = await trainExperiment(host, demoSpec(dataset.id), printer, {
-      kind: 'demo',
-      description: 'rtk-workbench demo',
+    const ours = new Set<string>();
+    host.services.runQueue.limitTo((run) => ours.has(run.id));
+    const followed: { outcome: FollowOutcome | null } = { outcome: null };
+    const claimHome = claimForTraining(host, 'demo', 'rtk-workbench demo', printer);
+    const onStatus = narrate(host, printer);
+    const unsubscribe = host.services.events.subscribe((name, payload) => {
+      if (name === 'onDemoStatus') onStatus(payload as DemoStatus);
     });
-    const best = bestStudent(trained.outcome.runs);
-    const exported = best === undefined ? null : await exportRunModel(homeDirectory, best);
+    let status: DemoStatus;
+    try {
+      status = await host.services.demo.start({
+        size: values.size,
+        follow: async (runIds): Promise<FollowedRuns> => {
+          for (const id of runIds) ours.add(id);
+          const outcome = await followRuns(host, () => runIds, printer, { claimHome });
+          followed.outcome = outcome;
+          return { stopped: stopReason(outcome) };
+        },
+      }).finished;
+    } finally {
+      unsubscribe();
+    }
+    const results: ExperimentResults | null =
+      status.experimentId === null
+        ? null
+        : await host.services.handlers.getExperimentResults({ id: status.experimentId });
     const seconds = (performance.now() - startedAt) / 1000;
     if (values.json) {
       console.log(
         JSON.stringify(
           {
-            dataset,
-            datasetCreated: created,
-            experiment: trained.details.experiment,
-            runs: trained.outcome.runs,
-            results: trained.results,
-            export: exported === null || best === undefined ? null : { runId: best.id, ...exported },
-            interrupted: trained.outcome.interrupted,
+            demo: status,
+            dataset: status.datasetId === null ? null : (host.store.datasets.get(status.datasetId) ?? null),
+            runs: status.experimentId === null ? [] : host.store.runs.listOfExperiment(status.experimentId),
+            results,
             seconds,
           },
           null,
@@ -118,18 +102,25 @@ export async function demoCommand(values: JsonHostFlags): Promise<number> {
         ),
       );
     } else {
-      console.log(formatResultsTable(trained.results));
-      if (exported !== null && best !== undefined) {
+      if (results !== null) console.log(formatResultsTable(results));
+      const exportedRun =
+        status.recommendedRunId === null ? undefined : host.store.runs.get(status.recommendedRunId);
+      if (status.export !== null && exportedRun !== undefined) {
         console.log(
-          `\nExported the best student (${runLabel(best)}, test top-1 ${formatPercent(best.lastTestTop1)}) as a ` +
-            `float32 TensorFlow.js model (${formatBytes(exported.bytes)}) to ${exported.directory}`,
+          `\nExported the recommended student (${runLabel(exportedRun)}, test top-1 ${formatPercent(exportedRun.lastTestTop1)}) ` +
+            `as ONNX and TensorFlow.js, checked against the trained model, with its model card, to:\n  ${status.export.directory}`,
         );
       }
       console.log(
-        `Demo ${trained.outcome.interrupted ? 'paused after' : 'finished in'} ${formatDuration(seconds)}.`,
+        `Demo ${status.phase === 'done' ? 'finished' : status.phase} after ${formatDuration(seconds)}.`,
       );
-      for (const line of describeUnfinished(trained.outcome)) console.error(line);
+      if (status.message !== null) console.error(status.message);
+      if (followed.outcome !== null)
+        for (const line of describeUnfinished(followed.outcome)) console.error(line);
     }
-    return trainingExitCode(trained.outcome);
+    const runs = status.experimentId === null ? [] : host.store.runs.listOfExperiment(status.experimentId);
+    if (status.phase === 'done') return runs.every((run) => run.status === 'done') ? 0 : 1;
+    if (status.phase === 'stopped' && followed.outcome !== null) return trainingExitCode(followed.outcome);
+    return 1;
   });
 }

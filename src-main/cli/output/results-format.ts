@@ -1,7 +1,12 @@
 import type { ExperimentResults, MeanAndSpread } from '../../../src-shared/contracts/run-types.js';
 import { buildResultsCsv, catalogFigures } from '../../../src-shared/domain/results-csv.js';
 import type { DatasetShape } from '../../../src-shared/domain/results-csv.js';
-import { figureNames, methodLabels, resultsCaption } from '../../../src-shared/domain/vocabulary.js';
+import {
+  figureNames,
+  methodLabels,
+  recommendationBasis,
+  resultsCaption,
+} from '../../../src-shared/domain/vocabulary.js';
 import { formatPercent, formatPoints, formatTable } from './text-format.js';
 
 function meanAndSpread(value: MeanAndSpread | null): string {
@@ -44,6 +49,13 @@ export function formatResultsTable(results: ExperimentResults): string {
   );
   lines.push('');
   lines.push(resultsCaption);
+  const recommendation = results.recommendation;
+  if (recommendation !== null) {
+    lines.push('');
+    lines.push(recommendation.summary);
+    for (const warning of recommendation.warnings) lines.push(`Warning: ${warning.message}`);
+    lines.push(recommendationBasis);
+  }
   return lines.join('\n');
 }
 

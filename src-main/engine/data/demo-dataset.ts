@@ -1,11 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
 import { writeDirectoryAtomically } from '../files/atomic-directory.js';
 import type { DatasetManifest, HealthReport } from './cache.js';
 import {
-  cachedDatasetFacts,
   cacheVersion,
   computeFingerprint,
   healthFileName,
@@ -32,6 +27,9 @@ export const demoClassNames = [
 ] as const;
 
 export const demoDatasetName = 'Demo shapes';
+
+/** Changes whenever the generator draws different pixels for the same options, so a stored copy is not reused. */
+export const demoGeneratorVersion = 1;
 export const demoShape: ImageShape = [32, 32, 3];
 
 /** How many images of each split to draw, and the seed that makes them the same every time. */
@@ -190,6 +188,7 @@ export async function writeDemoCache(
   dataset: DemoDataset,
   target: string,
   options: DemoDatasetOptions = defaultDemoOptions,
+  name: string = demoDatasetName,
 ): Promise<DatasetManifest> {
   const classCount = dataset.classNames.length;
   const train = dataset.splits.find((split) => split.name === 'train');
@@ -220,7 +219,7 @@ export async function writeDemoCache(
   };
   const described: Omit<DatasetManifest, 'thumbnails'> = {
     version: cacheVersion,
-    name: demoDatasetName,
+    name,
     // The cache format has no "generated" kind; image folders is the closest, and flips suit shapes.
     format: 'folder',
     sources: [`built-in demo generator, seed ${options.seed}`],
@@ -248,59 +247,4 @@ export async function writeDemoCache(
     await writeCacheFiles(temporary, manifest, health, dataset.splits);
   });
   return manifest;
-}
-
-/** A dataset to record in the store; the shape of the store's datasets.insert argument. */
-export interface DemoDatasetRecord extends Omit<DatasetSummary, 'createdAt'> {
-  readonly fingerprint: string;
-  readonly cachePath: string;
-  readonly manifestJson: string;
-}
-
-/** What ensureDemoDataset needs of the store (the engine never imports the store itself). */
-export interface DemoDatasetStore {
-  readonly datasets: {
-    findByFingerprint(fingerprint: string): DatasetSummary | undefined;
-    get(id: string): { readonly cachePath: string } | undefined;
-    insert(dataset: DemoDatasetRecord): DatasetSummary;
-  };
-}
-
-/** The demo dataset in the store, and whether this call created it. */
-export interface EnsuredDemoDataset {
-  readonly dataset: DatasetSummary;
-  readonly created: boolean;
-}
-
-/**
- * Makes sure the demo dataset is in the workbench: reuses the recorded one with the same fingerprint (same
- * options) when its cache folder is still there, otherwise generates it into `<home>/datasets/<id>/` and
- * records it.
- */
-export async function ensureDemoDataset(
-  store: DemoDatasetStore,
-  homeDirectory: string,
-  options: DemoDatasetOptions = defaultDemoOptions,
-): Promise<EnsuredDemoDataset> {
-  const dataset = generateDemoDataset(options);
-  const existing = store.datasets.findByFingerprint(dataset.fingerprint);
-  if (existing !== undefined) {
-    const cachePath = store.datasets.get(existing.id)?.cachePath;
-    if (cachePath !== undefined && existsSync(join(cachePath, 'manifest.json'))) {
-      return { dataset: existing, created: false };
-    }
-    throw new Error(
-      `The demo dataset ${existing.id} is recorded but its files are missing from ${cachePath ?? 'its cache folder'}; delete that dataset and try again.`,
-    );
-  }
-  const id = randomUUID();
-  const cachePath = join(homeDirectory, 'datasets', id);
-  const manifest = await writeDemoCache(dataset, cachePath, options);
-  const summary = store.datasets.insert({
-    id,
-    ...cachedDatasetFacts(manifest),
-    cachePath,
-    manifestJson: JSON.stringify(manifest),
-  });
-  return { dataset: summary, created: true };
 }

@@ -4,6 +4,7 @@ import { runsAndMetrics } from './0002-runs-and-metrics.js';
 import { homeOwner } from './0003-home-owner.js';
 import { teachers } from './0004-teachers.js';
 import { housekeeping } from './0005-housekeeping.js';
+import { generatedDatasets } from './0006-generated-datasets.js';
 
 /** One forward-only schema change. `version` is its number; they apply in order, each in one transaction. */
 export interface Migration {
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   homeOwner,
   teachers,
   housekeeping,
+  generatedDatasets,
 ];

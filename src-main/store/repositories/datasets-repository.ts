@@ -19,6 +19,8 @@ export interface NewDataset extends Omit<DatasetSummary, 'createdAt'> {
   readonly fingerprint: string;
   readonly cachePath: string;
   readonly manifestJson: string;
+  /** For a dataset the workbench drew itself: the generator and its options, as one key. */
+  readonly generator?: string;
 }
 
 const columns = `id, name, format, image_height, image_width, channels, class_count, train_count, test_count, created_at`;
@@ -31,6 +33,8 @@ export class DatasetsRepository {
     DatasetRow & { cache_path: string; manifest_json: string }
   >;
   private readonly byFingerprintStatement: Database.Statement<[string], DatasetRow>;
+  private readonly byGeneratorStatement: Database.Statement<[string], DatasetRow>;
+  private readonly setGeneratorStatement: Database.Statement<[string, string]>;
   private readonly insertStatement: Database.Statement;
   private readonly renameStatement: Database.Statement<[string, string]>;
 
@@ -40,11 +44,13 @@ export class DatasetsRepository {
       `SELECT ${columns}, cache_path, manifest_json FROM datasets WHERE id = ?`,
     );
     this.byFingerprintStatement = connection.prepare(`SELECT ${columns} FROM datasets WHERE fingerprint = ?`);
+    this.byGeneratorStatement = connection.prepare(`SELECT ${columns} FROM datasets WHERE generator = ?`);
+    this.setGeneratorStatement = connection.prepare(`UPDATE datasets SET generator = ? WHERE id = ?`);
     this.insertStatement = connection.prepare(
       `INSERT INTO datasets (id, name, format, fingerprint, image_height, image_width, channels, class_count,
-         train_count, test_count, cache_path, manifest_json, created_at)
+         train_count, test_count, cache_path, manifest_json, generator, created_at)
        VALUES (@id, @name, @format, @fingerprint, @imageHeight, @imageWidth, @channels, @classCount, @trainCount,
-         @testCount, @cachePath, @manifestJson, @createdAt)`,
+         @testCount, @cachePath, @manifestJson, @generator, @createdAt)`,
     );
     this.renameStatement = connection.prepare(`UPDATE datasets SET name = ? WHERE id = ?`);
   }
@@ -57,11 +63,12 @@ export class DatasetsRepository {
   /** Records a dataset whose cache folder is complete. */
   insert(dataset: NewDataset): DatasetSummary {
     const createdAt = new Date().toISOString();
-    this.insertStatement.run({ ...dataset, createdAt });
+    this.insertStatement.run({ ...dataset, generator: dataset.generator ?? null, createdAt });
     const {
       fingerprint: _fingerprint,
       cachePath: _cachePath,
       manifestJson: _manifestJson,
+      generator: _generator,
       ...summary
     } = dataset;
     return { ...summary, createdAt };
@@ -79,6 +86,17 @@ export class DatasetsRepository {
   findByFingerprint(fingerprint: string): DatasetSummary | undefined {
     const row = this.byFingerprintStatement.get(fingerprint);
     return row === undefined ? undefined : toSummary(row);
+  }
+
+  /** The dataset a generator drew with these options (its key), if it is in the store. */
+  findByGenerator(generator: string): DatasetSummary | undefined {
+    const row = this.byGeneratorStatement.get(generator);
+    return row === undefined ? undefined : toSummary(row);
+  }
+
+  /** Names the generator key of a dataset recorded before keys were kept (same content, drawn again). */
+  setGenerator(id: string, generator: string): void {
+    this.setGeneratorStatement.run(generator, id);
   }
 
   /** Every dataset, newest first. */

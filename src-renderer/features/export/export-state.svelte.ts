@@ -4,6 +4,7 @@ import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
 import { edgePresetNames, edgePresets } from '../../../src-shared/domain/edge-presets.js';
 import { exportFolderName } from '../../../src-shared/domain/export-naming.js';
 import { formatBytes } from '../../lib/format.js';
+import type { Recommendation } from '../../../src-shared/domain/recommendation.js';
 import { strings } from '../../lib/strings.js';
 
 export const exportPresets = ['', ...edgePresetNames] as const;
@@ -108,13 +109,18 @@ export function parityPassed(card: Readonly<Record<string, unknown>>): boolean {
   return entries.length > 0 && entries.every(([, figures]) => figures.top1Agreement === 1);
 }
 
-/** The student run an export starts from: the best finished distilled one, else the best finished one. */
-export function bestRun(runs: readonly RunSummary[]): RunSummary | undefined {
-  const finished = runs.filter((run) => run.role === 'student' && run.status === 'done');
-  const byAccuracy = (first: RunSummary, second: RunSummary): number =>
-    (second.bestTestTop1 ?? -1) - (first.bestTestTop1 ?? -1);
-  const distilled = finished.filter((run) => run.method !== 'none').sort(byAccuracy);
-  return distilled[0] ?? finished.sort(byAccuracy)[0];
+/**
+ * The student run an export starts from: the one asked for in the address when it can be exported, else the
+ * recommended student, else the first finished student.
+ */
+export function initialRunId(
+  exportable: readonly RunSummary[],
+  recommendation: Recommendation | null,
+  requested: string | null,
+): string {
+  const pick = (id: string | null | undefined): string | undefined =>
+    exportable.find((run) => run.id === id)?.id;
+  return pick(requested) ?? pick(recommendation?.runId) ?? exportable[0]?.id ?? '';
 }
 
 function messageOf(error: unknown): string {
@@ -141,6 +147,8 @@ export class ExportWizardState {
   exporting = $state(false);
   error = $state<string | null>(null);
   results = $state.raw<readonly ExportRecord[]>([]);
+  /** Which student the results recommend, and the warnings about them. */
+  recommendation = $state.raw<Recommendation | null>(null);
 
   constructor(
     private readonly api: WorkbenchApi,
@@ -152,8 +160,8 @@ export class ExportWizardState {
     return this.runs.filter((run) => run.role === 'student' && run.status === 'done');
   }
 
-  get bestRunId(): string | null {
-    return bestRun(this.runs)?.id ?? null;
+  get recommendedRunId(): string | null {
+    return this.recommendation?.runId ?? null;
   }
 
   /** The folder suggested for the current choices, inside the workbench folder. */
@@ -175,16 +183,17 @@ export class ExportWizardState {
   async load(): Promise<void> {
     this.loading = true;
     try {
-      const [details, home] = await Promise.all([
+      const [details, home, results] = await Promise.all([
         this.api.getExperiment({ id: this.experimentId }),
         this.api.getHome(),
+        this.api.getExperimentResults({ id: this.experimentId }),
       ]);
       this.experiment = details.experiment;
       this.runs = details.runs;
+      this.recommendation = results.recommendation;
       this.homeDirectory = home.app.homeDirectory;
       this.mode = home.app.mode;
-      const initial = this.exportableRuns.find((run) => run.id === this.initialRunId);
-      this.runId = initial?.id ?? this.bestRunId ?? '';
+      this.runId = initialRunId(this.exportableRuns, this.recommendation, this.initialRunId);
       this.results = await this.api.listExports({ runId: this.runId === '' ? undefined : this.runId });
     } catch (error) {
       this.loadError = messageOf(error);

@@ -4,14 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
-import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
+import type { ExperimentResults, RunSummary } from '../../../src-shared/contracts/run-types.js';
 import type { BackboneDescription } from '../../../src-shared/domain/backbone-catalog.js';
-import { bestStudent, exportRunModel } from '../../../src-main/cli/commands/demo.js';
-import { ensureDemoDataset } from '../../../src-main/engine/data/demo-dataset.js';
-import { readLayersModel } from '../../../src-main/engine/export/layers-model-files.js';
+import { recommendationBasis } from '../../../src-shared/domain/vocabulary.js';
 import { writeCifar10 } from '../../fixtures/datasets/cifar.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
+import { addDemoDataset } from '../../support/demo-dataset.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const entry = join(root, 'src-main/cli/main.ts');
@@ -68,8 +66,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'rtk-cli-'));
   const store = openWorkbenchStore(home);
   try {
-    datasetId = (await ensureDemoDataset(store, home, { trainCount: 100, testCount: 50, seed: 5 })).dataset
-      .id;
+    datasetId = (await addDemoDataset(store, home, { trainCount: 100, testCount: 50, seed: 5 })).dataset.id;
   } finally {
     store.close();
   }
@@ -174,27 +171,25 @@ describe('the rtk-workbench command line', () => {
     expect([kd[5], kd[6], kd[13], kd[14], kd[15]]).toEqual(['1', '1', '78042', '314856', '']);
   });
 
-  it('exports the best student of an experiment as a float32 layers model that loads again', async () => {
+  it('results carry the recommendation: the finished student with the best final-epoch test top-1', () => {
     const runs = JSON.parse(cli('runs', '--json').stdout) as RunSummary[];
-    const best = bestStudent(runs);
-    const students = runs.filter((run) => run.role === 'student');
-    expect(best?.lastTestTop1).toBe(Math.max(...students.map((run) => run.lastTestTop1 ?? 0)));
-    if (best === undefined) throw new Error('no finished student');
-    const exported = await exportRunModel(home, best);
-    expect(exported.directory.startsWith(join(home, 'exports'))).toBe(true);
-    const model = await readLayersModel(exported.directory);
-    try {
-      expect(model.name).toBe('resnet8');
-      expect(model.outputs[0]?.shape).toEqual([null, 10]);
-      const description = describeBackbone('resnet8', { classes: 10, inputShape: [32, 32, 3] });
-      expect(model.countParams()).toBe(description.parameterCount + description.movingStatisticCount);
-    } finally {
-      model.dispose();
-    }
+    const students = runs.filter((run) => run.role === 'student' && run.status === 'done');
+    const experimentId = students[0]?.experimentId ?? '';
+    const json = cli('results', experimentId, '--json');
+    expect(json.code).toBe(0);
+    const results = JSON.parse(json.stdout) as ExperimentResults;
+    const top = Math.max(...students.map((run) => run.lastTestTop1 ?? 0));
+    const recommended = students.find((run) => run.id === results.recommendation?.runId);
+    expect(recommended?.lastTestTop1).toBe(top);
+    const text = cli('results', experimentId);
+    expect(text.stdout).toContain(results.recommendation?.summary ?? 'no recommendation');
+    expect(text.stdout).toContain(recommendationBasis);
   });
 
   it('refuses to export into the workbench home or its exports folder, even with --force, and keeps it whole', () => {
-    const best = bestStudent(JSON.parse(cli('runs', '--json').stdout) as RunSummary[]);
+    const best = (JSON.parse(cli('runs', '--json').stdout) as RunSummary[]).find(
+      (run) => run.role === 'student' && run.status === 'done',
+    );
     if (best === undefined) throw new Error('no finished student');
     const before = readdirSync(home).sort();
     for (const out of [home, join(home, 'exports')]) {

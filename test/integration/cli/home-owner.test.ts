@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoDataset } from '../../../src-main/engine/data/demo-dataset.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
+import { addDemoDataset } from '../../support/demo-dataset.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const entry = join(root, 'src-main/cli/main.ts');
@@ -114,8 +114,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'rtk-owner-cli-'));
   const store = openWorkbenchStore(home);
   try {
-    datasetId = (await ensureDemoDataset(store, home, { trainCount: 100, testCount: 50, seed: 5 })).dataset
-      .id;
+    datasetId = (await addDemoDataset(store, home, { trainCount: 100, testCount: 50, seed: 5 })).dataset.id;
   } finally {
     store.close();
   }

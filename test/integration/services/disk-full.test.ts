@@ -8,7 +8,7 @@ import { experimentSpecSchema } from '../../../src-shared/domain/experiment-spec
 import type { ExperimentSpecInput } from '../../../src-shared/domain/experiment-spec.js';
 import { openWorkbenchHost } from '../../../src-main/services/workbench-host.js';
 import type { WorkbenchHost } from '../../../src-main/services/workbench-host.js';
-import { ensureDemoDataset } from '../../../src-main/engine/data/demo-dataset.js';
+import { ensureDemoDataset } from '../../../src-main/services/demo-dataset.js';
 
 let host: WorkbenchHost;
 let home = '';
@@ -45,8 +45,12 @@ function afterEpoch(runId: string, epochs: number): Promise<void> {
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'rtk-disk-full-'));
   host = openWorkbenchHost({ homeDirectory: home, mode: 'lab', forcedBackend: 'wasm' });
-  datasetId = (await ensureDemoDataset(host.store, home, { trainCount: 100, testCount: 50, seed: 9 })).dataset
-    .id;
+  datasetId = (
+    await ensureDemoDataset(
+      { store: host.store, supervisor: host.importSupervisor, homeDirectory: home },
+      { trainCount: 100, testCount: 50, seed: 9, name: 'Demo shapes' },
+    )
+  ).dataset.id;
   expect(host.services.claimHome('serve', 'the disk-full test').claimed).toBe(true);
 });
 

@@ -14,6 +14,7 @@ import type {
   DeletionPlan,
   WorkbenchChange,
 } from '../../../src-shared/contracts/deletion-types.js';
+import type { DemoStatus } from '../../../src-shared/contracts/demo-types.js';
 import type { DatasetSummary, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
 import type { EngineStatus } from '../../../src-shared/contracts/engine-status.js';
 import { dispatchCall } from '../../../src-shared/contracts/dispatch.js';
@@ -32,6 +33,8 @@ describe('the API contract', () => {
       cancelImport: 'datasets:cancel-import',
       getDatasetThumbnails: 'datasets:thumbnails',
       createDemoDataset: 'datasets:demo',
+      startDemo: 'demo:start',
+      getDemo: 'demo:get',
       createExperiment: 'experiments:create',
       estimateExperiment: 'experiments:estimate',
       getExperiment: 'experiments:get',
@@ -64,6 +67,8 @@ describe('the API contract', () => {
     expectTypeOf<CallResult<'importTeacher'>>().toEqualTypeOf<TeacherRecord>();
     expectTypeOf<CallResult<'listTeachers'>>().toEqualTypeOf<TeacherRecord[]>();
     expectTypeOf<CallResult<'getHome'>>().toEqualTypeOf<HomeData>();
+    expectTypeOf<CallResult<'startDemo'>>().toEqualTypeOf<DemoStatus>();
+    expectTypeOf<CallResult<'getDemo'>>().toEqualTypeOf<{ demo: DemoStatus | null }>();
     expectTypeOf<CallResult<'exportRun'>>().toEqualTypeOf<ExportRecord>();
     expectTypeOf<CallResult<'listExports'>>().toEqualTypeOf<ExportRecord[]>();
     expectTypeOf<CallResult<'profileModel'>>().toEqualTypeOf<ModelProfile>();
@@ -84,6 +89,7 @@ describe('the API contract', () => {
       onRunProgress: 'runs:progress',
       onRunEpoch: 'runs:epoch',
       onImportProgress: 'datasets:import-progress',
+      onDemoStatus: 'demo:status-changed',
       onTeacherImportProgress: 'teachers:import-progress',
       onWorkbenchChanged: 'workbench:changed',
     });

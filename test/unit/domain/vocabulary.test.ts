@@ -15,6 +15,7 @@ const results: ExperimentResults = {
   classNames: ['cat', 'dog'],
   teacher: { runId: 't', backbone: 'resnet20', bestTop1: 0.81, lastTop1: 0.8 },
   studentBackbone: 'resnet8',
+  recommendation: null,
   methods: [
     {
       method: 'rtk',

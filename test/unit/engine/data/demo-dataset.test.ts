@@ -2,14 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DatasetSummary } from '../../../../src-shared/contracts/domain-types.js';
 import { readHealthReport, readManifest, verifyCache } from '../../../../src-main/engine/data/cache.js';
 import {
   demoClassNames,
-  ensureDemoDataset,
   generateDemoDataset,
+  writeDemoCache,
 } from '../../../../src-main/engine/data/demo-dataset.js';
-import type { DemoDatasetRecord, DemoDatasetStore } from '../../../../src-main/engine/data/demo-dataset.js';
 
 const small = { trainCount: 60, testCount: 20, seed: 7 };
 const homes: string[] = [];
@@ -20,36 +18,6 @@ afterEach(() => {
 // Byte comparison; toEqual walks typed arrays element by element and is slow on images.
 function sameBytes(left: Uint8Array | undefined, right: Uint8Array | undefined): boolean {
   return left !== undefined && right !== undefined && Buffer.from(left).equals(Buffer.from(right));
-}
-
-function memoryStore(): DemoDatasetStore & { records: DemoDatasetRecord[] } {
-  const records: DemoDatasetRecord[] = [];
-  const summary = (record: DemoDatasetRecord): DatasetSummary => ({
-    id: record.id,
-    name: record.name,
-    format: record.format,
-    imageHeight: record.imageHeight,
-    imageWidth: record.imageWidth,
-    channels: record.channels,
-    classCount: record.classCount,
-    trainCount: record.trainCount,
-    testCount: record.testCount,
-    createdAt: '2026-01-01T00:00:00.000Z',
-  });
-  return {
-    records,
-    datasets: {
-      findByFingerprint: (fingerprint) => {
-        const record = records.find((candidate) => candidate.fingerprint === fingerprint);
-        return record === undefined ? undefined : summary(record);
-      },
-      get: (id) => records.find((candidate) => candidate.id === id),
-      insert: (record) => {
-        records.push(record);
-        return summary(record);
-      },
-    },
-  };
 }
 
 describe('the demo dataset', () => {
@@ -89,25 +57,20 @@ describe('the demo dataset', () => {
     );
   });
 
-  it('writes a cache that reads back like an import, records it once, and reuses it', async () => {
+  it('writes a cache that reads back like an import, under the name it is given', async () => {
     const home = mkdtempSync(join(tmpdir(), 'rtk-demo-'));
     homes.push(home);
-    const store = memoryStore();
-    const created = await ensureDemoDataset(store, home, small);
-    expect(created.created).toBe(true);
-    expect(created.dataset).toMatchObject({ classCount: 10, trainCount: 60, testCount: 20, imageHeight: 32 });
-    const record = store.records[0];
-    expect(record?.cachePath).toBe(join(home, 'datasets', created.dataset.id));
-    const cachePath = record?.cachePath ?? '';
+    const dataset = generateDemoDataset(small);
+    const cachePath = join(home, 'datasets', 'demo');
+    const written = await writeDemoCache(dataset, cachePath, small, 'Demo shapes (small)');
     const manifest = readManifest(cachePath);
+    expect(manifest).toEqual(written);
+    expect(manifest.name).toBe('Demo shapes (small)');
     expect(manifest.classNames).toEqual([...demoClassNames]);
-    expect(manifest.fingerprint).toBe(record?.fingerprint);
+    expect(manifest.fingerprint).toBe(dataset.fingerprint);
     expect(verifyCache(cachePath)).toBe(true);
     expect(readHealthReport(cachePath).countsPerClass[1]?.counts).toEqual(new Array<number>(10).fill(2));
     expect(manifest.thumbnails[0]).toHaveLength(4);
-
-    const reused = await ensureDemoDataset(store, home, small);
-    expect(reused).toEqual({ dataset: created.dataset, created: false });
-    expect(store.records).toHaveLength(1);
+    await expect(writeDemoCache(dataset, cachePath, small)).rejects.toThrow();
   });
 });

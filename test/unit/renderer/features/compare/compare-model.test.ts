@@ -27,6 +27,7 @@ const results: ExperimentResults = {
   classNames: ['cat', 'dog'],
   teacher: { runId: 't', backbone: 'wrn-40-2', bestTop1: 0.7561, lastTop1: 0.75 },
   studentBackbone: 'wrn-16-2',
+  recommendation: null,
   methods: [
     {
       method: 'rtk',

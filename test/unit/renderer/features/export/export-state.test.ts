@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../../../src-shared/contracts/run-types.js';
+import type { Recommendation } from '../../../../../src-shared/domain/recommendation.js';
 import {
-  bestRun,
+  initialRunId,
   parityOf,
   parityPassed,
 } from '../../../../../src-renderer/features/export/export-state.svelte.js';
@@ -31,17 +32,15 @@ function run(id: string, changes: Partial<RunSummary>): RunSummary {
 }
 
 describe('the export wizard', () => {
-  it('starts from the most accurate finished distilled student', () => {
-    const runs = [
-      run('teacher', { role: 'teacher', bestTestTop1: 0.99 }),
-      run('alone', { bestTestTop1: 0.9 }),
-      run('kd', { method: 'kd', bestTestTop1: 0.6 }),
-      run('rtk', { method: 'rtk', bestTestTop1: 0.7 }),
-      run('afd', { method: 'afd', bestTestTop1: 0.95, status: 'running' }),
-    ];
-    expect(bestRun(runs)?.id).toBe('rtk');
-    expect(bestRun(runs.slice(0, 2))?.id).toBe('alone');
-    expect(bestRun([run('teacher', { role: 'teacher' })])).toBeUndefined();
+  it('starts from the run the address asks for, else the recommended student, else the first finished one', () => {
+    const runs = [run('alone', {}), run('kd', { method: 'kd' }), run('rtk', { method: 'rtk' })];
+    const recommendation = { runId: 'alone' } as Recommendation;
+    expect(initialRunId(runs, recommendation, null)).toBe('alone');
+    expect(initialRunId(runs, recommendation, 'rtk')).toBe('rtk');
+    expect(initialRunId(runs, recommendation, 'teacher')).toBe('alone');
+    expect(initialRunId(runs, null, null)).toBe('alone');
+    expect(initialRunId(runs.slice(1), { runId: 'gone' } as Recommendation, null)).toBe('kd');
+    expect(initialRunId([], null, 'rtk')).toBe('');
   });
 
   it('reads the parity figures of a model card and passes only when every engine agrees on every image', () => {
