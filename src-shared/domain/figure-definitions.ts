@@ -70,8 +70,14 @@ export interface LatencyMeasurement {
   readonly warmupRuns?: number | undefined;
 }
 
-/** What a latency was measured on: the exported files, or a network of the same architecture. */
-export type LatencyModel = 'exported' | 'architecture';
+/** What a latency was measured on: the exported files, a run's trained model, or a network of its architecture. */
+export type LatencyModel = 'exported' | 'trained' | 'architecture';
+
+const latencyModelWords: Readonly<Record<LatencyModel, string>> = {
+  exported: 'the exported files',
+  trained: 'the run’s trained model',
+  architecture: 'an untrained network of the same architecture (speed does not depend on the weights)',
+};
 
 /** The test evaluation of an experiment: its test-image limit applied to the dataset's test split. */
 export function testEvaluationOf(
@@ -97,7 +103,7 @@ const splitFact: MeasurementFact = { name: 'Split', value: 'test (images never u
 export function testImagesText(evaluation: TestEvaluation): string {
   return evaluation.images >= evaluation.splitImages
     ? `all ${count(evaluation.splitImages)} test images`
-    : `${count(evaluation.images)} of the ${count(evaluation.splitImages)} test images (the experiment's ` +
+    : `${count(evaluation.images)} of the ${count(evaluation.splitImages)} test images (the experiment’s ` +
         'test-image limit: the same fixed random subset for every run of the experiment)';
 }
 
@@ -119,7 +125,13 @@ function epochFact(epochs: number | null | undefined): MeasurementFact {
 }
 
 function seedsFact(seeds: number | undefined): MeasurementFact[] {
-  return seeds === undefined ? [] : [{ name: 'Seeds', value: 'mean ± standard deviation over the seeds' }];
+  if (seeds === undefined) return [];
+  return [
+    {
+      name: 'Seeds',
+      value: seeds === 1 ? 'one seed' : `mean ± standard deviation over ${seeds} seeds`,
+    },
+  ];
 }
 
 /** Test top-1 of a run after its final epoch: the figure of the model that is saved and exported. */
@@ -419,13 +431,7 @@ export function latencyDefinition(latency: LatencyMeasurement, model: LatencyMod
       'scores back. Engines differ: compare latencies of the same engine only.',
     facts: [
       { name: 'Engine', value: latency.engine },
-      {
-        name: 'Model',
-        value:
-          model === 'exported'
-            ? 'the exported files'
-            : 'an untrained network of the same architecture (speed does not depend on the weights)',
-      },
+      { name: 'Model', value: latencyModelWords[model] },
       { name: 'Batch size', value: latency.batchSize === undefined ? '1' : String(latency.batchSize) },
       { name: 'Threads', value: threadsText(latency.threads) },
       {

@@ -281,31 +281,47 @@ function trainingSection(card: ModelCard): CardSection {
   };
 }
 
-function parityFacts(card: ModelCard, key: string, parity: ParityFigures): CardFact[] {
-  const exportedAs = key === 'onnx' ? 'onnx' : 'tfjs';
-  const name = engineEntryName(card, key);
-  return [
-    {
-      label: `${figureNames.exportedAccuracy} (${name})`,
-      value: `${percent(parity.exportedAccuracy)} on ${count(parity.images)} images`,
-      definition: exportedAccuracyDefinition(parity, exportedAs),
-    },
-    {
-      label: `${figureNames.inAppAccuracy} (same images)`,
-      value: percent(parity.inAppAccuracy),
-      definition: inAppAccuracyDefinition(parity),
-    },
-    {
-      label: `${figureNames.top1Agreement} (${name})`,
-      value: percent(parity.top1Agreement),
-      definition: top1AgreementDefinition(parity, exportedAs),
-    },
-    {
-      label: `${figureNames.logitDifference} (${name})`,
-      value: parity.maxAbsLogitDifference.toExponential(2),
-      definition: logitDifferenceDefinition(parity, exportedAs, float32LogitTolerance),
-    },
-  ];
+/**
+ * The accuracy facts of the parity checks. The in-app accuracy is shown once when every check ran on the same
+ * images (as they do), else beside each check.
+ */
+function parityFacts(card: ModelCard): CardFact[] {
+  const entries = Object.entries(card.parity);
+  const first = entries[0]?.[1];
+  const sharedInApp =
+    first !== undefined &&
+    entries.every(
+      ([, parity]) => parity.images === first.images && parity.inAppAccuracy === first.inAppAccuracy,
+    );
+  const inAppFact = (parity: ParityFigures, name: string | null): CardFact => ({
+    label: name === null ? figureNames.inAppAccuracy : `${figureNames.inAppAccuracy} (beside ${name})`,
+    value: `${percent(parity.inAppAccuracy)} on ${count(parity.images)} images`,
+    definition: inAppAccuracyDefinition(parity),
+  });
+  const facts: CardFact[] = sharedInApp ? [inAppFact(first, null)] : [];
+  for (const [key, parity] of entries) {
+    const exportedAs = key === 'onnx' ? 'onnx' : 'tfjs';
+    const name = engineEntryName(card, key);
+    facts.push(
+      {
+        label: `${figureNames.exportedAccuracy} (${name})`,
+        value: `${percent(parity.exportedAccuracy)} on ${count(parity.images)} images`,
+        definition: exportedAccuracyDefinition(parity, exportedAs),
+      },
+      ...(sharedInApp ? [] : [inAppFact(parity, name)]),
+      {
+        label: `${figureNames.top1Agreement} (${name})`,
+        value: percent(parity.top1Agreement),
+        definition: top1AgreementDefinition(parity, exportedAs),
+      },
+      {
+        label: `${figureNames.logitDifference} (${name})`,
+        value: parity.maxAbsLogitDifference.toExponential(2),
+        definition: logitDifferenceDefinition(parity, exportedAs, float32LogitTolerance),
+      },
+    );
+  }
+  return facts;
 }
 
 function qualitySection(card: ModelCard): CardSection {
@@ -320,7 +336,7 @@ function qualitySection(card: ModelCard): CardSection {
           : ` on ${testImagesText(training.testEvaluation)}`),
       definition: testTop1Definition(training.testEvaluation ?? null, training.epochs),
     },
-    ...Object.entries(card.parity).flatMap(([key, parity]) => parityFacts(card, key, parity)),
+    ...parityFacts(card),
   ];
   const costFacts: CardFact[] = [
     { label: figureNames.parameters, value: count(card.parameterCount), definition: parametersDefinition() },

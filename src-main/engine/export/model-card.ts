@@ -18,7 +18,7 @@ export function preprocessingText(mean: readonly number[], std: readonly number[
   );
 }
 
-/** Text in a Markdown table cell: a pipe would end the cell, a line break the row. */
+/** Text in a Markdown table cell: a pipe would end the cell (even inside code), a line break the row. */
 function tableCell(text: string): string {
   return text.replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ');
 }
@@ -44,7 +44,7 @@ function blockMarkdown(block: CardBlock): string[] {
         `| ${block.columns.map(() => '---').join(' | ')} |`,
         ...block.rows.map(
           (row) =>
-            `| ${row.map((cell, column) => (block.codeColumns.includes(column) ? inlineCode(cell) : tableCell(cell))).join(' | ')} |`,
+            `| ${row.map((cell, column) => tableCell(block.codeColumns.includes(column) ? inlineCode(cell) : cell)).join(' | ')} |`,
         ),
         '',
       ];

@@ -11,14 +11,17 @@ export const latencyWarmupRuns = 5;
 /** Every latency figure classifies one image at a time. */
 const latencyBatchSize = 1;
 /**
- * ONNX Runtime computes latency on one thread, as TensorFlow.js's wasm and cpu backends do under Node, so
- * the two engines' figures are measured alike (and a training run on the other core disturbs them less).
+ * ONNX Runtime computes latency on one thread: its figure then does not depend on how many cores the machine
+ * has or on a training run busy on the others, and the card says so.
  */
 const onnxLatencyThreads = 1;
 
-/** Threads a TensorFlow.js backend computes with under Node; null where the engine decides (TensorFlow, GPU). */
-export function tfjsBackendThreads(backend: string): number | null {
-  return backend === 'wasm' || backend === 'cpu' ? 1 : null;
+/** Threads a TensorFlow.js backend computes with; null where the engine decides (TensorFlow's pool, a GPU). */
+export async function tfjsBackendThreads(backend: string): Promise<number | null> {
+  if (backend === 'cpu') return 1;
+  if (backend !== 'wasm') return null;
+  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  return getThreadsCount();
 }
 
 function elementCount(shape: readonly (number | null)[]): number {
@@ -126,7 +129,7 @@ export async function measureTfjsLatency(
       if (run >= latencyWarmupRuns) timings.push(performance.now() - start);
     }
     const backend = tf.getBackend();
-    return summarise(timings, `tfjs (${backend})`, tfjsBackendThreads(backend));
+    return summarise(timings, `tfjs (${backend})`, await tfjsBackendThreads(backend));
   } finally {
     input.dispose();
   }
