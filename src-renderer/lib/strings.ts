@@ -494,11 +494,11 @@ export const strings = {
     resultTitle: (format: string, precision: string) => `${format}, ${precision}`,
     parityImages: (images: string) => `Compared on ${images}.`,
     runFigure: (top1: string, images: string | null) =>
-      `The run recorded a test top-1 of ${top1}${images === null ? '' : ` on ${images}`}.`,
-    parityAgreement: (value: string) => `Same top class: ${value}`,
-    parityDifference: (value: string) => `Largest logit difference: ${value}`,
+      `The run’s ${figureNames.testTop1}: ${top1}${images === null ? '' : ` on ${images}`}.`,
+    parityAgreement: (value: string) => `${figureNames.top1Agreement} (same top class): ${value}`,
+    parityDifference: (value: string) => `${figureNames.logitDifference}: ${value}`,
     parityAccuracy: (exported: string, inApp: string) =>
-      `Accuracy ${exported} exported, ${inApp} in the workbench`,
+      `${figureNames.exportedAccuracy} ${exported}; ${figureNames.inAppAccuracy.toLowerCase()} ${inApp}`,
     modelBytes: (size: string) => `${size} of model files`,
     budget: (label: string, within: boolean) =>
       within ? `Within the budget of ${label}.` : `Larger than the budget of ${label}.`,

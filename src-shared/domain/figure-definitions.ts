@@ -110,7 +110,10 @@ export function testImagesText(evaluation: TestEvaluation): string {
 function evaluationFacts(evaluation: TestEvaluation | null): MeasurementFact[] {
   return [
     splitFact,
-    { name: 'Images', value: evaluation === null ? 'not known' : testImagesText(evaluation) },
+    {
+      name: 'Images',
+      value: evaluation === null ? 'the test images of the run’s experiment' : testImagesText(evaluation),
+    },
   ];
 }
 

@@ -14,12 +14,13 @@ import {
   top1AgreementDefinition,
 } from '../../../src-shared/domain/figure-definitions.js';
 import type { FigureDefinition } from '../../../src-shared/domain/figure-definitions.js';
+import { cardBytes } from '../../../src-shared/domain/model-card-document.js';
 import { figureNames } from '../../../src-shared/domain/vocabulary.js';
 import { exportRun } from '../../services/exports-service.js';
 import { UsageError } from '../cli-arguments.js';
 import { resolveStoredId, withCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
-import { formatBytes, formatFigureNotes, formatPercent } from '../output/text-format.js';
+import { formatFigureNotes, formatPercent } from '../output/text-format.js';
 
 type ExportRunArguments = z.infer<typeof exportRunArgumentsSchema>;
 
@@ -49,11 +50,11 @@ export function formatExportSummary(record: ExportRecord): string {
       (evaluation === null ? '' : ` on ${testImagesText(evaluation)}`),
   );
   definitions.push(testTop1Definition(evaluation, training.epochs));
-  lines.push(`  ${figureNames.modelFiles.toLowerCase()}: ${formatBytes(card.modelBytes)}`);
+  lines.push(`  ${figureNames.modelFiles.toLowerCase()}: ${cardBytes(card.modelBytes)}`);
   definitions.push(modelFilesDefinition(card.format, card.precision));
   if (card.preset !== null) {
     lines.push(
-      `  preset ${card.preset.label}: budget ${formatBytes(card.preset.sizeBudgetBytes)} ` +
+      `  preset ${card.preset.label}: budget ${cardBytes(card.preset.sizeBudgetBytes)} ` +
         (card.preset.withinBudget ? 'met' : 'NOT met'),
     );
   }

@@ -49,7 +49,7 @@ describe('figure definitions', () => {
     );
     expect(fact(top1, 'Epoch')).toBe('the final one (epoch 30), whose weights are saved and exported');
     expect(fact(testTop1Definition(whole), 'Images')).toBe('all 10,000 test images');
-    expect(fact(testTop1Definition(null), 'Images')).toBe('not known');
+    expect(fact(testTop1Definition(null), 'Images')).toBe('the test images of the run’s experiment');
     expect(fact(bestTestTop1Definition(quick), 'Epoch')).toBe('the best one');
     expect(bestTestTop1Definition(quick).definition).toMatch(/exported model is the final epoch/);
     expect(fact(lastTestTop1Definition(quick, { seeds: 3 }), 'Seeds')).toBe(

@@ -22,7 +22,7 @@ describe('the CLI export summary', () => {
     expect(lines[0]).toBe('Exported onnx (float32) to /exports/rtk-onnx');
     expect(lines[1]).toMatch(/^ {2}Test top-1 recorded by the run: 19\.50% on 500 of the 10,000 test images/);
     expect(lines).toContain('  model files: 312.5 KiB');
-    expect(lines).toContain('  preset ONNX mobile: budget 20.0 MiB met');
+    expect(lines).toContain('  preset ONNX mobile: budget 20.00 MiB met');
     expect(lines).toContain(
       '  onnx: exported accuracy 19.50% (in-app 19.50%, 0.00 points), top-1 agreement 100.00%, ' +
         'max |Δlogit| 3.00e-6 on the run’s 500 test images, the same as its Test top-1',
