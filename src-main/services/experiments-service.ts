@@ -19,6 +19,11 @@ import {
 import { recommendStudent } from '../../src-shared/domain/recommendation.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import type { NewRun } from '../store/repositories/runs-repository.js';
+import {
+  methodHyperparameters,
+  teacherMeasurementOf,
+  testEvaluationOfExperiment,
+} from './experiment-facts.js';
 
 /** Raised for an experiment that cannot be created; `problems` lists each with its JSON path. */
 export class ExperimentSpecError extends Error {
@@ -307,10 +312,17 @@ export function requireExperimentDetails(store: WorkbenchStore, experimentId: st
   const experiment = store.experiments.get(experimentId);
   if (experiment === undefined) throw new Error(`There is no experiment ${experimentId}.`);
   const { specJson, ...summary } = experiment;
+  const spec = JSON.parse(specJson) as ExperimentSpec;
+  const dataset = store.datasets.get(spec.datasetId);
   return {
     experiment: summary,
-    spec: JSON.parse(specJson) as ExperimentSpec,
+    spec,
     runs: store.runs.listOfExperiment(experimentId),
+    hyperparameters: methodHyperparameters(store, spec, dataset),
+    measurement: {
+      test: testEvaluationOfExperiment(spec, dataset),
+      teacher: teacherMeasurementOf(store, spec, dataset),
+    },
   };
 }
 

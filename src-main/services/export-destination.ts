@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { parseModelCard } from '../../src-shared/contracts/model-card.js';
 import { nearestExistingFolder, writeProbe } from '../engine/files/folder-checks.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import { formatMegabytes, freeBytesAt } from './storage-failure.js';
@@ -61,18 +62,12 @@ function protectedFolders(store: WorkbenchStore, homeDirectory: string): Protect
   return folders.map((folder) => ({ ...folder, path: realPathOf(folder.path) }));
 }
 
-/** Whether a folder holds an export the workbench wrote: its model card parses and says so. */
+/** Whether a folder holds an export the workbench wrote: its model-card.json is a model card of ours. */
 function holdsWorkbenchExport(directory: string): boolean {
+  const file = join(directory, 'model-card.json');
   try {
-    const card = JSON.parse(readFileSync(join(directory, 'model-card.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    return (
-      typeof card['workbenchVersion'] === 'string' &&
-      (card['format'] === 'tfjs' || card['format'] === 'onnx') &&
-      typeof card['training'] === 'object'
-    );
+    parseModelCard(readFileSync(file, 'utf8'), file);
+    return true;
   } catch {
     return false;
   }

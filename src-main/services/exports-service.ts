@@ -6,9 +6,16 @@ import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
 import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
 import { exportFolderName } from '../../src-shared/domain/export-naming.js';
+import { hyperparameterValues } from '../../src-shared/domain/resolved-hyperparameters.js';
+import { trainingRecipeOf } from '../../src-shared/domain/training-recipe.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import { checkExportDestination } from './export-destination.js';
+import {
+  methodHyperparameters,
+  teacherMeasurementOf,
+  testEvaluationOfExperiment,
+} from './experiment-facts.js';
 import { runModelDirectory } from './run-queue.js';
 import { describeStorageFailure, isDiskFull } from './storage-failure.js';
 import { workbenchVersion } from './version.js';
@@ -107,6 +114,13 @@ export async function exportRun(
           neededBytes,
         });
   const outDirectory = destination.directory;
+  const hyperparameters = methodHyperparameters(context.store, spec, dataset)[run.method] ?? [];
+  const teacherTop1 =
+    teacher === null
+      ? null
+      : teacherRecord !== undefined
+        ? teacherRecord.testTop1 / 100
+        : (teacherRun?.lastTestTop1 ?? null);
   const result = await runExportJob(outDirectory, () =>
     context.supervisor.run(
       {
@@ -126,10 +140,17 @@ export async function exportRun(
           datasetName: dataset.name,
           teacher,
           method: run.method,
-          hyperparameters: spec.hyperparameters[run.method] ?? {},
+          hyperparameters: hyperparameterValues(hyperparameters),
+          resolvedHyperparameters: [...hyperparameters],
           seed: run.seed,
           epochs: run.epochsDone,
           testTop1: run.lastTestTop1,
+          testEvaluation: testEvaluationOfExperiment(spec, dataset),
+          recipe: trainingRecipeOf(spec, dataset, run.epochsTotal),
+          teacherAccuracy:
+            teacher === null
+              ? null
+              : { top1: teacherTop1, measurement: teacherMeasurementOf(context.store, spec, dataset) },
           importedTeacher:
             teacherRecord === undefined || teacher === null
               ? null
@@ -141,6 +162,7 @@ export async function exportRun(
                   testTop1: teacherRecord.testTop1,
                 },
         },
+        testImageLimit: spec.subset?.testImages ?? null,
         workbenchVersion,
       },
       (progress) => {
@@ -150,20 +172,16 @@ export async function exportRun(
       },
     ),
   );
-  const card = JSON.parse(result.cardJson) as {
-    format: ExportRecord['format'];
-    precision: ExportRecord['precision'];
-  };
   for (const replaced of destination.replacedExportIds) context.store.exports.remove(replaced);
   return context.store.exports.insert({
     id: exportId,
     name: basename(result.directory),
     runId: run.id,
-    format: card.format,
-    precision: card.precision,
+    format: result.card.format,
+    precision: result.card.precision,
     directory: result.directory,
     createdAt: new Date().toISOString(),
-    cardJson: result.cardJson,
+    card: result.card,
   });
 }
 

@@ -6,6 +6,7 @@ import type { TrainProgress, TrainRunJob } from '../../src-shared/contracts/work
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
 import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
+import { resolvedHorizontalFlip } from '../../src-shared/domain/training-recipe.js';
 import { WorkerCrashedError } from '../jobs/worker-supervisor.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
@@ -23,7 +24,6 @@ export function runModelDirectory(homeDirectory: string, runId: string): string 
   return join(runDirectory(homeDirectory, runId), 'model');
 }
 
-const digitFormats = new Set(['svhn', 'idx']);
 const finishedStatuses: ReadonlySet<RunStatus> = new Set(['done', 'failed', 'cancelled']);
 
 /** A readable reason for a failed run, naming the usual causes in plain words. */
@@ -369,7 +369,7 @@ export class RunQueue {
       augmentation: {
         randomCrop: spec.augmentation.randomCrop,
         padding: spec.augmentation.padding,
-        horizontalFlip: flip === 'auto' ? !digitFormats.has(dataset.format) : flip,
+        horizontalFlip: resolvedHorizontalFlip(flip, dataset.format),
       },
       subset: { trainImages: spec.subset?.trainImages ?? null, testImages: spec.subset?.testImages ?? null },
     };

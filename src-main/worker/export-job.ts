@@ -24,10 +24,11 @@ export async function runExportJob(
     probabilities: job.probabilities,
     force: job.force,
     training: job.training,
+    testImageLimit: job.testImageLimit,
     workbenchVersion: job.workbenchVersion,
     onProgress: (message) => report({ message }),
   });
-  return { directory: result.directory, cardJson: JSON.stringify(result.card) };
+  return { directory: result.directory, card: result.card };
 }
 
 /** Profiles a trained student (from its model folder) or an untrained backbone built for a class count and input. */

@@ -8,7 +8,7 @@ import type {
 } from '../../src-shared/contracts/worker-protocol.js';
 import { resolveHyperparameters } from '../../src-shared/domain/method-catalog.js';
 import { loadCachedSplit, readManifest, type DatasetManifest } from '../engine/data/cache.js';
-import { takeSubset } from '../engine/data/subset.js';
+import { takeSubset, takeTestSubset } from '../engine/data/subset.js';
 import { readLayersModel, writeLayersModel } from '../engine/export/layers-model-files.js';
 import {
   activeWebGpuAdapter,
@@ -133,7 +133,7 @@ export async function runTrainJob(
   report({ kind: 'preparing', message: 'Loading the dataset' });
   const manifest = readManifest(job.datasetDirectory);
   const train = takeSubset(loadCachedSplit(job.datasetDirectory, 'train'), job.subset.trainImages, job.seed);
-  const test = takeSubset(loadCachedSplit(job.datasetDirectory, 'test'), job.subset.testImages, job.seed + 1);
+  const test = takeTestSubset(loadCachedSplit(job.datasetDirectory, 'test'), job.subset.testImages);
   report({ kind: 'preparing', message: 'Building the networks' });
   const student = buildBackbone(job.student.backbone, {
     inputShape: manifest.shape,

@@ -512,17 +512,19 @@ export const strings = {
     folderRequired: 'Enter the full path of a folder.',
     resultsTitle: 'Exports',
     resultTitle: (format: string, precision: string) => `${format}, ${precision}`,
-    parityImages: (count: string) => `Compared on ${count} test images.`,
-    parityAgreement: (value: string) => `Same top class: ${value}`,
-    parityDifference: (value: string) => `Largest logit difference: ${value}`,
+    parityImages: (images: string) => `Compared on ${images}.`,
+    runFigure: (top1: string, images: string | null) =>
+      `The run’s ${figureNames.testTop1}: ${top1}${images === null ? '' : ` on ${images}`}.`,
+    parityAgreement: (value: string) => `${figureNames.top1Agreement} (same top class): ${value}`,
+    parityDifference: (value: string) => `${figureNames.logitDifference}: ${value}`,
     parityAccuracy: (exported: string, inApp: string) =>
-      `Accuracy ${exported} exported, ${inApp} in the workbench`,
+      `${figureNames.exportedAccuracy} ${exported}; ${figureNames.inAppAccuracy.toLowerCase()} ${inApp}`,
     modelBytes: (size: string) => `${size} of model files`,
     budget: (label: string, within: boolean) =>
       within ? `Within the budget of ${label}.` : `Larger than the budget of ${label}.`,
     latencyValue: (engine: string, median: string, p90: string) =>
       `${engine}: ${median} ms median, ${p90} ms at the 90th percentile (one image)`,
-    showCard: 'Show the full model card',
+    showCard: 'Read the model card',
   },
   runMonitor: {
     title: 'Runs',
@@ -654,7 +656,6 @@ export const strings = {
     latencyValue: (milliseconds: string) => `${milliseconds} ms`,
     measureLatency: 'Measure speed on this machine',
     measuringLatency: 'Measuring…',
-    latencyHint: 'Latency is the median time for one image with TensorFlow.js on this machine.',
     latencyFailed: (message: string) => `The speed could not be measured: ${message}`,
     barChart: 'Best test top-1 per method',
     barChartDescription:
@@ -665,11 +666,17 @@ export const strings = {
     perClassChartDescription:
       'Percentage points gained (above zero) or lost (below zero) on each class, last epoch, mean over seeds.',
     hyperparametersTitle: 'Hyperparameters',
-    onlyDiffering: 'Only hyperparameters that differ between methods',
-    noDiffering: 'Every method used the same values.',
+    onlyDiffering: 'Hide settings every method shares',
+    noDiffering: 'Every method used the same value for every setting.',
     hyperparameterColumn: 'Hyperparameter',
     notUsed: 'not used',
-    derived: (value: string) => `${value} (derived)`,
+    settingValue: (value: string, source: 'set' | 'default' | 'derived') =>
+      source === 'set' ? value : `${value} (${source})`,
+    unknownDerived: (rule: string) => `${rule} (derived; the tap counts are not known)`,
+    derivedRules: 'Derived values:',
+    hyperparametersHint:
+      'The values every run used: set in the experiment, the default (“default”), or computed from the ' +
+      'number of teacher and student layers (“derived”).',
     schedule: {
       epochs: 'Epochs',
       batchSize: 'Batch size',
@@ -716,6 +723,11 @@ export const strings = {
     basis: recommendationBasis,
     recommended: 'recommended',
     none: 'No student has finished yet, so there is no recommendation.',
+  },
+  figures: {
+    whatItMeans: (label: string) => `What “${label}” means`,
+    notesTitle: 'What these figures mean',
+    testImages: (images: string) => `Test figures are measured on ${images}.`,
   },
   errors: {
     unreachable: 'The workbench did not answer. Is it still running?',

@@ -20,7 +20,10 @@ import {
 import type { DeletionOutcome, DeletionPlan } from './deletion-types.js';
 import { experimentSpecSchema } from '../domain/experiment-spec.js';
 import type { ExperimentSpec } from '../domain/experiment-spec.js';
+import type { TeacherMeasurement, TestEvaluation } from '../domain/figure-definitions.js';
+import type { MethodHyperparameterTable } from '../domain/resolved-hyperparameters.js';
 import type { EngineStatus } from './engine-status.js';
+import type { ModelCard } from './model-card.js';
 
 /** What the home screen shows in one round trip. */
 export interface HomeData {
@@ -54,6 +57,13 @@ export interface ExperimentDetails {
   readonly experiment: ExperimentSummary;
   readonly spec: ExperimentSpec;
   readonly runs: readonly RunSummary[];
+  /** Per method, every hyperparameter its runs use: set in the spec, a default, or derived from the taps. */
+  readonly hyperparameters: MethodHyperparameterTable;
+  /** Which images the runs' figures, and the teacher's, are measured on. */
+  readonly measurement: {
+    readonly test: TestEvaluation | null;
+    readonly teacher: TeacherMeasurement;
+  };
 }
 
 /** A run with every recorded epoch. */
@@ -103,6 +113,11 @@ export interface LatencyFigures {
   readonly runs: number;
   /** What ran it: `onnxruntime-node (cpu)` or `tfjs (<backend>)`. */
   readonly engine: string;
+  readonly batchSize: number;
+  /** Threads the engine computed with; null where the engine decides (TensorFlow's own pool, a GPU). */
+  readonly threads: number | null;
+  /** Untimed runs before the timed ones. */
+  readonly warmupRuns: number;
 }
 
 /** Size, cost and measured latency of a backbone or trained student. */
@@ -132,7 +147,7 @@ export interface ExportRecord {
   readonly precision: 'float32' | 'float16' | 'uint8';
   readonly directory: string;
   readonly createdAt: string;
-  readonly card: Readonly<Record<string, unknown>>;
+  readonly card: ModelCard;
 }
 
 /** One entry of a folder listing. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { distillationMethods } from '../domain/method-catalog.js';
 import { backendNameSchema, engineStatusSchema } from './engine-status.js';
+import { modelCardSchema, modelCardTrainingSchema } from './model-card.js';
 import { epochRecordSchema } from './run-types.js';
 import { teacherContractRequestSchema, teacherRecordSchema } from './teacher-types.js';
 
@@ -91,26 +92,9 @@ export const exportRunJobSchema = z.object({
   layout: z.enum(['NCHW', 'NHWC']),
   probabilities: z.boolean(),
   force: z.boolean(),
-  training: z.object({
-    runId: z.string().nullable(),
-    datasetName: z.string(),
-    teacher: z.string().nullable(),
-    method: z.string(),
-    hyperparameters: z.record(z.string(), z.union([z.number(), z.string()])),
-    seed: z.number().int().nullable(),
-    epochs: z.number().int().nullable(),
-    testTop1: z.number().nullable(),
-    importedTeacher: z
-      .object({
-        name: z.string(),
-        file: z.string(),
-        format: z.string(),
-        fingerprint: z.string(),
-        testTop1: z.number(),
-      })
-      .nullable()
-      .optional(),
-  }),
+  training: modelCardTrainingSchema,
+  /** The experiment's test-image limit: verification uses the run's own test images. */
+  testImageLimit: z.number().int().positive().nullable(),
   workbenchVersion: z.string(),
 });
 export type ExportRunJob = z.infer<typeof exportRunJobSchema>;
@@ -195,7 +179,7 @@ export const generateDemoDatasetResultSchema = z.object({
 });
 
 /** What an export-run job wrote: the folder and its model card (model-card.json's content). */
-export const exportRunResultSchema = z.object({ directory: z.string(), cardJson: z.string() });
+export const exportRunResultSchema = z.object({ directory: z.string(), card: modelCardSchema });
 
 /** A profile job's figures as JSON (the engine's ModelProfile). */
 export const profileResultSchema = z.object({ profileJson: z.string() });

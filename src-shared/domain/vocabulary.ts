@@ -37,6 +37,15 @@ export const figureNames = {
   macs: 'Multiply-adds per image',
   size: 'Size (float32)',
   latency: 'Latency',
+  perClassAccuracy: 'Per-class accuracy',
+  gain: 'Gain',
+  teacherAccuracy: 'Teacher test top-1',
+  inAppAccuracy: 'In-app accuracy',
+  exportedAccuracy: 'Exported accuracy',
+  top1Agreement: 'Top-1 agreement',
+  logitDifference: 'Largest score difference',
+  modelFiles: 'Model files',
+  peakMemory: 'Peak activation memory',
 } as const;
 
 /** What the gains of a results table are measured against, as its caption says. */

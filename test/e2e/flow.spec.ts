@@ -203,6 +203,10 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
     await expect(rows.and(page.locator(`[data-method="${method}"]`))).toHaveCount(1);
   }
   await expect(page.getByTestId('compare-bar-chart')).toBeVisible();
+  // The settings every run used, RTK's derived ones included (resnet8 → resnet8: β = 200 × 3 ÷ 3).
+  await expect(page.getByTestId('hyperparameter-table')).toContainText('200 (derived)');
+  await page.getByTestId('compare-figure-notes').locator(':scope > summary').click();
+  await expect(page.getByTestId('compare-figure-notes')).toContainText('Best test top-1');
   await expectLaidOut(page, 'Compare');
 
   await page.getByTestId('experiment-export').click();
@@ -236,7 +240,20 @@ test('import, health report, a Quick experiment, its runs, Compare, and exports 
     } else {
       await expect(parityLines).toHaveCount(1);
     }
+    // Parity runs on the run's own test images, so its accuracy is the run's figure, measured alike.
+    await expect(result.getByTestId('parity-images').first()).toContainText('the same as its Test top-1');
     await expectLaidOut(page, `the ${format} export`);
+    // The model card reads as a page, every definition open, without widening the window.
+    await result.getByTestId('model-card-toggle').locator(':scope > summary').click();
+    const card = result.getByTestId('model-card');
+    await expect(card.locator('[data-section="training"]')).toContainText(
+      'derived: 200 × teacher taps ÷ student taps',
+    );
+    await expect(card.locator('[data-section="quality"]')).toContainText('Test top-1 (recorded by the run)');
+    for (const info of await card.getByTestId('figure-info').all())
+      await info.locator(':scope > summary').click();
+    await expect(card.getByTestId('figure-info').first()).toHaveAttribute('open', '');
+    await expectLaidOut(page, `the ${format} model card`);
     if (format === 'tfjs') tfjsDirectory = (await result.getByTestId('export-directory').textContent()) ?? '';
   }
 

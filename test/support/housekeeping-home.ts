@@ -8,6 +8,7 @@ import type { ExperimentSpecInput } from '../../src-shared/domain/experiment-spe
 import { createExperiment } from '../../src-main/services/experiments-service.js';
 import { openWorkbenchStore } from '../../src-main/store/workbench-store.js';
 import type { WorkbenchStore } from '../../src-main/store/workbench-store.js';
+import { currentCard } from './model-card-fixtures.js';
 
 /**
  * A workbench home filled through the real store and services, with real folders of known sizes, for the
@@ -159,7 +160,7 @@ export function addExport(fixture: HousekeepingHome, runId: string, directory: s
     precision: 'float32',
     directory,
     createdAt: new Date().toISOString(),
-    cardJson: '{}',
+    card: currentCard(),
   });
   return id;
 }

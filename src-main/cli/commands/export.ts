@@ -1,56 +1,86 @@
 import type { z } from 'zod';
 import type { ExportRecord, exportRunArgumentsSchema } from '../../../src-shared/contracts/api.js';
+import {
+  exportedAccuracyDefinition,
+  float32LogitTolerance,
+  inAppAccuracyDefinition,
+  latencyDefinition,
+  logitDifferenceDefinition,
+  modelFilesDefinition,
+  parityImagesText,
+  testImagesText,
+  testTop1Definition,
+  threadsText,
+  top1AgreementDefinition,
+} from '../../../src-shared/domain/figure-definitions.js';
+import type { FigureDefinition } from '../../../src-shared/domain/figure-definitions.js';
+import { cardBytes } from '../../../src-shared/domain/model-card-document.js';
+import { figureNames } from '../../../src-shared/domain/vocabulary.js';
 import { exportRun } from '../../services/exports-service.js';
 import { UsageError } from '../cli-arguments.js';
 import { resolveStoredId, withCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
-import { formatBytes, formatPercent } from '../output/text-format.js';
+import { formatFigureNotes, formatPercent } from '../output/text-format.js';
 
 type ExportRunArguments = z.infer<typeof exportRunArgumentsSchema>;
 
-interface CardSummary {
-  readonly modelBytes?: number;
-  readonly preset?: {
-    readonly label: string;
-    readonly sizeBudgetBytes: number;
-    readonly withinBudget: boolean;
-  } | null;
-  readonly parity?: Record<
-    string,
-    {
-      images: number;
-      maxAbsLogitDifference: number;
-      top1Agreement: number;
-      exportedAccuracy: number;
-      accuracyChange: number;
-    }
-  >;
-  readonly latency?: Record<string, { medianMilliseconds: number; engine: string }>;
+/** Each definition once, in the order first met. */
+function distinct(definitions: readonly FigureDefinition[]): FigureDefinition[] {
+  const seen = new Set<string>();
+  return definitions.filter((definition) => {
+    const key = JSON.stringify(definition);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
-/** A few lines a person reads after an export: where, how large, how faithful, how fast. */
+/**
+ * A few lines a person reads after an export: where, how large, how faithful, how fast, and footnotes that say
+ * what each figure means and which images or engine it was measured with.
+ */
 export function formatExportSummary(record: ExportRecord): string {
-  const card = record.card as CardSummary;
+  const { card } = record;
+  const { training } = card;
   const lines = [`Exported ${record.format} (${record.precision}) to ${record.directory}`];
-  if (card.modelBytes !== undefined) lines.push(`  model files: ${formatBytes(card.modelBytes)}`);
-  if (card.preset) {
+  const definitions: FigureDefinition[] = [];
+  const evaluation = training.testEvaluation ?? null;
+  lines.push(
+    `  ${figureNames.testTop1} recorded by the run: ${formatPercent(training.testTop1)}` +
+      (evaluation === null ? '' : ` on ${testImagesText(evaluation)}`),
+  );
+  definitions.push(testTop1Definition(evaluation, training.epochs));
+  lines.push(`  ${figureNames.modelFiles.toLowerCase()}: ${cardBytes(card.modelBytes)}`);
+  definitions.push(modelFilesDefinition(card.format, card.precision));
+  if (card.preset !== null) {
     lines.push(
-      `  preset ${card.preset.label}: budget ${formatBytes(card.preset.sizeBudgetBytes)} ` +
+      `  preset ${card.preset.label}: budget ${cardBytes(card.preset.sizeBudgetBytes)} ` +
         (card.preset.withinBudget ? 'met' : 'NOT met'),
     );
   }
-  for (const [name, figures] of Object.entries(card.parity ?? {})) {
+  for (const [name, figures] of Object.entries(card.parity)) {
+    const exportedAs = name === 'onnx' ? 'onnx' : 'tfjs';
     lines.push(
-      `  ${name}: max |Δlogit| ${figures.maxAbsLogitDifference.toExponential(2)}, top-1 agreement ` +
-        `${formatPercent(figures.top1Agreement)}, accuracy ${formatPercent(figures.exportedAccuracy)} ` +
-        `(${(100 * figures.accuracyChange).toFixed(2)} points) on ${figures.images} test images`,
+      `  ${name}: ${figureNames.exportedAccuracy.toLowerCase()} ${formatPercent(figures.exportedAccuracy)} ` +
+        `(in-app ${formatPercent(figures.inAppAccuracy)}, ${(100 * figures.accuracyChange).toFixed(2)} points), ` +
+        `${figureNames.top1Agreement.toLowerCase()} ${formatPercent(figures.top1Agreement)}, ` +
+        `max |Δlogit| ${figures.maxAbsLogitDifference.toExponential(2)} on ${parityImagesText(figures)}`,
+    );
+    definitions.push(
+      exportedAccuracyDefinition(figures, exportedAs),
+      inAppAccuracyDefinition(figures),
+      top1AgreementDefinition(figures, exportedAs),
+      logitDifferenceDefinition(figures, exportedAs, float32LogitTolerance),
     );
   }
-  for (const [name, figures] of Object.entries(card.latency ?? {})) {
+  for (const [name, figures] of Object.entries(card.latency)) {
     lines.push(
-      `  latency ${name}: ${figures.medianMilliseconds.toFixed(2)} ms median (batch 1, ${figures.engine})`,
+      `  ${figureNames.latency.toLowerCase()} ${name}: ${figures.medianMilliseconds.toFixed(2)} ms median ` +
+        `(batch ${figures.batchSize ?? 1}, threads ${threadsText(figures.threads)}, ${figures.engine})`,
     );
+    definitions.push(latencyDefinition(figures, 'exported'));
   }
+  lines.push(...formatFigureNotes(distinct(definitions)));
   return lines.join('\n');
 }
 

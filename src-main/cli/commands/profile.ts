@@ -1,9 +1,17 @@
 import type { ModelProfile } from '../../../src-shared/contracts/api.js';
 import { parseBackboneName } from '../../../src-shared/domain/backbone-catalog.js';
+import {
+  latencyDefinition,
+  macsDefinition,
+  parametersDefinition,
+  peakMemoryDefinition,
+  weightSizeDefinition,
+} from '../../../src-shared/domain/figure-definitions.js';
+import type { LatencyModel } from '../../../src-shared/domain/figure-definitions.js';
 import { figureNames } from '../../../src-shared/domain/vocabulary.js';
 import { resolveStoredId, withCliHost } from '../cli-host.js';
 import type { HostFlags } from '../cli-host.js';
-import { formatBytes, formatCount } from '../output/text-format.js';
+import { formatBytes, formatCount, formatFigureNotes } from '../output/text-format.js';
 import { parseInputShape } from './models.js';
 
 function isBackboneName(value: string): boolean {
@@ -15,10 +23,10 @@ function isBackboneName(value: string): boolean {
   }
 }
 
-/** The profile as lines a person reads. */
-export function formatProfile(profile: ModelProfile): string {
+/** The profile as lines a person reads, with footnotes that say what each figure means. */
+export function formatProfile(profile: ModelProfile, model: LatencyModel): string {
   const { latency } = profile;
-  return [
+  const lines = [
     `${profile.backbone}, ${profile.classes} classes, input ${profile.inputShape.join('x')}`,
     `  ${figureNames.parameters} ${formatCount(profile.parameterCount)}, ${figureNames.macs.toLowerCase()} ${formatCount(profile.macsPerImage)}`,
     `  files: float32 ${formatBytes(profile.fileBytes.float32)}, float16 ${formatBytes(profile.fileBytes.float16)}, ` +
@@ -26,6 +34,17 @@ export function formatProfile(profile: ModelProfile): string {
     `  peak activation memory (batch 1, float32): ${formatBytes(profile.peakActivationBytes)}`,
     `  latency (batch 1, median of ${latency.onnxRuntime.runs}): ONNX Runtime ${latency.onnxRuntime.medianMilliseconds.toFixed(2)} ms, ` +
       `${latency.tfjs.engine} ${latency.tfjs.medianMilliseconds.toFixed(2)} ms`,
+  ];
+  return [
+    ...lines,
+    ...formatFigureNotes([
+      parametersDefinition(),
+      macsDefinition(profile.inputShape),
+      weightSizeDefinition('float32'),
+      peakMemoryDefinition(),
+      latencyDefinition(latency.onnxRuntime, model),
+      latencyDefinition(latency.tfjs, model),
+    ]),
   ].join('\n');
 }
 
@@ -46,7 +65,11 @@ export async function profileCommand(
       : await host.services.handlers.profileModel({
           runId: resolveStoredId(host, 'run', typed),
         });
-    console.log(values.json ? JSON.stringify(profile, null, 2) : formatProfile(profile));
+    console.log(
+      values.json
+        ? JSON.stringify(profile, null, 2)
+        : formatProfile(profile, isBackboneName(typed) ? 'architecture' : 'trained'),
+    );
     return 0;
   });
 }

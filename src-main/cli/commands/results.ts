@@ -22,7 +22,8 @@ export async function resultsCommand(
       console.log(
         `Experiment "${experiment?.name ?? id}" (${id}), ${experiment?.status ?? 'unknown status'}`,
       );
-      console.log(formatResultsTable(results));
+      const { measurement } = await host.services.handlers.getExperiment({ id });
+      console.log(formatResultsTable(results, measurement));
     }
     return 0;
   });

@@ -1,12 +1,18 @@
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
 import { figureNames, methodLabels } from '../../../src-shared/domain/vocabulary.js';
+import {
+  bestTestTop1Definition,
+  lastTestTop1Definition,
+  testImagesText,
+} from '../../../src-shared/domain/figure-definitions.js';
+import { requireExperimentDetails } from '../../services/experiments-service.js';
 import type { WorkbenchHost } from '../../services/workbench-host.js';
 import { resolveIdPrefix } from '../cli-arguments.js';
 import { printListing, resolveStoredId, withCliHost } from '../cli-host.js';
 import type { JsonHostFlags } from '../cli-host.js';
 import { ProgressPrinter } from '../output/progress-printer.js';
 import { formatRunStatusLine, runLabel } from '../output/progress-format.js';
-import { formatPercent, formatTable, shortId } from '../output/text-format.js';
+import { formatFigureNotes, formatPercent, formatTable, shortId } from '../output/text-format.js';
 import { claimForTraining, followRuns } from '../run-follower.js';
 import { describeUnfinished, trainingExitCode } from './train.js';
 
@@ -62,9 +68,17 @@ export async function runsCommand(values: JsonHostFlags): Promise<number> {
         const names = new Map(
           host.store.experiments.list().map((experiment) => [experiment.id, experiment.name]),
         );
+        const testImages = [...new Set(runs.map((run) => run.experimentId))].flatMap((id) => {
+          const test = requireExperimentDetails(host.store, id).measurement.test;
+          return test === null ? [] : [`${names.get(id) ?? shortId(id)}: ${testImagesText(test)}`];
+        });
         return [
           formatRunsTable(runs, names),
           ...runs.flatMap((run) => (run.error === null ? [] : [`${shortId(run.id)}: ${run.error}`])),
+          ...formatFigureNotes([bestTestTop1Definition(null), lastTestTop1Definition(null)]),
+          ...(testImages.length === 0
+            ? []
+            : ['  Test images per experiment:', ...testImages.map((line) => `    ${line}`)]),
         ].join('\n');
       },
     );

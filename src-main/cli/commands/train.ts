@@ -102,7 +102,7 @@ export async function trainCommand(specFile: string, values: JsonHostFlags): Pro
         ),
       );
     } else {
-      console.log(formatResultsTable(trained.results));
+      console.log(formatResultsTable(trained.results, trained.details.measurement));
       for (const line of describeUnfinished(trained.outcome)) console.error(line);
     }
     return trainingExitCode(trained.outcome);

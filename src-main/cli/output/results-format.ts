@@ -1,4 +1,11 @@
+import type { ExperimentDetails } from '../../../src-shared/contracts/api.js';
 import type { ExperimentResults, MeanAndSpread } from '../../../src-shared/contracts/run-types.js';
+import {
+  bestTestTop1Definition,
+  gainDefinition,
+  lastTestTop1Definition,
+  teacherAccuracyDefinition,
+} from '../../../src-shared/domain/figure-definitions.js';
 import { buildResultsCsv, catalogFigures } from '../../../src-shared/domain/results-csv.js';
 import type { DatasetShape } from '../../../src-shared/domain/results-csv.js';
 import {
@@ -7,15 +14,22 @@ import {
   recommendationBasis,
   resultsCaption,
 } from '../../../src-shared/domain/vocabulary.js';
-import { formatPercent, formatPoints, formatTable } from './text-format.js';
+import { formatFigureNotes, formatPercent, formatPoints, formatTable } from './text-format.js';
 
 function meanAndSpread(value: MeanAndSpread | null): string {
   if (value === null) return '—';
   return `${(value.mean * 100).toFixed(2)} ± ${(value.std * 100).toFixed(2)}`;
 }
 
-/** The results of an experiment as a readable table: per method mean ± std over seeds and the gain over the student alone. */
-export function formatResultsTable(results: ExperimentResults): string {
+/**
+ * The results of an experiment as a readable table: per method mean ± std over seeds and the gain over the
+ * student alone; with the experiment's measurement facts, footnotes say what each figure means and which
+ * images it was measured on.
+ */
+export function formatResultsTable(
+  results: ExperimentResults,
+  measurement?: ExperimentDetails['measurement'],
+): string {
   const lines: string[] = [];
   const teacher = results.teacher;
   lines.push(
@@ -55,6 +69,17 @@ export function formatResultsTable(results: ExperimentResults): string {
     lines.push(recommendation.summary);
     for (const warning of recommendation.warnings) lines.push(`Warning: ${warning.message}`);
     lines.push(recommendationBasis);
+  }
+  if (measurement !== undefined) {
+    const seeds = Math.max(0, ...results.methods.map((entry) => entry.seeds.length));
+    lines.push(
+      ...formatFigureNotes([
+        ...(teacher === null ? [] : [teacherAccuracyDefinition(measurement.teacher)]),
+        bestTestTop1Definition(measurement.test, { seeds }),
+        lastTestTop1Definition(measurement.test, { seeds }),
+        gainDefinition(measurement.test),
+      ]),
+    );
   }
   return lines.join('\n');
 }

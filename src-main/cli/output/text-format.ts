@@ -1,3 +1,6 @@
+import { definitionLine } from '../../../src-shared/domain/figure-definitions.js';
+import type { FigureDefinition } from '../../../src-shared/domain/figure-definitions.js';
+
 /** A 0..1 accuracy as a percentage with two decimals, or a dash when there is none. */
 export function formatPercent(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${(value * 100).toFixed(2)}%`;
@@ -59,4 +62,11 @@ export function formatTimestamp(iso: string): string {
 /** The first 8 characters of an id, enough to tell runs apart in a table (commands accept the prefix). */
 export function shortId(id: string): string {
   return id.slice(0, 8);
+}
+
+/** Footnote lines that say what each figure printed above means and how it was measured. */
+export function formatFigureNotes(definitions: readonly FigureDefinition[]): string[] {
+  return definitions.length === 0
+    ? []
+    : ['', 'What the figures mean:', ...definitions.map((definition) => `  ${definitionLine(definition)}`)];
 }

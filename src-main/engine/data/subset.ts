@@ -31,3 +31,14 @@ export function takeSubset(split: ImageSplit, count: number | null, seed: number
   });
   return { images, labels, count, shape: split.shape, classNames: split.classNames };
 }
+
+/** The seed of every run's test subset: fixed, so the teacher and every seed of every method share one. */
+const testSubsetSeed = 0;
+
+/**
+ * The test images a run is measured on: the whole test split, or the experiment's test-image limit of it,
+ * chosen the same way for every run, so every figure of an experiment (and of its exports) uses the same images.
+ */
+export function takeTestSubset(split: ImageSplit, count: number | null): ImageSplit {
+  return takeSubset(split, count, testSubsetSeed);
+}

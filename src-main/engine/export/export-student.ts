@@ -2,8 +2,11 @@ import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { LatencyFigures } from '../../../src-shared/contracts/api.js';
+import { modelCardSchema } from '../../../src-shared/contracts/model-card.js';
 import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
+import { modelCardDefinitions } from '../../../src-shared/domain/model-card-document.js';
 import { loadCachedSplit, readManifest } from '../data/cache.js';
+import { takeTestSubset } from '../data/subset.js';
 import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
 import { nearestExistingFolder, writeProbe } from '../files/folder-checks.js';
 import { demoFiles, demoModelScript, demoPageHtml } from './demo-page.js';
@@ -20,14 +23,21 @@ import {
   type WeightPrecision,
 } from './layers-model-files.js';
 import { modelCardMarkdown, preprocessingText, type ModelCard, type TrainingFacts } from './model-card.js';
-import { onnxLogitsName, onnxProbabilitiesName, writeOnnxModel, type InputLayout } from './onnx-writer.js';
+import {
+  onnxInputName,
+  onnxLogitsName,
+  onnxProbabilitiesName,
+  writeOnnxModel,
+  type InputLayout,
+} from './onnx-writer.js';
 import {
   compareLogits,
   float32ParityHolds,
   float32Tolerance,
-  maximumVerificationImages,
+  parityIsFinite,
   prepareVerificationImages,
   runOnnxLogits,
+  verificationImageLimit,
   type ParityFigures,
 } from './parity.js';
 import {
@@ -56,7 +66,10 @@ export interface ExportRequest {
   /** Replaces a non-empty `outDirectory`. */
   readonly force?: boolean;
   readonly training: TrainingFacts;
+  /** The experiment's test-image limit (null for the whole test split): parity uses the run's own test images. */
+  readonly testImageLimit: number | null;
   readonly workbenchVersion: string;
+  /** At most this many of the run's test images for parity; all that fit in memory when left out. */
   readonly verificationImages?: number;
   readonly latencyRuns?: number;
   readonly onProgress?: (message: string) => void;
@@ -128,6 +141,12 @@ async function listFiles(root: string, folder = root): Promise<{ path: string; b
 }
 
 function parityFailure(name: string, figures: ParityFigures): Error {
+  if (!parityIsFinite(figures)) {
+    return new Error(
+      `The ${name} export gives scores that are not numbers (NaN) where the in-app model gives numbers, on ` +
+        `${figures.images} test images. Nothing was written.`,
+    );
+  }
   return new Error(
     `The ${name} export does not match the in-app model: max |logit difference| ` +
       `${figures.maxAbsLogitDifference.toExponential(3)} (allowed ${float32Tolerance}), top-1 agreement ` +
@@ -137,8 +156,8 @@ function parityFailure(name: string, figures: ParityFigures): Error {
 
 /**
  * Exports a trained student as TFJS (float32/float16/uint8) or ONNX (float32), verifies the written files
- * against the in-app model on up to 1,000 test images, measures latency, and writes the model card and an
- * offline demo page. Everything is written to a temporary folder renamed into place at the end, so a failed
+ * against the in-app model on the run's own test images (as many as fit in memory), measures latency, and
+ * writes the model card and an offline demo page. Everything is written to a temporary folder renamed into place at the end, so a failed
  * export leaves nothing.
  */
 export async function exportStudent(request: ExportRequest): Promise<ExportReport> {
@@ -158,11 +177,20 @@ export async function exportStudent(request: ExportRequest): Promise<ExportRepor
           `${manifest.classNames.length}.`,
       );
     }
-    const verification = prepareVerificationImages(
+    const runTestImages = takeTestSubset(
       loadCachedSplit(request.datasetDirectory, 'test'),
-      manifest.statistics,
-      Math.min(request.verificationImages ?? maximumVerificationImages, maximumVerificationImages),
+      request.testImageLimit,
     );
+    const fitting = verificationImageLimit(student.inputShape);
+    const verification = prepareVerificationImages(
+      runTestImages,
+      manifest.statistics,
+      Math.min(request.verificationImages ?? fitting, fitting),
+    );
+    const onRunImages = (figures: ParityFigures): ParityFigures => ({
+      ...figures,
+      runTestImages: runTestImages.count,
+    });
     progress(`Running the in-app model on ${verification.count} test images`);
     const inApp = predictLogits(student.model, verification.images, verification.count);
     const description = describeBackbone(student.backbone, {
@@ -200,18 +228,22 @@ export async function exportStudent(request: ExportRequest): Promise<ExportRepor
         const reloaded = await readLayersModel(tfjsDirectory);
         try {
           progress('Verifying the TFJS export');
-          parity.tfjs = compareLogits(
-            inApp,
-            predictLogits(reloaded, verification.images, verification.count),
-            verification.labels,
-            student.classes,
+          parity.tfjs = onRunImages(
+            compareLogits(
+              inApp,
+              predictLogits(reloaded, verification.images, verification.count),
+              verification.labels,
+              student.classes,
+            ),
           );
-          if (tfjsPrecision === 'float32' && !float32ParityHolds(parity.tfjs))
+          if (
+            !parityIsFinite(parity.tfjs) ||
+            (tfjsPrecision === 'float32' && !float32ParityHolds(parity.tfjs))
+          )
             throw parityFailure('TFJS', parity.tfjs);
-          if (format === 'tfjs') {
-            progress('Measuring TFJS latency');
-            latency.tfjs = await measureTfjsLatency(reloaded, latencyRuns);
-          }
+          // Every export holds the TFJS copy, so its latency is measured as Compare measures it.
+          progress('Measuring TFJS latency');
+          latency.tfjs = await measureTfjsLatency(reloaded, latencyRuns);
         } finally {
           reloaded.dispose();
         }
@@ -235,11 +267,13 @@ export async function exportStudent(request: ExportRequest): Promise<ExportRepor
           if (request.probabilities === true) outputs.push(onnxProbabilitiesName);
           await writeFileDurably(join(temporary, onnxFile), onnxModel.bytes);
           progress('Verifying the ONNX export in ONNX Runtime');
-          parity.onnx = compareLogits(
-            inApp,
-            await runOnnxLogits(onnxModel.bytes, verification, layout),
-            verification.labels,
-            student.classes,
+          parity.onnx = onRunImages(
+            compareLogits(
+              inApp,
+              await runOnnxLogits(onnxModel.bytes, verification, layout),
+              verification.labels,
+              student.classes,
+            ),
           );
           if (!float32ParityHolds(parity.onnx)) throw parityFailure('ONNX', parity.onnx);
           progress('Measuring ONNX Runtime latency');
@@ -276,7 +310,7 @@ export async function exportStudent(request: ExportRequest): Promise<ExportRepor
             ? files.filter((file) => file.path === onnxFile)
             : files.filter((file) => file.path.startsWith(`${tfjsFolder}/`));
         const modelBytes = modelFiles.reduce((total, file) => total + file.bytes, 0);
-        card = {
+        const written = modelCardSchema.parse({
           workbenchVersion: request.workbenchVersion,
           createdAt: new Date().toISOString(),
           backbone: student.backbone,
@@ -288,6 +322,7 @@ export async function exportStudent(request: ExportRequest): Promise<ExportRepor
             width: student.inputShape[1],
             channels: student.inputShape[2],
             onnxLayout: format === 'onnx' ? layout : null,
+            ...(format === 'onnx' ? { name: onnxInputName } : {}),
             preprocessing,
             mean,
             std,
@@ -311,9 +346,11 @@ export async function exportStudent(request: ExportRequest): Promise<ExportRepor
                 },
           latency,
           parity,
-        };
-        await writeFileDurably(join(temporary, modelCardJsonFile), `${JSON.stringify(card, null, 2)}\n`);
-        await writeFileDurably(join(temporary, modelCardMarkdownFile), modelCardMarkdown(card));
+        });
+        const finished: ModelCard = { ...written, definitions: modelCardDefinitions(written) };
+        await writeFileDurably(join(temporary, modelCardJsonFile), `${JSON.stringify(finished, null, 2)}\n`);
+        await writeFileDurably(join(temporary, modelCardMarkdownFile), modelCardMarkdown(finished));
+        card = finished;
       },
       { replace: force },
     );

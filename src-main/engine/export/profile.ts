@@ -6,7 +6,23 @@ import { logitsGraph, onnxInputName, writeOnnxModel, type InputLayout } from './
 
 /** Fewest timed runs per latency figure; the brief asks for a median of at least 50. */
 export const minimumLatencyRuns = 50;
-const warmupRuns = 5;
+/** Untimed runs before the timed ones, so one-off set-up work is not measured. */
+export const latencyWarmupRuns = 5;
+/** Every latency figure classifies one image at a time. */
+const latencyBatchSize = 1;
+/**
+ * ONNX Runtime computes latency on one thread: its figure then does not depend on how many cores the machine
+ * has or on a training run busy on the others, and the card says so.
+ */
+const onnxLatencyThreads = 1;
+
+/** Threads a TensorFlow.js backend computes with; null where the engine decides (TensorFlow's pool, a GPU). */
+export async function tfjsBackendThreads(backend: string): Promise<number | null> {
+  if (backend === 'cpu') return 1;
+  if (backend !== 'wasm') return null;
+  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  return getThreadsCount();
+}
 
 function elementCount(shape: readonly (number | null)[]): number {
   return shape.slice(1).reduce<number>((product, size) => product * (size ?? 1), 1);
@@ -41,35 +57,50 @@ export function peakActivationBytes(model: tf.LayersModel): number {
   return peak;
 }
 
-function summarise(timings: number[], engine: string): LatencyFigures {
+function summarise(timings: number[], engine: string, threads: number | null): LatencyFigures {
   const sorted = [...timings].sort((left, right) => left - right);
   const at = (fraction: number): number =>
     sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
   const middle = sorted.length / 2;
   const median = sorted.length % 2 === 1 ? at(0.5) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-  return { medianMilliseconds: median, p90Milliseconds: at(0.9), runs: sorted.length, engine };
+  return {
+    medianMilliseconds: median,
+    p90Milliseconds: at(0.9),
+    runs: sorted.length,
+    engine,
+    batchSize: latencyBatchSize,
+    threads,
+    warmupRuns: latencyWarmupRuns,
+  };
 }
 
-/** Median batch-1 latency of an ONNX model in onnxruntime-node on the CPU, after warm-up runs. */
+/** Median batch-1 latency of an ONNX model in onnxruntime-node on one CPU thread, after warm-up runs. */
 export async function measureOnnxLatency(
   onnxBytes: Uint8Array,
   inputShape: readonly [number, number, number],
   layout: InputLayout,
   runs = minimumLatencyRuns,
 ): Promise<LatencyFigures> {
-  const session = await ort.InferenceSession.create(onnxBytes, { executionProviders: ['cpu'] });
+  const session = await ort.InferenceSession.create(onnxBytes, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: onnxLatencyThreads,
+    interOpNumThreads: onnxLatencyThreads,
+  });
   try {
     const [height, width, channels] = inputShape;
-    const dims = layout === 'NCHW' ? [1, channels, height, width] : [1, height, width, channels];
+    const dims =
+      layout === 'NCHW'
+        ? [latencyBatchSize, channels, height, width]
+        : [latencyBatchSize, height, width, channels];
     const data = Float32Array.from({ length: height * width * channels }, (_, index) => Math.sin(index));
     const feeds = { [onnxInputName]: new ort.Tensor('float32', data, dims) };
     const timings: number[] = [];
-    for (let run = 0; run < warmupRuns + runs; run += 1) {
+    for (let run = 0; run < latencyWarmupRuns + runs; run += 1) {
       const start = performance.now();
       await session.run(feeds);
-      if (run >= warmupRuns) timings.push(performance.now() - start);
+      if (run >= latencyWarmupRuns) timings.push(performance.now() - start);
     }
-    return summarise(timings, 'onnxruntime-node (cpu)');
+    return summarise(timings, 'onnxruntime-node (cpu)', onnxLatencyThreads);
   } finally {
     await session.release();
   }
@@ -82,20 +113,23 @@ export async function measureTfjsLatency(
 ): Promise<LatencyFigures> {
   const shape = model.inputs[0]?.shape ?? [];
   const input = tf.tidy(() =>
-    tf.sin(tf.range(0, elementCount(shape))).reshape([1, ...shape.slice(1).map((size) => size ?? 1)]),
+    tf
+      .sin(tf.range(0, elementCount(shape)))
+      .reshape([latencyBatchSize, ...shape.slice(1).map((size) => size ?? 1)]),
   );
   try {
     const timings: number[] = [];
-    for (let run = 0; run < warmupRuns + runs; run += 1) {
+    for (let run = 0; run < latencyWarmupRuns + runs; run += 1) {
       const start = performance.now();
       const output = model.predict(input);
       const list = Array.isArray(output) ? output : [output];
       const last = list[list.length - 1];
       if (last !== undefined) await last.data();
       tf.dispose(list);
-      if (run >= warmupRuns) timings.push(performance.now() - start);
+      if (run >= latencyWarmupRuns) timings.push(performance.now() - start);
     }
-    return summarise(timings, `tfjs (${tf.getBackend()})`);
+    const backend = tf.getBackend();
+    return summarise(timings, `tfjs (${backend})`, await tfjsBackendThreads(backend));
   } finally {
     input.dispose();
   }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ExportRecord } from '../../../src-shared/contracts/api.js';
+import { parseModelCard } from '../../../src-shared/contracts/model-card.js';
 
 interface ExportRow {
   id: string;
@@ -27,7 +28,7 @@ function toRecord(row: ExportRow): ExportRecord {
     precision: row.precision,
     directory: row.path,
     createdAt: row.created_at,
-    card: JSON.parse(row.report_json) as Record<string, unknown>,
+    card: parseModelCard(row.report_json, `The model card of export ${row.id} in the store`),
   };
 }
 
@@ -60,11 +61,11 @@ export class ExportsRepository {
     return this.renameStatement.run(name, id).changes === 1;
   }
 
-  /** Records a finished, verified export. */
-  insert(record: Omit<ExportRecord, 'card'> & { readonly cardJson: string }): ExportRecord {
-    this.insertStatement.run(record);
-    const { cardJson, ...rest } = record;
-    return { ...rest, card: JSON.parse(cardJson) as Record<string, unknown> };
+  /** Records a finished, verified export with its (already validated) model card. */
+  insert(record: ExportRecord): ExportRecord {
+    const { card, ...rest } = record;
+    this.insertStatement.run({ ...rest, cardJson: JSON.stringify(card) });
+    return record;
   }
 
   /** One export, or undefined. */

@@ -4,9 +4,25 @@ import type {
   EpochRecord,
 } from '../../../src-shared/contracts/run-types.js';
 import type { ExperimentSpec } from '../../../src-shared/domain/experiment-spec.js';
-import { methodCatalog, resolveHyperparameters } from '../../../src-shared/domain/method-catalog.js';
 import type { DistillationMethod } from '../../../src-shared/domain/method-catalog.js';
-import type { ModelProfile } from '../../../src-shared/contracts/api.js';
+import { formatSetting } from '../../../src-shared/domain/resolved-hyperparameters.js';
+import type {
+  HyperparameterSource,
+  MethodHyperparameterTable,
+} from '../../../src-shared/domain/resolved-hyperparameters.js';
+import { describeLearningRateSchedule } from '../../../src-shared/domain/training-recipe.js';
+import type { ExperimentDetails, ModelProfile } from '../../../src-shared/contracts/api.js';
+import {
+  bestTestTop1Definition,
+  gainDefinition,
+  lastTestTop1Definition,
+  latencyDefinition,
+  parametersDefinition,
+  perClassAccuracyDefinition,
+  teacherAccuracyDefinition,
+  weightSizeDefinition,
+} from '../../../src-shared/domain/figure-definitions.js';
+import type { FigureDefinition } from '../../../src-shared/domain/figure-definitions.js';
 import type { BackboneDescription } from '../../../src-shared/domain/backbone-catalog.js';
 import { buildResultsCsv, describeForDataset, resultsOrder } from '../../../src-shared/domain/results-csv.js';
 import type { DatasetShape, NetworkFigures } from '../../../src-shared/domain/results-csv.js';
@@ -145,122 +161,118 @@ export function meanTestCurve(runs: readonly (readonly EpochRecord[])[]): { x: n
     .map(([epoch, { total, count }]) => ({ x: epoch, y: total / count }));
 }
 
-/** One hyperparameter across the methods: its shown value per method, null where the method does not use it. */
+/** One setting across the methods: its shown value per method, null where the method does not use it. */
 export interface HyperparameterRow {
   readonly key: string;
   readonly label: string;
   readonly values: Readonly<Partial<Record<DistillationMethod, string | null>>>;
-  /** Whether the methods that use it use different values. */
-  readonly differs: boolean;
+  /** Whether every method of the table uses it, with one and the same value. */
+  readonly shared: boolean;
 }
 
-/** How the hyperparameter table labels what it cannot show as a plain value. */
+/** How the hyperparameter table words a value and where it came from. */
 export interface HyperparameterWords {
-  readonly derived: (value: string) => string;
+  readonly value: (shown: string, source: HyperparameterSource) => string;
+  /** A derived default whose tap counts are not known: its rule. */
+  readonly unknownDerived: (rule: string) => string;
   readonly schedule: Readonly<Record<string, string>>;
 }
 
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
-}
-
-function describeSchedule(schedule: ExperimentSpec['schedule']['learningRateSchedule']): string {
-  switch (schedule.kind) {
-    case 'constant':
-      return 'constant';
-    case 'step':
-      return `step ×${schedule.gamma} at ${schedule.milestones.join(', ')}`;
-    case 'cosine':
-      return `cosine to ${schedule.minimum}`;
-  }
-}
-
 /**
- * The hyperparameters of every method in the spec (other than the student alone, which has none) with the
- * values its runs used: overrides from the spec, else the default, else the default derived from the tap
- * counts (when they are known). Schedule values are shared by all methods and listed first.
+ * The settings of every method in the spec (other than the student alone, which has none): first the
+ * schedule, which every run shares, then each method's hyperparameters with the values its runs used, set,
+ * default or derived from the tap counts. A row is shared only when every method uses it with the same value;
+ * a setting only some methods have is never stated as shared.
  */
 export function hyperparameterRows(
   spec: ExperimentSpec,
-  taps: { readonly teacher: number; readonly student: number } | null,
+  table: MethodHyperparameterTable,
   words: HyperparameterWords,
 ): HyperparameterRow[] {
   const methods = spec.methods.filter((method) => method !== 'none');
   const scheduleValues: [string, string][] = [
     ['epochs', String(spec.schedule.epochs)],
     ['batchSize', String(spec.schedule.batchSize)],
-    ['learningRate', formatNumber(spec.schedule.learningRate)],
-    ['momentum', formatNumber(spec.schedule.momentum)],
-    ['weightDecay', formatNumber(spec.schedule.weightDecay)],
-    ['learningRateSchedule', describeSchedule(spec.schedule.learningRateSchedule)],
+    ['learningRate', formatSetting(spec.schedule.learningRate)],
+    ['momentum', formatSetting(spec.schedule.momentum)],
+    ['weightDecay', formatSetting(spec.schedule.weightDecay)],
+    ['learningRateSchedule', describeLearningRateSchedule(spec.schedule.learningRateSchedule)],
     ['warmupEpochs', String(spec.schedule.warmupEpochs)],
   ];
   const rows: HyperparameterRow[] = scheduleValues.map(([key, value]) => ({
     key: `schedule.${key}`,
     label: words.schedule[key] ?? key,
     values: Object.fromEntries(methods.map((method) => [method, value])),
-    differs: false,
+    shared: true,
   }));
-
-  const resolved = new Map<DistillationMethod, Record<string, unknown> | null>();
-  for (const method of methods) {
-    if (taps === null) {
-      resolved.set(method, null);
-      continue;
-    }
-    try {
-      resolved.set(method, { ...resolveHyperparameters(method, spec.hyperparameters[method] ?? {}, taps) });
-    } catch {
-      resolved.set(method, null);
-    }
-  }
 
   const keys: { key: string; label: string }[] = [];
   for (const method of methods) {
-    for (const parameter of methodCatalog[method].hyperparameters) {
-      if (!keys.some((entry) => entry.key === parameter.key))
-        keys.push({ key: parameter.key, label: parameter.label });
+    for (const entry of table[method] ?? []) {
+      if (!keys.some((known) => known.key === entry.key)) keys.push({ key: entry.key, label: entry.label });
     }
   }
   for (const { key, label } of keys) {
     const values: Partial<Record<DistillationMethod, string | null>> = {};
+    const raw: (number | string | null | undefined)[] = [];
     for (const method of methods) {
-      const parameter = methodCatalog[method].hyperparameters.find((entry) => entry.key === key);
-      if (parameter === undefined) {
-        values[method] = null;
-        continue;
-      }
-      const given = spec.hyperparameters[method]?.[key];
-      const fromResolved = resolved.get(method)?.[key];
-      const applies =
-        parameter.kind !== 'number' ||
-        parameter.appliesWhen === undefined ||
-        String(
-          spec.hyperparameters[method]?.[parameter.appliesWhen.key] ??
-            methodCatalog[method].hyperparameters.find((entry) => entry.key === parameter.appliesWhen?.key)
-              ?.default,
-        ) === parameter.appliesWhen.value;
-      if (!applies) {
-        values[method] = null;
-      } else if (parameter.kind === 'choice') {
-        const value = given ?? parameter.default;
-        values[method] = parameter.options.find((option) => option.value === value)?.label ?? String(value);
-      } else if (given !== undefined) {
-        values[method] = typeof given === 'number' ? formatNumber(given) : given;
-      } else if (parameter.default !== null) {
-        values[method] = formatNumber(parameter.default);
-      } else if (typeof fromResolved === 'number') {
-        values[method] = words.derived(formatNumber(fromResolved));
-      } else {
-        values[method] = words.derived(parameter.derivedDefault ?? '');
-      }
+      const entry = table[method]?.find((candidate) => candidate.key === key);
+      raw.push(entry === undefined ? undefined : entry.value);
+      values[method] =
+        entry === undefined
+          ? null
+          : entry.value === null
+            ? words.unknownDerived(entry.rule ?? '')
+            : words.value(entry.shown, entry.source);
     }
-    const used = Object.values(values).filter(
-      (value): value is string => value !== null && value !== undefined,
-    );
-    rows.push({ key, label, values, differs: new Set(used).size > 1 });
+    const first = raw[0];
+    const shared =
+      methods.length > 1 && first !== undefined && first !== null && raw.every((value) => value === first);
+    rows.push({ key, label, values, shared });
   }
   return rows;
+}
+
+/** The rules of the derived values in the table, once per setting and rule, for the note under it. */
+export function derivedRules(
+  spec: ExperimentSpec,
+  table: MethodHyperparameterTable,
+): { readonly label: string; readonly rule: string }[] {
+  const rules: { label: string; rule: string }[] = [];
+  for (const method of spec.methods) {
+    for (const entry of table[method] ?? []) {
+      if (entry.source !== 'derived' || entry.rule === null) continue;
+      if (!rules.some((known) => known.label === entry.label && known.rule === entry.rule))
+        rules.push({ label: entry.label, rule: entry.rule });
+    }
+  }
+  return rules;
+}
+
+/**
+ * What the comparison's figures mean: the teacher's accuracy (trained here or measured at import), the
+ * per-epoch figures and gains on the experiment's test images, the network figures and, once measured, the
+ * latency with its engine and settings.
+ */
+export function compareDefinitions(
+  details: Pick<ExperimentDetails, 'measurement'>,
+  results: ExperimentResults | null,
+  studentProfile: ModelProfile | null,
+): FigureDefinition[] {
+  const test = details.measurement.test;
+  const seeds = Math.max(0, ...(results?.methods ?? []).map((method) => method.seeds.length));
+  return [
+    ...(results?.teacher === null || results === null
+      ? []
+      : [teacherAccuracyDefinition(details.measurement.teacher)]),
+    bestTestTop1Definition(test, { seeds }),
+    lastTestTop1Definition(test, { seeds }),
+    gainDefinition(test),
+    perClassAccuracyDefinition(test),
+    parametersDefinition(),
+    weightSizeDefinition('float32'),
+    ...(studentProfile === null ? [] : [latencyDefinition(studentProfile.latency.tfjs, 'architecture')]),
+  ];
 }
 
 /** The ids of the runs whose epochs the curves need: every run of the experiment and a reused teacher's run. */

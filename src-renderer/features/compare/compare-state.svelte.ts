@@ -1,12 +1,15 @@
 import type { ExperimentDetails, ModelProfile, WorkbenchApi } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
 import type { ExperimentResults } from '../../../src-shared/contracts/run-types.js';
+import type { FigureDefinition } from '../../../src-shared/domain/figure-definitions.js';
 import { describeForDataset } from '../../../src-shared/domain/results-csv.js';
 import { strings } from '../../lib/strings.js';
 import type { MethodCurve, PerClassSeries } from './compare-charts.js';
 import {
   buildCompareRows,
   compareCsv,
+  compareDefinitions,
+  derivedRules,
   figuresOf,
   compareOrder,
   epochsByRunId,
@@ -39,7 +42,7 @@ export class CompareState {
   });
   profiling = $state(false);
   profileError = $state<string | null>(null);
-  onlyDiffering = $state(true);
+  hideShared = $state(true);
 
   teacherDescription = $derived(describeForDataset(this.results?.teacher?.backbone ?? null, this.dataset));
   studentDescription = $derived(describeForDataset(this.results?.studentBackbone ?? null, this.dataset));
@@ -72,13 +75,21 @@ export class CompareState {
   hyperparameters = $derived<readonly HyperparameterRow[]>(
     this.details === null
       ? []
-      : hyperparameterRows(
-          this.details.spec,
-          this.teacherDescription === null || this.studentDescription === null
-            ? null
-            : { teacher: this.teacherDescription.taps.length, student: this.studentDescription.taps.length },
-          { derived: text.derived, schedule: text.schedule },
-        ),
+      : hyperparameterRows(this.details.spec, this.details.hyperparameters, {
+          value: text.settingValue,
+          unknownDerived: text.unknownDerived,
+          schedule: text.schedule,
+        }),
+  );
+
+  /** How the derived values of the table are computed. */
+  derivedRules = $derived(
+    this.details === null ? [] : derivedRules(this.details.spec, this.details.hyperparameters),
+  );
+
+  /** What the figures of the table and charts mean, and which images and engine they come from. */
+  definitions = $derived<readonly FigureDefinition[]>(
+    this.details === null ? [] : compareDefinitions(this.details, this.results, this.profiles.student),
   );
 
   #reloadTimer: number | null = null;

@@ -1,5 +1,6 @@
 import type { CallInput, ExportRecord, WorkbenchApi } from '../../../src-shared/contracts/api.js';
 import type { AppMode, ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
+import type { ModelCard, ParityFigures } from '../../../src-shared/contracts/model-card.js';
 import type { RunSummary } from '../../../src-shared/contracts/run-types.js';
 import { edgePresetNames, edgePresets } from '../../../src-shared/domain/edge-presets.js';
 import { exportFolderName } from '../../../src-shared/domain/export-naming.js';
@@ -12,64 +13,20 @@ export type ExportPresetChoice = (typeof exportPresets)[number];
 export const exportFormats = ['onnx', 'tfjs'] as const;
 export const exportPrecisions = ['float32', 'float16', 'uint8'] as const;
 
-/** The parity figures of one exported format, as the model card records them. */
-export interface ParityView {
-  readonly images: number;
-  readonly maxAbsLogitDifference: number;
-  readonly top1Agreement: number;
-  readonly exportedAccuracy: number;
-  readonly inAppAccuracy: number;
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function numberField(value: Readonly<Record<string, unknown>>, key: string): number | null {
-  const field = value[key];
-  return typeof field === 'number' ? field : null;
-}
-
-/** The parity entries of a model card, skipping any that are not in the expected form. */
-export function parityOf(card: Readonly<Record<string, unknown>>): [string, ParityView][] {
-  const parity = card['parity'];
-  if (!isRecord(parity)) return [];
-  const entries: [string, ParityView][] = [];
-  for (const [engine, figures] of Object.entries(parity)) {
-    if (!isRecord(figures)) continue;
-    const images = numberField(figures, 'images');
-    const maxAbsLogitDifference = numberField(figures, 'maxAbsLogitDifference');
-    const top1Agreement = numberField(figures, 'top1Agreement');
-    const exportedAccuracy = numberField(figures, 'exportedAccuracy');
-    const inAppAccuracy = numberField(figures, 'inAppAccuracy');
-    if (
-      images === null ||
-      maxAbsLogitDifference === null ||
-      top1Agreement === null ||
-      exportedAccuracy === null ||
-      inAppAccuracy === null
-    ) {
-      continue;
-    }
-    entries.push([engine, { images, maxAbsLogitDifference, top1Agreement, exportedAccuracy, inAppAccuracy }]);
-  }
-  return entries;
-}
-
 /** One parity line as the export result shows it: under the name of the model it checked. */
 export interface ParityLine {
   readonly engine: string;
   readonly label: string;
-  readonly figures: ParityView;
+  readonly figures: ParityFigures;
 }
 
 /**
  * The parity entries of a card, the exported format's first, each named for what it checked: an ONNX export
  * also writes a TensorFlow.js copy for its demo page, whose line says so.
  */
-export function parityLines(card: Readonly<Record<string, unknown>>, exportedFormat: string): ParityLine[] {
+export function parityLines(card: ModelCard, exportedFormat: string): ParityLine[] {
   const names = strings.exportWizard.parityEngines;
-  return parityOf(card)
+  return Object.entries(card.parity)
     .map(([engine, figures]) => ({
       engine,
       figures,
@@ -104,9 +61,9 @@ export function presetLabel(choice: ExportPresetChoice): string {
 }
 
 /** Whether every parity check of a card agrees on the top class of every image. */
-export function parityPassed(card: Readonly<Record<string, unknown>>): boolean {
-  const entries = parityOf(card);
-  return entries.length > 0 && entries.every(([, figures]) => figures.top1Agreement === 1);
+export function parityPassed(card: ModelCard): boolean {
+  const checks = Object.values(card.parity);
+  return checks.length > 0 && checks.every((figures) => figures.top1Agreement === 1);
 }
 
 /**

@@ -155,6 +155,11 @@ describe('the rtk-workbench command line', () => {
     expect(result.stdout).toMatch(/^Teacher: resnet8, best top-1 \d+\.\d\d%/);
     expect(result.stdout).toMatch(/\nKD\s+1\/1\s+\d+\.\d\d ± 0\.00\s+\d+\.\d\d ± 0\.00\s+[+−]\d+\.\d\d pp/);
     expect(result.stdout).toMatch(/\nStudent alone\s+1\/1\s+\d+\.\d\d ± 0\.00/);
+    // Footnotes say what each figure means and which test images it uses: the Quick preset's limit of them.
+    expect(result.stdout).toMatch(
+      /\nWhat the figures mean:\n {2}Teacher test top-1: .*trained in this workbench/,
+    );
+    expect(result.stdout).toMatch(/\n {2}Best test top-1: .*images: (all \d+|\d+ of the [\d,]+) test images/);
 
     const experimentId = /Experiment "Tiny" \(([0-9a-f-]{36})\)/.exec(result.stderr)?.[1] ?? '';
     const csv = cli('results', experimentId.slice(0, 8), '--csv');
@@ -202,6 +207,7 @@ describe('the rtk-workbench command line', () => {
   });
 
   it('lists the runs and refuses to resume a finished one, changing nothing', () => {
+    expect(cli('runs').stdout).toMatch(/\n {2}Test images per experiment:\n {4}Tiny: /);
     const listed = cli('runs', '--json');
     expect(listed.code).toBe(0);
     const runs = JSON.parse(listed.stdout) as RunSummary[];

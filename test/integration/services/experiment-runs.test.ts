@@ -59,6 +59,8 @@ function spec(name: string, methods: ExperimentSpecInput['methods']): Experiment
       learningRateSchedule: { kind: 'cosine', minimum: 0 },
     },
     seeds: [7],
+    // 30 of the fixture's 40 test images: every figure of the experiment and its exports uses the same 30.
+    subset: { testImages: 30 },
   };
 }
 
@@ -104,6 +106,20 @@ describe('experiments and runs', () => {
     expect(rtkResult?.perClassDelta).toHaveLength(10);
     expect(results.teacher?.bestTop1).not.toBeNull();
     rtkRunId = runOf(details.runs, 'rtk').id;
+    // resnet8 teacher and student have 3 taps each: β = 200 × 3 ÷ 3 and k = ⌈3 ÷ 3⌉ by RTK's rules.
+    expect(details.hyperparameters.rtk?.map((entry) => [entry.key, entry.value, entry.source])).toEqual([
+      ['beta', 200, 'derived'],
+      ['qkDim', 128, 'default'],
+      ['temperature', 4, 'default'],
+      ['kdWeight', 0.9, 'default'],
+      ['rtkSelection', 'topk', 'default'],
+      ['rtkK', 1, 'derived'],
+      ['rtkDistance', 'normalized', 'default'],
+    ]);
+    expect(details.measurement).toEqual({
+      test: { images: 30, splitImages: 40 },
+      teacher: { source: 'trained', evaluation: { images: 30, splitImages: 40 } },
+    });
     expect(host.store.models.list().find((model) => model.runId === rtkRunId)).toMatchObject({
       source: 'run',
       backbone: 'resnet8',
@@ -125,15 +141,26 @@ describe('experiments and runs', () => {
         outDirectory: join(outputs, format),
         format,
       });
-      const parity = exported.card['parity'] as Record<
-        string,
-        { maxAbsLogitDifference: number; top1Agreement: number }
-      >;
+      const { parity, training } = exported.card;
       expect(Object.keys(parity).length).toBeGreaterThan(0);
       for (const figures of Object.values(parity)) {
         expect(figures.maxAbsLogitDifference).toBeLessThanOrEqual(1e-4);
         expect(figures.top1Agreement).toBe(1);
       }
+      // The run's figure, the card's and the exported accuracy are measured on the same 30 test images, so
+      // they are one number: the export's images are the run's, not another sample of the test split.
+      const run = host.store.runs.get(rtkRunId);
+      expect(run?.lastTestTop1).not.toBeNull();
+      expect(training.testTop1).toBe(run?.lastTestTop1);
+      expect(training.testEvaluation).toEqual({ images: 30, splitImages: 40 });
+      for (const figures of Object.values(parity)) {
+        expect(figures).toMatchObject({ images: 30, runTestImages: 30 });
+        expect(figures.inAppAccuracy).toBe(run?.lastTestTop1);
+        expect(figures.exportedAccuracy).toBe(run?.lastTestTop1);
+      }
+      expect(training.resolvedHyperparameters?.find((entry) => entry.key === 'beta')?.value).toBe(200);
+      expect(training.hyperparameters).toMatchObject({ beta: 200, rtkK: 1, temperature: 4 });
+      expect(training.teacherAccuracy?.top1).toBe(host.store.runs.get(run?.teacherRunId ?? '')?.lastTestTop1);
       expect(readdirSync(exported.directory)).toEqual(
         expect.arrayContaining(['model-card.json', 'MODEL_CARD.md', 'index.html']),
       );

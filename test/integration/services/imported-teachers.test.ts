@@ -94,6 +94,17 @@ describe('imported teachers through the API', () => {
       bestTop1: teacher.testTop1 / 100,
       lastTop1: teacher.testTop1 / 100,
     });
+    // The settings RTK uses come from the four chosen taps of the imported teacher and resnet8's three:
+    // β = 200 × 4 ÷ 3 and k = ⌈4 ÷ 3⌉ = 2, as Compare and the model card show them.
+    const details = await call('getExperiment', { id: created.experiment.id });
+    const rtk = new Map(details.hyperparameters.rtk?.map((entry) => [entry.key, entry]));
+    expect(rtk.get('beta')).toMatchObject({ value: (200 * 4) / 3, source: 'derived' });
+    expect(rtk.get('rtkK')).toMatchObject({ value: 2, shown: '2', source: 'derived' });
+    expect(details.measurement.teacher).toEqual({
+      source: 'imported',
+      images: teacher.testImages,
+      splitImages: 20,
+    });
     for (const run of created.runs) await call('cancelRun', { id: run.id });
   });
 

@@ -112,8 +112,9 @@ describe('one vocabulary', () => {
       parity: {},
     } satisfies ModelCard;
     const markdown = modelCardMarkdown(card);
-    expect(markdown).toContain('- Method: Student alone; teacher: resnet20');
-    expect(markdown).toContain('- Parameters: 1; Multiply-adds per image: 2');
+    expect(markdown).toContain('- **Method:** Student alone\n- **Teacher:** resnet20');
+    expect(markdown).toContain('- **Parameters:** 1\n');
+    expect(markdown).toContain('- **Multiply-adds per image:** 2\n');
   });
 
   it('spells distil the British way in what users read', async () => {

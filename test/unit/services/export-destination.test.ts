@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkExportDestination } from '../../../src-main/services/export-destination.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
 import type { WorkbenchStore } from '../../../src-main/store/workbench-store.js';
+import { currentCard, earlierCardJson } from '../../support/model-card-fixtures.js';
 
 let root = '';
 let home = '';
@@ -39,10 +40,7 @@ function check(outDirectory: string, force = false, neededBytes = 1_000) {
 
 function ourCard(folder: string): void {
   mkdirSync(folder, { recursive: true });
-  writeFileSync(
-    join(folder, 'model-card.json'),
-    JSON.stringify({ workbenchVersion: '0.1.0', format: 'onnx', training: { method: 'rtk' } }),
-  );
+  writeFileSync(join(folder, 'model-card.json'), earlierCardJson);
   writeFileSync(join(folder, 'model.onnx'), 'old model');
 }
 
@@ -109,7 +107,7 @@ describe('the destination of an export', () => {
       precision: 'float32',
       directory: previous,
       createdAt: 'now',
-      cardJson: '{}',
+      card: currentCard(),
     });
     expect(check(previous, true)()).toEqual({ directory: previous, replacedExportIds: ['x1'] });
     expect(check(join(previous, 'again'))).toThrow(/inside, or contains, the earlier export x1/);

@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { WorkerSupervisor } from '../../../src-main/jobs/worker-supervisor.js';
 import { createWorkbenchServices } from '../../../src-main/services/workbench-services.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
+import { currentCard } from '../../support/model-card-fixtures.js';
 
 function services(
   openFolder?: (path: string) => Promise<void>,
@@ -47,9 +48,9 @@ function services(
   store.database.connection
     .prepare(
       'INSERT INTO exports (id, run_id, format, precision, path, report_json, created_at) ' +
-        "VALUES ('x1', 'r1', 'onnx', 'float32', '/exports/rtk-onnx', '{}', '2026-01-01T00:00:00Z')",
+        "VALUES ('x1', 'r1', 'onnx', 'float32', '/exports/rtk-onnx', ?, '2026-01-01T00:00:00Z')",
     )
-    .run();
+    .run(JSON.stringify(currentCard()));
   return createWorkbenchServices({
     store,
     supervisor,

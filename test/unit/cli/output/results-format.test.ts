@@ -66,6 +66,24 @@ describe('the results table', () => {
     expect(rtk.indexOf('76.01')).toBe(none.indexOf('73.26'));
   });
 
+  it('ends, given the experiment’s measurement, with what each figure means and which images it uses', () => {
+    const table = formatResultsTable(results, {
+      test: { images: 500, splitImages: 10_000 },
+      teacher: { source: 'trained', evaluation: { images: 500, splitImages: 10_000 } },
+    });
+    const notes = table.slice(table.indexOf('\nWhat the figures mean:'));
+    expect(notes.split('\n').map((line) => line.split(':')[0])).toEqual([
+      '',
+      'What the figures mean',
+      '  Teacher test top-1',
+      '  Best test top-1',
+      '  Last test top-1',
+      '  Gain',
+    ]);
+    expect(notes).toContain('images: 500 of the 10,000 test images');
+    expect(formatResultsTable(results)).not.toContain('What the figures mean');
+  });
+
   it('says when there is no teacher', () => {
     expect(formatResultsTable({ ...results, teacher: null }).split('\n')[0]).toBe('Teacher: none');
   });

@@ -47,6 +47,7 @@ describe.each(families)('exports of %s', (name) => {
     outDirectory: join(root, name, outDirectory),
     training: { ...fixtureTraining, teacher: 'wrn-40-2' },
     workbenchVersion: '0.1.0-test',
+    testImageLimit: null,
     verificationImages: 16,
     latencyRuns: 50,
   });

@@ -43,6 +43,7 @@ const base = () => ({
   datasetDirectory,
   training: fixtureTraining,
   workbenchVersion: '0.1.0-test',
+  testImageLimit: null,
   verificationImages: 24,
   latencyRuns: 50,
 });
@@ -88,11 +89,40 @@ describe('exportStudent', () => {
     expect(card.files.find((file) => file.path === onnxFile)?.bytes).toBe(card.modelBytes);
     const markdown = await readFile(join(outDirectory, 'MODEL_CARD.md'), 'utf8');
     expect(markdown).toContain('(x - mean) / std');
-    expect(markdown).toContain('teacher: wrn-16-2');
-    expect(markdown).toContain('onnxRuntime: median');
+    expect(markdown).toContain('- **Teacher:** wrn-16-2');
+    expect(markdown).toMatch(/- \*\*Latency \(ONNX\):\*\* [0-9.]+ ms median/);
+    expect(markdown).toContain(
+      'engine: onnxruntime-node (cpu); model: the exported files; batch size: 1; threads: 1',
+    );
+    expect(card.latency.onnxRuntime).toMatchObject({ batchSize: 1, threads: 1, warmupRuns: 5, runs: 50 });
+    expect(card.latency.tfjs).toMatchObject({
+      engine: 'tfjs (cpu)',
+      batchSize: 1,
+      threads: 1,
+      warmupRuns: 5,
+    });
+    expect(card.parity.onnx).toMatchObject({ images: 24, runTestImages: 40 });
+    expect(card.definitions?.map((definition) => definition.key)).toEqual(
+      expect.arrayContaining(['testTop1', 'exportedAccuracy', 'inAppAccuracy', 'latency', 'parameters']),
+    );
     const page = await readFile(join(outDirectory, 'index.html'), 'utf8');
     expect(page).toContain('<script src="tf.min.js">');
     expect(page).not.toMatch(/https?:\/\//);
+  });
+
+  it('verifies on exactly the run’s test images when no smaller number is asked for', async () => {
+    const outDirectory = join(root, 'out-run-images');
+    const { verificationImages: _everyImage, ...request } = base();
+    const report = await exportStudent({
+      ...request,
+      testImageLimit: 30,
+      outDirectory,
+      format: 'tfjs',
+    });
+    // The run's test images are its experiment's limit of the test split: 30 of the 40 here.
+    expect(report.card.parity.tfjs).toMatchObject({ images: 30, runTestImages: 30 });
+    const markdown = await readFile(join(outDirectory, 'MODEL_CARD.md'), 'utf8');
+    expect(markdown).toContain('the run’s 30 test images, the same as its Test top-1');
   });
 
   it('reports the accuracy change of a uint8 TFJS export and the preset budget', async () => {

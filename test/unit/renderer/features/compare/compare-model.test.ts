@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { EpochRecord, ExperimentResults } from '../../../../../src-shared/contracts/run-types.js';
 import { experimentSpecSchema } from '../../../../../src-shared/domain/experiment-spec.js';
+import type { ModelProfile } from '../../../../../src-shared/contracts/api.js';
+import { resolvedHyperparameters } from '../../../../../src-shared/domain/resolved-hyperparameters.js';
+import type { MethodHyperparameterTable } from '../../../../../src-shared/domain/resolved-hyperparameters.js';
 import {
   buildCompareRows,
+  compareDefinitions,
+  derivedRules,
   epochsByRunId,
   formatGain,
   formatMeanAndSpread,
@@ -158,39 +163,136 @@ describe('hyperparameterRows', () => {
     schedule: { epochs: 5 },
     seeds: [1],
   });
-  const words = { derived: (value: string) => `${value} (derived)`, schedule: { epochs: 'Epochs' } };
+  const words = {
+    value: (shown: string, source: string) => (source === 'set' ? shown : `${shown} (${source})`),
+    unknownDerived: (rule: string) => `${rule} (tap counts unknown)`,
+    schedule: { epochs: 'Epochs' },
+  };
+  const tableOf = (
+    of: typeof spec,
+    taps: { teacher: number; student: number } | null,
+  ): MethodHyperparameterTable =>
+    Object.fromEntries(
+      of.methods.map((method) => [
+        method,
+        resolvedHyperparameters(method, of.hyperparameters[method] ?? {}, taps),
+      ]),
+    );
 
-  it('lists the schedule and every method hyperparameter with the values used', () => {
-    const rows = hyperparameterRows(spec, { teacher: 18, student: 6 }, words);
+  it('lists the shared schedule and every method’s values, defaults and derived ones included', () => {
+    const rows = hyperparameterRows(spec, tableOf(spec, { teacher: 18, student: 6 }), words);
     const byKey = new Map(rows.map((row) => [row.key, row]));
     expect(byKey.get('schedule.epochs')).toMatchObject({
       label: 'Epochs',
       values: { kd: '5', afd: '5', rtk: '5' },
-      differs: false,
+      shared: true,
     });
     expect(byKey.get('temperature')).toMatchObject({
-      values: { kd: '3', afd: '4', rtk: '4' },
-      differs: true,
+      values: { kd: '3', afd: '4 (default)', rtk: '4 (default)' },
+      shared: false,
     });
-    expect(byKey.get('kdWeight')?.differs).toBe(false);
+    expect(byKey.get('kdWeight')?.shared).toBe(true);
     expect(byKey.get('beta')).toMatchObject({
-      values: { kd: null, afd: '200', rtk: '600 (derived)' },
-      differs: true,
+      values: { kd: null, afd: '200 (default)', rtk: '600 (derived)' },
+      shared: false,
     });
-    // k applies only to top-k selection; this RTK uses a threshold.
-    expect(byKey.get('rtkK')?.values.rtk).toBeNull();
+    // k applies only to top-k selection; this RTK uses a threshold, so no method has a k.
+    expect(byKey.has('rtkK')).toBe(false);
     expect(byKey.get('rtkTau')?.values.rtk).toBe('0.0555556 (derived)');
+    // A setting only RTK has is RTK's own, never a value every method shares.
     expect(byKey.get('rtkSelection')).toMatchObject({
-      values: { rtk: 'Layers above an attention threshold' },
-      differs: false,
+      values: { kd: null, afd: null, rtk: 'Layers above an attention threshold' },
+      shared: false,
     });
-    expect(rows.filter((row) => row.differs).map((row) => row.key)).toEqual(['temperature', 'beta']);
+    expect(rows.filter((row) => row.shared).map((row) => row.key)).toEqual([
+      'schedule.epochs',
+      'schedule.batchSize',
+      'schedule.learningRate',
+      'schedule.momentum',
+      'schedule.weightDecay',
+      'schedule.learningRateSchedule',
+      'schedule.warmupEpochs',
+      'kdWeight',
+    ]);
   });
 
-  it('explains derived defaults in words when the tap counts are unknown', () => {
-    const rows = hyperparameterRows(spec, null, words);
+  it('shows RTK’s β = 600 and k = 3 when it is the only distillation method, and states nothing as shared but the schedule', () => {
+    const alone = experimentSpecSchema.parse({ ...spec, methods: ['none', 'rtk'], hyperparameters: {} });
+    const rows = hyperparameterRows(alone, tableOf(alone, { teacher: 18, student: 6 }), words);
+    const notShared = rows.filter((row) => !row.shared);
+    expect(notShared.map((row) => [row.key, row.values.rtk])).toEqual([
+      ['beta', '600 (derived)'],
+      ['qkDim', '128 (default)'],
+      ['temperature', '4 (default)'],
+      ['kdWeight', '0.9 (default)'],
+      ['rtkSelection', 'Top k teacher layers (default)'],
+      ['rtkK', '3 (derived)'],
+      ['rtkDistance', 'Squared distance ÷ mean teacher map size (default)'],
+    ]);
+  });
+
+  it('gives the rule of a derived default when the tap counts are unknown, and lists the rules', () => {
+    const table = tableOf(spec, null);
+    const rows = hyperparameterRows(spec, table, words);
     expect(rows.find((row) => row.key === 'beta')?.values.rtk).toBe(
-      '200 × teacher taps ÷ student taps (derived)',
+      '200 × teacher taps ÷ student taps (tap counts unknown)',
     );
+    expect(derivedRules(spec, table)).toEqual([
+      { label: 'Feature weight β', rule: '200 × teacher taps ÷ student taps' },
+      { label: 'Threshold τ', rule: '1 ÷ teacher taps' },
+    ]);
+  });
+});
+
+describe('compareDefinitions', () => {
+  const measurement = {
+    test: { images: 500, splitImages: 10_000 },
+    teacher: { source: 'imported' as const, images: 10_000, splitImages: 10_000 },
+  };
+
+  it('defines every figure of the table on the experiment’s test images, the teacher’s on its own', () => {
+    const definitions = compareDefinitions({ measurement }, results, null);
+    expect(definitions.map((definition) => definition.key)).toEqual([
+      'teacherAccuracy',
+      'bestTestTop1',
+      'lastTestTop1',
+      'gain',
+      'perClassAccuracy',
+      'parameters',
+      'weightSize',
+    ]);
+    const images = (key: string): string | undefined =>
+      definitions.find((definition) => definition.key === key)?.facts.find((fact) => fact.name === 'Images')
+        ?.value;
+    expect(images('bestTestTop1')).toMatch(/^500 of the 10,000 test images/);
+    expect(images('teacherAccuracy')).toMatch(/^all 10,000 test images/);
+  });
+
+  it('adds the latency with its engine, batch, threads and runs once it is measured', () => {
+    const profile = {
+      latency: {
+        tfjs: {
+          medianMilliseconds: 21.4,
+          p90Milliseconds: 25,
+          runs: 50,
+          engine: 'tfjs (wasm)',
+          batchSize: 1,
+          threads: 1,
+          warmupRuns: 5,
+        },
+      },
+    } as ModelProfile;
+    const latency = compareDefinitions({ measurement }, results, profile).at(-1);
+    expect(latency?.key).toBe('latency');
+    expect(latency?.facts).toEqual([
+      { name: 'Engine', value: 'tfjs (wasm)' },
+      {
+        name: 'Model',
+        value: 'an untrained network of the same architecture (speed does not depend on the weights)',
+      },
+      { name: 'Batch size', value: '1' },
+      { name: 'Threads', value: '1 (one core)' },
+      { name: 'Runs', value: 'median of 50 timed runs after 5 warm-up runs' },
+    ]);
   });
 });

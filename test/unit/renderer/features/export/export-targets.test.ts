@@ -5,14 +5,11 @@ import {
   presetLabel,
   presetSummary,
 } from '../../../../../src-renderer/features/export/export-state.svelte.js';
+import { currentCard } from '../../../../support/model-card-fixtures.js';
 
-const figures = {
-  images: 20,
-  maxAbsLogitDifference: 2e-7,
-  top1Agreement: 1,
-  exportedAccuracy: 0.15,
-  inAppAccuracy: 0.15,
-};
+const card = currentCard();
+const figures = card.parity.onnx;
+if (figures === undefined) throw new Error('the fixture card has an ONNX check');
 
 describe('export targets', () => {
   it('says what each target writes: format, precision, size budget', () => {
@@ -43,15 +40,19 @@ describe('export targets', () => {
 
 describe('parityLines', () => {
   it('puts the exported ONNX model first and names the TFJS line as the demo page’s copy', () => {
-    const card = { parity: { tfjs: figures, onnx: figures } };
-    expect(parityLines(card, 'onnx').map(({ engine, label }) => [engine, label])).toEqual([
+    expect(
+      parityLines({ ...card, parity: { tfjs: figures, onnx: figures } }, 'onnx').map(({ engine, label }) => [
+        engine,
+        label,
+      ]),
+    ).toEqual([
       ['onnx', 'ONNX (the exported model)'],
       ['tfjs', 'TensorFlow.js copy for the demo page'],
     ]);
   });
 
   it('names the TFJS line as the exported model when TFJS was exported', () => {
-    expect(parityLines({ parity: { tfjs: figures } }, 'tfjs').map(({ label }) => label)).toEqual([
+    expect(parityLines({ ...card, parity: { tfjs: figures } }, 'tfjs').map(({ label }) => label)).toEqual([
       'TensorFlow.js (the exported model)',
     ]);
   });
