@@ -229,11 +229,12 @@ export const methodCatalog: Readonly<Record<DistillationMethod, MethodDescriptor
         label: 'Distance',
         default: 'normalized',
         options: [
-          { value: 'normalized', label: 'Squared distance ÷ mean teacher map size' },
+          { value: 'normalized', label: 'Normalised squared distance' },
           { value: 'mean', label: 'Per-position mean (as AFD)' },
         ],
         explanation:
-          'How unlike two feature maps are; the default keeps layers of different resolutions comparable.',
+          'How unlike two feature maps are; the default divides the squared distance by the mean size of the ' +
+          'teacher’s maps, which keeps layers of different resolutions comparable.',
       },
     ],
   },

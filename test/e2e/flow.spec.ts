@@ -299,7 +299,7 @@ test('cancelling a running experiment stops its runs', async ({ page }) => {
   await expect(first).toHaveAttribute('data-status', 'paused', { timeout: 60_000 });
   await expect(first.getByTestId('run-epoch')).toHaveText(/^\d+ of 50 epochs finished$/);
   await expect(first.getByTestId('run-resume-note')).toContainText(
-    /resuming (starts again at the first epoch|goes on from the checkpoint saved after epoch \d+)/,
+    /(resuming starts again at the first epoch|Resuming goes on from the checkpoint saved after epoch \d+)/,
   );
   await expectLaidOut(page, 'a paused run');
   page.once('dialog', (dialog) => void dialog.accept());

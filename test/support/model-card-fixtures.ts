@@ -134,7 +134,7 @@ export function currentCard(): ModelCard {
           key: 'rtkDistance',
           label: 'Distance',
           value: 'normalized',
-          shown: 'Squared distance ÷ mean teacher map size',
+          shown: 'Normalised squared distance',
           source: 'default',
           rule: null,
         },

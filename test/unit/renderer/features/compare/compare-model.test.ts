@@ -227,7 +227,7 @@ describe('hyperparameterRows', () => {
       ['kdWeight', '0.9 (default)'],
       ['rtkSelection', 'Top k teacher layers (default)'],
       ['rtkK', '3 (derived)'],
-      ['rtkDistance', 'Squared distance ÷ mean teacher map size (default)'],
+      ['rtkDistance', 'Normalised squared distance (default)'],
     ]);
   });
 
