@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Migration } from './index.js';
 
 /**
@@ -8,7 +9,18 @@ export const runsAndMetrics: Migration = {
   version: 2,
   name: 'runs and metrics',
   up(database) {
-    database.exec(`
+    createRunsTable(database);
+    createMetricTables(database);
+    createCheckpointsTable(database);
+    createModelsTable(database);
+    createExportsTable(database);
+    indexEventLogBySubject(database);
+  },
+};
+
+/** Runs, indexed by experiment and by status in queue order. */
+function createRunsTable(database: Database.Database): void {
+  database.exec(`
       CREATE TABLE runs (
         id TEXT PRIMARY KEY,
         experiment_id TEXT NOT NULL REFERENCES experiments (id),
@@ -34,7 +46,12 @@ export const runsAndMetrics: Migration = {
       ) STRICT;
       CREATE INDEX runs_by_experiment ON runs (experiment_id, queue_position);
       CREATE INDEX runs_by_status ON runs (status, queue_position);
+  `);
+}
 
+/** What each epoch of a run measures: the metrics, per-class accuracy and the RTK/AFD matrices. */
+function createMetricTables(database: Database.Database): void {
+  database.exec(`
       CREATE TABLE epoch_metrics (
         run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
         epoch INTEGER NOT NULL CHECK (epoch > 0),
@@ -69,7 +86,12 @@ export const runsAndMetrics: Migration = {
         values_json TEXT NOT NULL,
         PRIMARY KEY (run_id, epoch, kind)
       ) STRICT, WITHOUT ROWID;
+  `);
+}
 
+/** One checkpoint file per saved epoch of a run. */
+function createCheckpointsTable(database: Database.Database): void {
+  database.exec(`
       CREATE TABLE checkpoints (
         run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
         epoch INTEGER NOT NULL,
@@ -77,7 +99,12 @@ export const runsAndMetrics: Migration = {
         created_at TEXT NOT NULL,
         PRIMARY KEY (run_id, epoch)
       ) STRICT, WITHOUT ROWID;
+  `);
+}
 
+/** Teachers and students, from a run or imported, indexed by the run that produced them. */
+function createModelsTable(database: Database.Database): void {
+  database.exec(`
       CREATE TABLE models (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -94,7 +121,12 @@ export const runsAndMetrics: Migration = {
         created_at TEXT NOT NULL
       ) STRICT;
       CREATE INDEX models_by_run ON models (run_id);
+  `);
+}
 
+/** Exported students, indexed by run. */
+function createExportsTable(database: Database.Database): void {
+  database.exec(`
       CREATE TABLE exports (
         id TEXT PRIMARY KEY,
         run_id TEXT NOT NULL REFERENCES runs (id),
@@ -105,8 +137,12 @@ export const runsAndMetrics: Migration = {
         created_at TEXT NOT NULL
       ) STRICT;
       CREATE INDEX exports_by_run ON exports (run_id);
+  `);
+}
 
+/** Lets a run's or an experiment's events be listed without scanning the whole log. */
+function indexEventLogBySubject(database: Database.Database): void {
+  database.exec(`
       CREATE INDEX event_log_by_subject ON event_log (subject_id, id);
-    `);
-  },
-};
+  `);
+}

@@ -47,4 +47,31 @@ describe('migration 0002: runs and metrics', () => {
     ).toThrow(/FOREIGN KEY/);
     connection.close();
   });
+
+  it('creates its tables and indexes in the order the released schema recorded them', () => {
+    const connection = new Database(':memory:');
+    initialSchema.up(connection);
+    const schemaObjects = () =>
+      connection
+        .prepare(`SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid`)
+        .all() as { type: string; name: string }[];
+    const before = new Set(schemaObjects().map((object) => object.name));
+    runsAndMetrics.up(connection);
+    const created = schemaObjects().filter((object) => !before.has(object.name));
+    expect(created).toEqual([
+      { type: 'table', name: 'runs' },
+      { type: 'index', name: 'runs_by_experiment' },
+      { type: 'index', name: 'runs_by_status' },
+      { type: 'table', name: 'epoch_metrics' },
+      { type: 'table', name: 'class_accuracy' },
+      { type: 'table', name: 'attention_matrices' },
+      { type: 'table', name: 'checkpoints' },
+      { type: 'table', name: 'models' },
+      { type: 'index', name: 'models_by_run' },
+      { type: 'table', name: 'exports' },
+      { type: 'index', name: 'exports_by_run' },
+      { type: 'index', name: 'event_log_by_subject' },
+    ]);
+    connection.close();
+  });
 });
