@@ -212,16 +212,50 @@ function describeNoise(noise: SeedNoiseVerdict, gain: boolean): string {
 interface MethodScore {
   readonly method: DistillationMethod;
   readonly total: number;
-  readonly finished: readonly (StudentRunOutcome & { readonly testTop1: number })[];
+  readonly finished: readonly FinishedRun[];
   readonly score: MeanAndSpread;
 }
 
 /** The recommended student of an experiment, or null when no student run has finished. */
 export function recommendStudent(input: RecommendationInput): Recommendation | null {
+  const { scores, warnings } = scoreMethods(input.students);
+  const ranked = rankMethods(scores);
+  const best = ranked[0];
+  if (best === undefined) return null;
+  const run = bestSeedOf(best);
+  if (run === undefined) return null;
+
+  const alone = scores.find((entry) => entry.method === 'none');
+  const compared = best.method === 'none' ? ranked.find((entry) => entry.method !== 'none') : best;
+  const versusAlone = compareWithAlone(compared, alone);
+  if (alone !== undefined) warnings.push(...distillationHurtWarnings(scores, alone));
+  if (input.teacherTop1 !== null) warnings.push(...teacherWarnings(input.teacherTop1, input.classes, alone));
+
+  return {
+    method: best.method,
+    runId: run.runId,
+    seed: run.seed,
+    runTestTop1: run.testTop1,
+    testTop1: best.score,
+    aloneIsBest: best.method === 'none',
+    versusAlone,
+    summary: summarize(best, run, compared, versusAlone),
+    warnings,
+  };
+}
+
+type FinishedRun = StudentRunOutcome & { readonly testTop1: number };
+type VersusAlone = NonNullable<Recommendation['versusAlone']>;
+
+/** Each method's score over its finished seeds, with a warning for every method whose runs did not all finish. */
+function scoreMethods(students: readonly StudentRunOutcome[]): {
+  scores: MethodScore[];
+  warnings: RecommendationWarning[];
+} {
   const scores: MethodScore[] = [];
   const warnings: RecommendationWarning[] = [];
   for (const method of distillationMethods) {
-    const runs = input.students.filter((run) => run.method === method);
+    const runs = students.filter((run) => run.method === method);
     if (runs.length === 0) continue;
     const finished = runs.filter(
       (run): run is StudentRunOutcome & { testTop1: number } => run.finished && run.testTop1 !== null,
@@ -238,102 +272,117 @@ export function recommendStudent(input: RecommendationInput): Recommendation | n
     const score = meanAndSpread(finished.map((run) => run.testTop1));
     if (score !== null) scores.push({ method, total: runs.length, finished, score });
   }
-  const ranked = [...scores].sort((first, second) => {
+  return { scores, warnings };
+}
+
+/** Highest score first; on a tie, catalog order (the student alone, then the simpler method). */
+function rankMethods(scores: readonly MethodScore[]): MethodScore[] {
+  return [...scores].sort((first, second) => {
     const difference = second.score.mean - first.score.mean;
     if (Math.abs(difference) > tieTolerance) return difference;
     return distillationMethods.indexOf(first.method) - distillationMethods.indexOf(second.method);
   });
-  const best = ranked[0];
-  if (best === undefined) return null;
-  const run = [...best.finished].sort(
+}
+
+/** The method's run to export: its best finished seed, the lowest seed on a tie. */
+function bestSeedOf(method: MethodScore): FinishedRun | undefined {
+  return [...method.finished].sort(
     (first, second) => second.testTop1 - first.testTop1 || first.seed - second.seed,
   )[0];
-  if (run === undefined) return null;
+}
 
-  const alone = scores.find((entry) => entry.method === 'none');
-  const bestDistilled = ranked.find((entry) => entry.method !== 'none');
-  const compared = best.method === 'none' ? bestDistilled : best;
-  const versusAlone =
-    alone === undefined || compared === undefined
-      ? null
-      : {
-          method: compared.method,
-          margin: compared.score.mean - alone.score.mean,
-          alone: alone.score,
-          noise: seedNoise(compared.score, alone.score),
-        };
+function compareWithAlone(
+  compared: MethodScore | undefined,
+  alone: MethodScore | undefined,
+): VersusAlone | null {
+  return alone === undefined || compared === undefined
+    ? null
+    : {
+        method: compared.method,
+        margin: compared.score.mean - alone.score.mean,
+        alone: alone.score,
+        noise: seedNoise(compared.score, alone.score),
+      };
+}
 
-  if (alone !== undefined) {
-    for (const entry of scores) {
-      if (entry.method === 'none' || entry.score.mean >= alone.score.mean - tieTolerance) continue;
-      const margin = entry.score.mean - alone.score.mean;
-      warnings.push({
-        kind: 'distillation-hurt',
-        method: entry.method,
-        message:
-          `${methodLabels[entry.method]} scored ${points(margin)} below the student trained alone ` +
-          `(${percent(entry.score.mean)} against ${percent(alone.score.mean)}): distillation hurt here; ` +
-          `${describeNoise(seedNoise(entry.score, alone.score), false)}.`,
-      });
-    }
+function distillationHurtWarnings(
+  scores: readonly MethodScore[],
+  alone: MethodScore,
+): RecommendationWarning[] {
+  const warnings: RecommendationWarning[] = [];
+  for (const entry of scores) {
+    if (entry.method === 'none' || entry.score.mean >= alone.score.mean - tieTolerance) continue;
+    const margin = entry.score.mean - alone.score.mean;
+    warnings.push({
+      kind: 'distillation-hurt',
+      method: entry.method,
+      message:
+        `${methodLabels[entry.method]} scored ${points(margin)} below the student trained alone ` +
+        `(${percent(entry.score.mean)} against ${percent(alone.score.mean)}): distillation hurt here; ` +
+        `${describeNoise(seedNoise(entry.score, alone.score), false)}.`,
+    });
   }
-  const teacherTop1 = input.teacherTop1;
-  if (teacherTop1 !== null) {
-    const chance = 1 / input.classes;
-    if (teacherTop1 < nearChanceFactor / input.classes) {
-      warnings.push({
-        kind: 'teacher-near-chance',
-        method: null,
-        message:
-          `The teacher gets ${percent(teacherTop1)} of the test images right, close to chance ` +
-          `(${percent(chance)} for ${input.classes} classes): it has almost nothing to teach, and a student ` +
-          'distilled from it can end up worse than one trained alone. Train the teacher longer or use a better one.',
-      });
-    }
-    if (alone !== undefined && teacherTop1 < alone.score.mean - tieTolerance) {
-      warnings.push({
-        kind: 'teacher-below-alone',
-        method: null,
-        message:
-          `The teacher (${percent(teacherTop1)} test top-1) scores below the student trained alone ` +
-          `(${percent(alone.score.mean)}): a student can hardly learn more from it than from the labels.`,
-      });
-    }
-  }
+  return warnings;
+}
 
+function teacherWarnings(
+  teacherTop1: number,
+  classes: number,
+  alone: MethodScore | undefined,
+): RecommendationWarning[] {
+  const warnings: RecommendationWarning[] = [];
+  const chance = 1 / classes;
+  if (teacherTop1 < nearChanceFactor / classes) {
+    warnings.push({
+      kind: 'teacher-near-chance',
+      method: null,
+      message:
+        `The teacher gets ${percent(teacherTop1)} of the test images right, close to chance ` +
+        `(${percent(chance)} for ${classes} classes): it has almost nothing to teach, and a student ` +
+        'distilled from it can end up worse than one trained alone. Train the teacher longer or use a better one.',
+    });
+  }
+  if (alone !== undefined && teacherTop1 < alone.score.mean - tieTolerance) {
+    warnings.push({
+      kind: 'teacher-below-alone',
+      method: null,
+      message:
+        `The teacher (${percent(teacherTop1)} test top-1) scores below the student trained alone ` +
+        `(${percent(alone.score.mean)}): a student can hardly learn more from it than from the labels.`,
+    });
+  }
+  return warnings;
+}
+
+/** What to export, its figure, and how it compares with the student alone, in one or two sentences. */
+function summarize(
+  best: MethodScore,
+  run: FinishedRun,
+  compared: MethodScore | undefined,
+  versusAlone: VersusAlone | null,
+): string {
   const seeds =
     best.score.count === 1 ? `seed ${run.seed}` : `best of ${best.score.count} seeds: ${run.seed}`;
   const figure =
     best.score.count === 1
       ? `test top-1 ${percent(best.score.mean)}`
       : `mean test top-1 ${percent(best.score.mean)} ± ${percent(best.score.std)} over ${best.score.count} seeds`;
-  let summary: string;
   if (best.method === 'none') {
-    summary =
-      compared === undefined || versusAlone === null
-        ? `Recommended: the student trained alone (${seeds}), ${figure}; no distilled student finished.`
-        : `Recommended: the student trained alone (${seeds}), ${figure}. No distillation method beat it: the best, ` +
+    return compared === undefined || versusAlone === null
+      ? `Recommended: the student trained alone (${seeds}), ${figure}; no distilled student finished.`
+      : `Recommended: the student trained alone (${seeds}), ${figure}. No distillation method beat it: the best, ` +
           `${methodLabels[compared.method]}, ` +
           `${versusAlone.margin < -tieTolerance ? `scored ${points(versusAlone.margin)} below it` : 'scored the same'}; ` +
           `${describeNoise(versusAlone.noise, false)}.`;
-  } else if (versusAlone === null) {
-    summary =
-      `Recommended: ${methodLabels[best.method]} (${seeds}), ${figure}, the best of the methods that finished. ` +
-      'The student trained alone has no finished run, so whether distillation helped cannot be told.';
-  } else {
-    summary =
-      `Recommended: ${methodLabels[best.method]} (${seeds}), ${figure}, ${points(versusAlone.margin)} above the ` +
-      `student trained alone (${percent(versusAlone.alone.mean)}); ${describeNoise(versusAlone.noise, true)}.`;
   }
-  return {
-    method: best.method,
-    runId: run.runId,
-    seed: run.seed,
-    runTestTop1: run.testTop1,
-    testTop1: best.score,
-    aloneIsBest: best.method === 'none',
-    versusAlone,
-    summary,
-    warnings,
-  };
+  if (versusAlone === null) {
+    return (
+      `Recommended: ${methodLabels[best.method]} (${seeds}), ${figure}, the best of the methods that finished. ` +
+      'The student trained alone has no finished run, so whether distillation helped cannot be told.'
+    );
+  }
+  return (
+    `Recommended: ${methodLabels[best.method]} (${seeds}), ${figure}, ${points(versusAlone.margin)} above the ` +
+    `student trained alone (${percent(versusAlone.alone.mean)}); ${describeNoise(versusAlone.noise, true)}.`
+  );
 }
