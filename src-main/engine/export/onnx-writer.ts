@@ -11,6 +11,7 @@ import {
   onnxInputName,
   type InputLayout,
   type LayerInfo,
+  type OnnxValue,
 } from './onnx-layer-emitters.js';
 import { intAttribute, intsAttribute, valueInfo } from './onnx-proto-parts.js';
 
@@ -146,18 +147,59 @@ function featureTapOutputs(model: tf.LayersModel, graph: readonly LayerInfo[]): 
  * layer's output, transposed to NHWC.
  */
 export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions): OnnxModelBytes {
-  const opset = options.opset ?? maximumOpset;
-  if (!Number.isInteger(opset) || opset < minimumOpset || opset > maximumOpset) {
-    throw new Error(
-      `ONNX opset must be between ${minimumOpset} and ${maximumOpset}, found ${String(opset)}.`,
-    );
-  }
+  const opset = checkedOpset(options.opset ?? maximumOpset);
   const graph = logitsGraph(model);
   const taps =
     options.featureTaps === true || options.tapSummaries === true ? featureTapOutputs(model, graph) : [];
   const builder = new OnnxGraphBuilder(graph, options.layout, new Set(taps.map((tap) => tap.layerName)));
   for (const info of graph) emitLayer(info, builder);
-  const { nodes, initializers, inputShape, logitsTensor, classes, foldedBatchNorms } = builder;
+  const inputShape = checkedLogitsEnd(model, graph, builder);
+  const outputs = emitLogitsOutputs(builder, options.probabilities);
+  taps.forEach((tap, index) => {
+    outputs.push(...emitTapOutputs(builder, tap, index, options));
+  });
+  const proto = onnx.ModelProto.create({
+    irVersion: onnxIrVersion,
+    producerName: 'RTK Workbench',
+    producerVersion: options.producerVersion,
+    modelVersion: 1,
+    opsetImport: [{ domain: '', version: opset }],
+    metadataProps: Object.entries(options.metadata).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: model.name.replace(/[^A-Za-z0-9_]/g, '_'),
+      node: builder.nodes,
+      initializer: builder.initializers,
+      input: [valueInfo(onnxInputName, inputDimensions(inputShape, options.layout))],
+      output: outputs,
+    },
+  });
+  return {
+    bytes: onnx.ModelProto.encode(proto).finish(),
+    nodeCount: builder.nodes.length,
+    foldedBatchNorms: builder.foldedBatchNorms,
+    opTypes: [...new Set(builder.nodes.map((node) => node.opType ?? ''))].sort(),
+  };
+}
+
+/** Every graph input and output has a dynamic batch dimension of this name. */
+const batchDimension: OnnxTypes.TensorShapeProto.IDimension = { dimParam: 'batch' };
+
+function checkedOpset(opset: number): number {
+  if (!Number.isInteger(opset) || opset < minimumOpset || opset > maximumOpset) {
+    throw new Error(
+      `ONNX opset must be between ${minimumOpset} and ${maximumOpset}, found ${String(opset)}.`,
+    );
+  }
+  return opset;
+}
+
+/** The converted graph must start at an input and end in the Dense logits layer; returns the input's H, W, C. */
+function checkedLogitsEnd(
+  model: tf.LayersModel,
+  graph: readonly LayerInfo[],
+  builder: OnnxGraphBuilder,
+): [number, number, number] {
+  const { inputShape, logitsTensor, classes } = builder;
   const last = graph[graph.length - 1];
   if (
     inputShape === null ||
@@ -169,11 +211,18 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
       `Model "${model.name}" does not end in a Dense logits layer; it cannot be exported to ONNX.`,
     );
   }
+  return inputShape;
+}
+
+/** The `logits` output and, when asked, its softmax as `probabilities`. */
+function emitLogitsOutputs(builder: OnnxGraphBuilder, probabilities: boolean): OnnxTypes.IValueInfoProto[] {
+  const { nodes, logitsTensor, classes } = builder;
   // The logits tensor gets its public name through an Identity, so node names stay the layer names.
   nodes.push({ opType: 'Identity', name: 'logits_output', input: [logitsTensor], output: [onnxLogitsName] });
-  const batch = { dimParam: 'batch' };
-  const outputs: OnnxTypes.IValueInfoProto[] = [valueInfo(onnxLogitsName, [batch, { dimValue: classes }])];
-  if (options.probabilities) {
+  const outputs: OnnxTypes.IValueInfoProto[] = [
+    valueInfo(onnxLogitsName, [batchDimension, { dimValue: classes }]),
+  ];
+  if (probabilities) {
     nodes.push({
       opType: 'Softmax',
       name: 'probabilities_softmax',
@@ -181,100 +230,106 @@ export function writeOnnxModel(model: tf.LayersModel, options: OnnxWriteOptions)
       output: [onnxProbabilitiesName],
       attribute: [intAttribute('axis', 1)],
     });
-    outputs.push(valueInfo(onnxProbabilitiesName, [batch, { dimValue: classes }]));
+    outputs.push(valueInfo(onnxProbabilitiesName, [batchDimension, { dimValue: classes }]));
   }
-  taps.forEach((tap, index) => {
-    const value = builder.outputOf(tap.layerName);
-    if (value === undefined) {
-      throw new Error(
-        `Feature tap ${index} reads layer "${tap.layerName}", which the writer did not convert.`,
-      );
-    }
-    const [tapHeight, tapWidth, tapChannels] = tap.shape;
-    if (options.featureTaps === true) {
-      nodes.push({
-        opType: 'Transpose',
-        name: `tap_${index}_to_nhwc`,
-        input: [value.name],
-        output: [onnxTapName(index)],
-        attribute: [
-          intsAttribute(
-            'perm',
-            [0, 1, 2, 3].map((axis) => value.order.indexOf(axis)),
-          ),
-        ],
-      });
-      outputs.push(
-        valueInfo(onnxTapName(index), [
-          batch,
-          { dimValue: tapHeight },
-          { dimValue: tapWidth },
-          { dimValue: tapChannels },
-        ]),
-      );
-    }
-    if (options.tapSummaries === true) {
-      const names = onnxTapSummaryNames(index);
-      const source = builder.inOrder(value, channelsFirst);
-      nodes.push(
-        {
-          opType: 'ReduceMean',
-          name: `tap_${index}_channel_means`,
-          input: [source],
-          output: [names.channelMeans],
-          attribute: [intsAttribute('axes', [2, 3]), intAttribute('keepdims', 0)],
-        },
-        {
-          opType: 'Mul',
-          name: `tap_${index}_squares`,
-          input: [source, source],
-          output: [`tap_${index}_squares`],
-        },
-        {
-          opType: 'ReduceMean',
-          name: `tap_${index}_energy_map`,
-          input: [`tap_${index}_squares`],
-          output: [`tap_${index}_energy_map`],
-          attribute: [intsAttribute('axes', [1]), intAttribute('keepdims', 0)],
-        },
-        {
-          opType: 'Flatten',
-          name: `tap_${index}_energy`,
-          input: [`tap_${index}_energy_map`],
-          output: [names.energy],
-          attribute: [intAttribute('axis', 1)],
-        },
-      );
-      outputs.push(
-        valueInfo(names.channelMeans, [batch, { dimValue: tapChannels }]),
-        valueInfo(names.energy, [batch, { dimValue: tapHeight * tapWidth }]),
-      );
-    }
+  return outputs;
+}
+
+/** Feature tap `index` as an NHWC output with `featureTaps`, and its channel means and energy with `tapSummaries`. */
+function emitTapOutputs(
+  builder: OnnxGraphBuilder,
+  tap: TapOutput,
+  index: number,
+  options: OnnxWriteOptions,
+): OnnxTypes.IValueInfoProto[] {
+  const value = builder.outputOf(tap.layerName);
+  if (value === undefined) {
+    throw new Error(`Feature tap ${index} reads layer "${tap.layerName}", which the writer did not convert.`);
+  }
+  return [
+    ...(options.featureTaps === true ? emitTapInNhwc(builder, tap, value, index) : []),
+    ...(options.tapSummaries === true ? emitTapSummaries(builder, tap, value, index) : []),
+  ];
+}
+
+function emitTapInNhwc(
+  builder: OnnxGraphBuilder,
+  tap: TapOutput,
+  value: OnnxValue,
+  index: number,
+): OnnxTypes.IValueInfoProto[] {
+  const [tapHeight, tapWidth, tapChannels] = tap.shape;
+  builder.nodes.push({
+    opType: 'Transpose',
+    name: `tap_${index}_to_nhwc`,
+    input: [value.name],
+    output: [onnxTapName(index)],
+    attribute: [
+      intsAttribute(
+        'perm',
+        [0, 1, 2, 3].map((axis) => value.order.indexOf(axis)),
+      ),
+    ],
   });
-  const [height, width, channels] = inputShape;
-  const inputDims =
-    options.layout === 'NCHW'
-      ? [batch, { dimValue: channels }, { dimValue: height }, { dimValue: width }]
-      : [batch, { dimValue: height }, { dimValue: width }, { dimValue: channels }];
-  const proto = onnx.ModelProto.create({
-    irVersion: onnxIrVersion,
-    producerName: 'RTK Workbench',
-    producerVersion: options.producerVersion,
-    modelVersion: 1,
-    opsetImport: [{ domain: '', version: opset }],
-    metadataProps: Object.entries(options.metadata).map(([key, value]) => ({ key, value })),
-    graph: {
-      name: model.name.replace(/[^A-Za-z0-9_]/g, '_'),
-      node: nodes,
-      initializer: initializers,
-      input: [valueInfo(onnxInputName, inputDims)],
-      output: outputs,
+  return [
+    valueInfo(onnxTapName(index), [
+      batchDimension,
+      { dimValue: tapHeight },
+      { dimValue: tapWidth },
+      { dimValue: tapChannels },
+    ]),
+  ];
+}
+
+function emitTapSummaries(
+  builder: OnnxGraphBuilder,
+  tap: TapOutput,
+  value: OnnxValue,
+  index: number,
+): OnnxTypes.IValueInfoProto[] {
+  const [tapHeight, tapWidth, tapChannels] = tap.shape;
+  const names = onnxTapSummaryNames(index);
+  const source = builder.inOrder(value, channelsFirst);
+  builder.nodes.push(
+    {
+      opType: 'ReduceMean',
+      name: `tap_${index}_channel_means`,
+      input: [source],
+      output: [names.channelMeans],
+      attribute: [intsAttribute('axes', [2, 3]), intAttribute('keepdims', 0)],
     },
-  });
-  return {
-    bytes: onnx.ModelProto.encode(proto).finish(),
-    nodeCount: nodes.length,
-    foldedBatchNorms,
-    opTypes: [...new Set(nodes.map((node) => node.opType ?? ''))].sort(),
-  };
+    {
+      opType: 'Mul',
+      name: `tap_${index}_squares`,
+      input: [source, source],
+      output: [`tap_${index}_squares`],
+    },
+    {
+      opType: 'ReduceMean',
+      name: `tap_${index}_energy_map`,
+      input: [`tap_${index}_squares`],
+      output: [`tap_${index}_energy_map`],
+      attribute: [intsAttribute('axes', [1]), intAttribute('keepdims', 0)],
+    },
+    {
+      opType: 'Flatten',
+      name: `tap_${index}_energy`,
+      input: [`tap_${index}_energy_map`],
+      output: [names.energy],
+      attribute: [intAttribute('axis', 1)],
+    },
+  );
+  return [
+    valueInfo(names.channelMeans, [batchDimension, { dimValue: tapChannels }]),
+    valueInfo(names.energy, [batchDimension, { dimValue: tapHeight * tapWidth }]),
+  ];
+}
+
+function inputDimensions(
+  [height, width, channels]: readonly [number, number, number],
+  layout: InputLayout,
+): OnnxTypes.TensorShapeProto.IDimension[] {
+  return layout === 'NCHW'
+    ? [batchDimension, { dimValue: channels }, { dimValue: height }, { dimValue: width }]
+    : [batchDimension, { dimValue: height }, { dimValue: width }, { dimValue: channels }];
 }
