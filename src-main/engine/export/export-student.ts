@@ -1,11 +1,12 @@
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import type { LatencyFigures } from '../../../src-shared/contracts/api.js';
 import { modelCardSchema } from '../../../src-shared/contracts/model-card.js';
-import { describeBackbone } from '../../../src-shared/domain/backbone-catalog.js';
+import { describeBackbone, type BackboneDescription } from '../../../src-shared/domain/backbone-catalog.js';
 import { modelCardDefinitions } from '../../../src-shared/domain/model-card-document.js';
-import { loadCachedSplit, readManifest } from '../data/cache.js';
+import { loadCachedSplit, readManifest, type DatasetManifest } from '../data/cache.js';
 import { takeTestSubset } from '../data/subset.js';
 import { writeDirectoryAtomically, writeFileDurably } from '../files/atomic-directory.js';
 import { nearestExistingFolder, writeProbe } from '../files/folder-checks.js';
@@ -39,6 +40,7 @@ import {
   runOnnxLogits,
   verificationImageLimit,
   type ParityFigures,
+  type VerificationImages,
 } from './parity.js';
 import {
   measureOnnxLatency,
@@ -46,7 +48,7 @@ import {
   minimumLatencyRuns,
   peakActivationBytes,
 } from './profile.js';
-import { logitsModel, predictLogits, readStoredStudent } from './student-model.js';
+import { logitsModel, predictLogits, readStoredStudent, type StoredStudent } from './student-model.js';
 
 /** What to export and where. */
 export interface ExportRequest {
@@ -162,195 +164,20 @@ function parityFailure(name: string, figures: ParityFigures): Error {
  */
 export async function exportStudent(request: ExportRequest): Promise<ExportReport> {
   const progress = request.onProgress ?? ((): void => undefined);
-  const { format, precision, preset } = resolveTarget(request);
-  const layout = request.layout ?? 'NCHW';
+  const target = resolveTarget(request);
   const force = request.force ?? false;
   await checkDestination(request.outDirectory, force);
   progress('Reading the trained student');
   const student = await readStoredStudent(request.modelDirectory);
   const classifier = logitsModel(student.model);
   try {
-    const manifest = readManifest(request.datasetDirectory);
-    if (manifest.classNames.length !== student.classes) {
-      throw new Error(
-        `The model in ${request.modelDirectory} has ${student.classes} classes; the dataset ${manifest.name} has ` +
-          `${manifest.classNames.length}.`,
-      );
-    }
-    const runTestImages = takeTestSubset(
-      loadCachedSplit(request.datasetDirectory, 'test'),
-      request.testImageLimit,
-    );
-    const fitting = verificationImageLimit(student.inputShape);
-    const verification = prepareVerificationImages(
-      runTestImages,
-      manifest.statistics,
-      Math.min(request.verificationImages ?? fitting, fitting),
-    );
-    const onRunImages = (figures: ParityFigures): ParityFigures => ({
-      ...figures,
-      runTestImages: runTestImages.count,
-    });
-    progress(`Running the in-app model on ${verification.count} test images`);
-    const inApp = predictLogits(student.model, verification.images, verification.count);
-    const description = describeBackbone(student.backbone, {
-      classes: student.classes,
-      inputShape: student.inputShape,
-    });
-    const { mean, std } = manifest.statistics;
-    const preprocessing = preprocessingText(mean, std);
-    const latencyRuns = Math.max(minimumLatencyRuns, request.latencyRuns ?? minimumLatencyRuns);
-    const tfjsPrecision = format === 'tfjs' ? precision : 'float32';
+    const plan = planExport(request, target, student, classifier, progress);
     const directory = resolve(request.outDirectory);
     let card: ModelCard | null = null;
-
     await writeDirectoryAtomically(
       directory,
       async (temporary) => {
-        const parity: Record<string, ParityFigures> = {};
-        const latency: Record<string, LatencyFigures> = {};
-        const outputs = [onnxLogitsName];
-        progress(`Writing the TFJS model (${tfjsPrecision})`);
-        const tfjsDirectory = join(temporary, tfjsFolder);
-        await writeLayersModel(classifier, tfjsDirectory, {
-          precision: tfjsPrecision,
-          replace: false,
-          userDefinedMetadata: {
-            rtkWorkbench: {
-              backbone: student.backbone,
-              classNames: manifest.classNames,
-              normalization: { mean, std },
-              preprocessing,
-              workbenchVersion: request.workbenchVersion,
-            },
-          },
-        });
-        const reloaded = await readLayersModel(tfjsDirectory);
-        try {
-          progress('Verifying the TFJS export');
-          parity.tfjs = onRunImages(
-            compareLogits(
-              inApp,
-              predictLogits(reloaded, verification.images, verification.count),
-              verification.labels,
-              student.classes,
-            ),
-          );
-          if (
-            !parityIsFinite(parity.tfjs) ||
-            (tfjsPrecision === 'float32' && !float32ParityHolds(parity.tfjs))
-          )
-            throw parityFailure('TFJS', parity.tfjs);
-          // Every export holds the TFJS copy, so its latency is measured as Compare measures it.
-          progress('Measuring TFJS latency');
-          latency.tfjs = await measureTfjsLatency(reloaded, latencyRuns);
-        } finally {
-          reloaded.dispose();
-        }
-        if (format === 'onnx') {
-          progress('Writing the ONNX model');
-          const onnxModel = writeOnnxModel(student.model, {
-            layout,
-            probabilities: request.probabilities ?? false,
-            producerVersion: request.workbenchVersion,
-            metadata: {
-              classNames: JSON.stringify(manifest.classNames),
-              normalizationMean: JSON.stringify(mean),
-              normalizationStd: JSON.stringify(std),
-              preprocessing,
-              inputLayout: layout,
-              backbone: student.backbone,
-              workbenchVersion: request.workbenchVersion,
-              datasetFingerprint: manifest.fingerprint,
-            },
-          });
-          if (request.probabilities === true) outputs.push(onnxProbabilitiesName);
-          await writeFileDurably(join(temporary, onnxFile), onnxModel.bytes);
-          progress('Verifying the ONNX export in ONNX Runtime');
-          parity.onnx = onRunImages(
-            compareLogits(
-              inApp,
-              await runOnnxLogits(onnxModel.bytes, verification, layout),
-              verification.labels,
-              student.classes,
-            ),
-          );
-          if (!float32ParityHolds(parity.onnx)) throw parityFailure('ONNX', parity.onnx);
-          progress('Measuring ONNX Runtime latency');
-          latency.onnxRuntime = await measureOnnxLatency(
-            onnxModel.bytes,
-            student.inputShape,
-            layout,
-            latencyRuns,
-          );
-        }
-
-        progress('Writing the demo page and the model card');
-        await copyFile(tfjsScriptPath(), join(temporary, demoFiles.tfjs));
-        await writeFileDurably(
-          join(temporary, demoFiles.model),
-          demoModelScript(
-            await readFile(join(tfjsDirectory, modelJsonFile), 'utf8'),
-            await readFile(join(tfjsDirectory, weightsFile)),
-          ),
-        );
-        await writeFileDurably(
-          join(temporary, demoFiles.page),
-          demoPageHtml({
-            title: `${student.backbone} on ${manifest.name}`,
-            classNames: manifest.classNames,
-            inputShape: student.inputShape,
-            mean,
-            std,
-          }),
-        );
-        const files = (await listFiles(temporary)).filter((file) => !file.path.endsWith('.partial'));
-        const modelFiles =
-          format === 'onnx'
-            ? files.filter((file) => file.path === onnxFile)
-            : files.filter((file) => file.path.startsWith(`${tfjsFolder}/`));
-        const modelBytes = modelFiles.reduce((total, file) => total + file.bytes, 0);
-        const written = modelCardSchema.parse({
-          workbenchVersion: request.workbenchVersion,
-          createdAt: new Date().toISOString(),
-          backbone: student.backbone,
-          format,
-          precision,
-          classNames: manifest.classNames,
-          input: {
-            height: student.inputShape[0],
-            width: student.inputShape[1],
-            channels: student.inputShape[2],
-            onnxLayout: format === 'onnx' ? layout : null,
-            ...(format === 'onnx' ? { name: onnxInputName } : {}),
-            preprocessing,
-            mean,
-            std,
-          },
-          outputs,
-          datasetFingerprint: manifest.fingerprint,
-          training: request.training,
-          parameterCount: description.parameterCount,
-          macsPerImage: description.macsPerImage,
-          peakActivationBytes: peakActivationBytes(student.model),
-          files,
-          modelBytes,
-          preset:
-            preset === null
-              ? null
-              : {
-                  name: preset.name,
-                  label: preset.label,
-                  sizeBudgetBytes: preset.sizeBudgetBytes,
-                  withinBudget: modelBytes <= preset.sizeBudgetBytes,
-                },
-          latency,
-          parity,
-        });
-        const finished: ModelCard = { ...written, definitions: modelCardDefinitions(written) };
-        await writeFileDurably(join(temporary, modelCardJsonFile), `${JSON.stringify(finished, null, 2)}\n`);
-        await writeFileDurably(join(temporary, modelCardMarkdownFile), modelCardMarkdown(finished));
-        card = finished;
+        card = await writeVerifiedExport(plan, temporary);
       },
       { replace: force },
     );
@@ -360,4 +187,277 @@ export async function exportStudent(request: ExportRequest): Promise<ExportRepor
     // The classifier shares the student's layers, so disposing the student frees both.
     student.model.dispose();
   }
+}
+
+/** Everything an export needs once the student, its dataset and its in-app logits are read. */
+interface ExportPlan {
+  readonly request: ExportRequest;
+  readonly format: ExportFormat;
+  readonly precision: WeightPrecision;
+  readonly preset: EdgePreset | null;
+  readonly layout: InputLayout;
+  readonly student: StoredStudent;
+  readonly classifier: tf.LayersModel;
+  readonly manifest: DatasetManifest;
+  readonly verification: VerificationImages;
+  /** The in-app model's logits on the verification images, what every written model must reproduce. */
+  readonly inApp: Float32Array;
+  readonly runTestImageCount: number;
+  readonly description: BackboneDescription;
+  readonly preprocessing: string;
+  readonly latencyRuns: number;
+  /** The TFJS copy is float32 in an ONNX export, the asked precision in a TFJS one. */
+  readonly tfjsPrecision: WeightPrecision;
+  readonly progress: (message: string) => void;
+}
+
+/** Checks the student against its dataset, picks the verification images and runs the in-app model on them. */
+function planExport(
+  request: ExportRequest,
+  { format, precision, preset }: ReturnType<typeof resolveTarget>,
+  student: StoredStudent,
+  classifier: tf.LayersModel,
+  progress: (message: string) => void,
+): ExportPlan {
+  const layout = request.layout ?? 'NCHW';
+  const manifest = readManifest(request.datasetDirectory);
+  if (manifest.classNames.length !== student.classes) {
+    throw new Error(
+      `The model in ${request.modelDirectory} has ${student.classes} classes; the dataset ${manifest.name} has ` +
+        `${manifest.classNames.length}.`,
+    );
+  }
+  const runTestImages = takeTestSubset(
+    loadCachedSplit(request.datasetDirectory, 'test'),
+    request.testImageLimit,
+  );
+  const fitting = verificationImageLimit(student.inputShape);
+  const verification = prepareVerificationImages(
+    runTestImages,
+    manifest.statistics,
+    Math.min(request.verificationImages ?? fitting, fitting),
+  );
+  progress(`Running the in-app model on ${verification.count} test images`);
+  const inApp = predictLogits(student.model, verification.images, verification.count);
+  const description = describeBackbone(student.backbone, {
+    classes: student.classes,
+    inputShape: student.inputShape,
+  });
+  const { mean, std } = manifest.statistics;
+  return {
+    request,
+    format,
+    precision,
+    preset,
+    layout,
+    student,
+    classifier,
+    manifest,
+    verification,
+    inApp,
+    runTestImageCount: runTestImages.count,
+    description,
+    preprocessing: preprocessingText(mean, std),
+    latencyRuns: Math.max(minimumLatencyRuns, request.latencyRuns ?? minimumLatencyRuns),
+    tfjsPrecision: format === 'tfjs' ? precision : 'float32',
+    progress,
+  };
+}
+
+/** Writes, verifies and measures the models, then the demo page and the model card; returns the card. */
+async function writeVerifiedExport(plan: ExportPlan, temporary: string): Promise<ModelCard> {
+  const parity: Record<string, ParityFigures> = {};
+  const latency: Record<string, LatencyFigures> = {};
+  const outputs = [onnxLogitsName];
+  const tfjsDirectory = join(temporary, tfjsFolder);
+  await writeTfjsModel(plan, tfjsDirectory);
+  const tfjs = await verifyTfjsModel(plan, tfjsDirectory);
+  parity.tfjs = tfjs.parity;
+  latency.tfjs = tfjs.latency;
+  if (plan.format === 'onnx') {
+    const onnx = await writeVerifiedOnnxModel(plan, temporary);
+    if (plan.request.probabilities === true) outputs.push(onnxProbabilitiesName);
+    parity.onnx = onnx.parity;
+    latency.onnxRuntime = onnx.latency;
+  }
+  plan.progress('Writing the demo page and the model card');
+  await writeDemoPage(plan, temporary, tfjsDirectory);
+  return writeModelCard(plan, temporary, { outputs, latency, parity });
+}
+
+/** Parity figures counted against all the run's test images, not only those verified. */
+function onRunImages(plan: ExportPlan, figures: ParityFigures): ParityFigures {
+  return { ...figures, runTestImages: plan.runTestImageCount };
+}
+
+async function writeTfjsModel(plan: ExportPlan, tfjsDirectory: string): Promise<void> {
+  const { mean, std } = plan.manifest.statistics;
+  plan.progress(`Writing the TFJS model (${plan.tfjsPrecision})`);
+  await writeLayersModel(plan.classifier, tfjsDirectory, {
+    precision: plan.tfjsPrecision,
+    replace: false,
+    userDefinedMetadata: {
+      rtkWorkbench: {
+        backbone: plan.student.backbone,
+        classNames: plan.manifest.classNames,
+        normalization: { mean, std },
+        preprocessing: plan.preprocessing,
+        workbenchVersion: plan.request.workbenchVersion,
+      },
+    },
+  });
+}
+
+/** Reloads the written TFJS model, checks it against the in-app model and measures its latency. */
+async function verifyTfjsModel(
+  plan: ExportPlan,
+  tfjsDirectory: string,
+): Promise<{ parity: ParityFigures; latency: LatencyFigures }> {
+  const { verification, student } = plan;
+  const reloaded = await readLayersModel(tfjsDirectory);
+  try {
+    plan.progress('Verifying the TFJS export');
+    const parity = onRunImages(
+      plan,
+      compareLogits(
+        plan.inApp,
+        predictLogits(reloaded, verification.images, verification.count),
+        verification.labels,
+        student.classes,
+      ),
+    );
+    if (!parityIsFinite(parity) || (plan.tfjsPrecision === 'float32' && !float32ParityHolds(parity)))
+      throw parityFailure('TFJS', parity);
+    // Every export holds the TFJS copy, so its latency is measured as Compare measures it.
+    plan.progress('Measuring TFJS latency');
+    return { parity, latency: await measureTfjsLatency(reloaded, plan.latencyRuns) };
+  } finally {
+    reloaded.dispose();
+  }
+}
+
+/** Writes the ONNX model, checks it in ONNX Runtime against the in-app model and measures its latency. */
+async function writeVerifiedOnnxModel(
+  plan: ExportPlan,
+  temporary: string,
+): Promise<{ parity: ParityFigures; latency: LatencyFigures }> {
+  const { request, manifest, student, verification, layout } = plan;
+  const { mean, std } = manifest.statistics;
+  plan.progress('Writing the ONNX model');
+  const onnxModel = writeOnnxModel(student.model, {
+    layout,
+    probabilities: request.probabilities ?? false,
+    producerVersion: request.workbenchVersion,
+    metadata: {
+      classNames: JSON.stringify(manifest.classNames),
+      normalizationMean: JSON.stringify(mean),
+      normalizationStd: JSON.stringify(std),
+      preprocessing: plan.preprocessing,
+      inputLayout: layout,
+      backbone: student.backbone,
+      workbenchVersion: request.workbenchVersion,
+      datasetFingerprint: manifest.fingerprint,
+    },
+  });
+  await writeFileDurably(join(temporary, onnxFile), onnxModel.bytes);
+  plan.progress('Verifying the ONNX export in ONNX Runtime');
+  const parity = onRunImages(
+    plan,
+    compareLogits(
+      plan.inApp,
+      await runOnnxLogits(onnxModel.bytes, verification, layout),
+      verification.labels,
+      student.classes,
+    ),
+  );
+  if (!float32ParityHolds(parity)) throw parityFailure('ONNX', parity);
+  plan.progress('Measuring ONNX Runtime latency');
+  return {
+    parity,
+    latency: await measureOnnxLatency(onnxModel.bytes, student.inputShape, layout, plan.latencyRuns),
+  };
+}
+
+/** The offline demo page: tfjs itself, the TFJS model inlined as a script, and the page. */
+async function writeDemoPage(plan: ExportPlan, temporary: string, tfjsDirectory: string): Promise<void> {
+  const { mean, std } = plan.manifest.statistics;
+  await copyFile(tfjsScriptPath(), join(temporary, demoFiles.tfjs));
+  await writeFileDurably(
+    join(temporary, demoFiles.model),
+    demoModelScript(
+      await readFile(join(tfjsDirectory, modelJsonFile), 'utf8'),
+      await readFile(join(tfjsDirectory, weightsFile)),
+    ),
+  );
+  await writeFileDurably(
+    join(temporary, demoFiles.page),
+    demoPageHtml({
+      title: `${plan.student.backbone} on ${plan.manifest.name}`,
+      classNames: plan.manifest.classNames,
+      inputShape: plan.student.inputShape,
+      mean,
+      std,
+    }),
+  );
+}
+
+/** Writes the model card (JSON and Markdown) describing every file already in `temporary`. */
+async function writeModelCard(
+  plan: ExportPlan,
+  temporary: string,
+  measured: {
+    readonly outputs: readonly string[];
+    readonly latency: Record<string, LatencyFigures>;
+    readonly parity: Record<string, ParityFigures>;
+  },
+): Promise<ModelCard> {
+  const { request, format, precision, preset, layout, student, manifest } = plan;
+  const { mean, std } = manifest.statistics;
+  const files = (await listFiles(temporary)).filter((file) => !file.path.endsWith('.partial'));
+  const modelFiles =
+    format === 'onnx'
+      ? files.filter((file) => file.path === onnxFile)
+      : files.filter((file) => file.path.startsWith(`${tfjsFolder}/`));
+  const modelBytes = modelFiles.reduce((total, file) => total + file.bytes, 0);
+  const written = modelCardSchema.parse({
+    workbenchVersion: request.workbenchVersion,
+    createdAt: new Date().toISOString(),
+    backbone: student.backbone,
+    format,
+    precision,
+    classNames: manifest.classNames,
+    input: {
+      height: student.inputShape[0],
+      width: student.inputShape[1],
+      channels: student.inputShape[2],
+      onnxLayout: format === 'onnx' ? layout : null,
+      ...(format === 'onnx' ? { name: onnxInputName } : {}),
+      preprocessing: plan.preprocessing,
+      mean,
+      std,
+    },
+    outputs: measured.outputs,
+    datasetFingerprint: manifest.fingerprint,
+    training: request.training,
+    parameterCount: plan.description.parameterCount,
+    macsPerImage: plan.description.macsPerImage,
+    peakActivationBytes: peakActivationBytes(student.model),
+    files,
+    modelBytes,
+    preset:
+      preset === null
+        ? null
+        : {
+            name: preset.name,
+            label: preset.label,
+            sizeBudgetBytes: preset.sizeBudgetBytes,
+            withinBudget: modelBytes <= preset.sizeBudgetBytes,
+          },
+    latency: measured.latency,
+    parity: measured.parity,
+  });
+  const finished: ModelCard = { ...written, definitions: modelCardDefinitions(written) };
+  await writeFileDurably(join(temporary, modelCardJsonFile), `${JSON.stringify(finished, null, 2)}\n`);
+  await writeFileDurably(join(temporary, modelCardMarkdownFile), modelCardMarkdown(finished));
+  return finished;
 }
