@@ -103,29 +103,9 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     context.homeDirectory,
     context.forcedBackend,
   );
-  const requireRun = (id: string) => {
-    const run = context.store.runs.get(id);
-    if (run === undefined) throw new Error(`There is no run ${id}.`);
-    return run;
-  };
-  let importsInFlight = 0;
   // What this process is doing with a run or dataset that a deletion must not pull from under it.
   const exportsInFlight = new Map<string, number>();
   const teacherImportsInFlight = new Map<string, number>();
-  const whileBusy = async <Result>(
-    counts: Map<string, number>,
-    id: string,
-    work: () => Promise<Result>,
-  ): Promise<Result> => {
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-    try {
-      return await work();
-    } finally {
-      const left = (counts.get(id) ?? 1) - 1;
-      if (left === 0) counts.delete(id);
-      else counts.set(id, left);
-    }
-  };
   const housekeeping = createHousekeepingHandlers({
     store: context.store,
     homeDirectory: context.homeDirectory,
@@ -138,46 +118,135 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
           ? `A teacher is being imported for dataset ${id}; wait until the import ends.`
           : null,
   });
-  const swept = housekeeping.sweep().then(
+  const swept = reportSweep(housekeeping.sweep(), context.homeDirectory);
+  const engine = new EngineDoctor(context, events);
+  context.supervisor.on('state', (state) => events.publish('onWorkerState', state));
+
+  const parts: HandlerParts = { context, events, runQueue };
+  const handlers: WorkbenchHandlers = {
+    ...homeHandlers(parts, engine),
+    ...datasetHandlers(parts),
+    ...demoHandlers(() => demo),
+    ...experimentHandlers(parts),
+    ...runHandlers(parts),
+    ...exportHandlers(parts, exportsInFlight),
+    ...fileHandlers(context),
+    ...teacherHandlers(parts, teacherImportsInFlight),
+    ...housekeeping.handlers,
+  };
+
+  const wrappedHandlers = withStorageMessages(handlers, context.homeDirectory);
+  const demo = new DemoService({
+    ...context,
+    events,
+    runQueue,
+    demoSize: context.demoSize ?? 'standard',
+    createExperiment: (spec) => wrappedHandlers.createExperiment({ spec }),
+  });
+
+  return {
+    handlers: wrappedHandlers,
+    events,
+    runQueue,
+    demo,
+    claimHome: (kind, description) => {
+      const claim = ownership.claim(kind, description, () => runQueue.recoverAbandonedRuns());
+      if (claim.claimed) runQueue.serve();
+      return claim;
+    },
+    releaseHome: () => {
+      runQueue.stopServing();
+      ownership.release();
+    },
+    warmUp: async () => {
+      try {
+        await engine.run();
+      } catch {
+        // The error is kept in engineError and shown on the home screen.
+      }
+    },
+    whenSwept: () => swept,
+  };
+}
+
+/** What most groups of handlers share. */
+interface HandlerParts {
+  readonly context: ServicesContext;
+  readonly events: EventBus;
+  readonly runQueue: RunQueue;
+}
+
+/** Says in the log what the start-up sweep removed, or why it could not finish; never rejects. */
+function reportSweep(sweep: Promise<string[]>, homeDirectory: string): Promise<void> {
+  return sweep.then(
     (removed) => {
       if (removed.length > 0) {
         console.error(
-          `Removed ${removed.length} folder${removed.length === 1 ? '' : 's'} that an interrupted deletion left in ${context.homeDirectory}.`,
+          `Removed ${removed.length} folder${removed.length === 1 ? '' : 's'} that an interrupted deletion left in ${homeDirectory}.`,
         );
       }
     },
     (error: unknown) => {
       console.error(
-        `Could not finish removing what an interrupted deletion left in ${context.homeDirectory}: ` +
+        `Could not finish removing what an interrupted deletion left in ${homeDirectory}: ` +
           `${error instanceof Error ? error.message : String(error)}. The next start tries again.`,
       );
     },
   );
-  let engineStatus: EngineStatus | null = null;
-  let engineError: string | null = null;
-  let doctorInFlight: Promise<EngineStatus> | null = null;
+}
 
-  context.supervisor.on('state', (state) => events.publish('onWorkerState', state));
+/** The engine status from the last doctor run, or the error it ended with; one doctor run at a time. */
+class EngineDoctor {
+  status: EngineStatus | null = null;
+  error: string | null = null;
+  private inFlight: Promise<EngineStatus> | null = null;
 
-  const runDoctor = (): Promise<EngineStatus> => {
-    doctorInFlight ??= context.supervisor
-      .run({ type: 'doctor', forcedBackend: context.forcedBackend })
+  constructor(
+    private readonly context: ServicesContext,
+    private readonly events: EventBus,
+  ) {}
+
+  run(): Promise<EngineStatus> {
+    this.inFlight ??= this.context.supervisor
+      .run({ type: 'doctor', forcedBackend: this.context.forcedBackend })
       .then((status) => {
-        engineStatus = status;
-        engineError = null;
-        events.publish('onEngineStatus', status);
+        this.status = status;
+        this.error = null;
+        this.events.publish('onEngineStatus', status);
         return status;
       })
       .catch((error: unknown) => {
-        engineError = error instanceof Error ? error.message : String(error);
+        this.error = error instanceof Error ? error.message : String(error);
         throw error;
       })
       .finally(() => {
-        doctorInFlight = null;
+        this.inFlight = null;
       });
-    return doctorInFlight;
-  };
+    return this.inFlight;
+  }
+}
 
+/** Counts `work` as in flight for `id` while it runs. */
+async function whileBusy<Result>(
+  counts: Map<string, number>,
+  id: string,
+  work: () => Promise<Result>,
+): Promise<Result> {
+  counts.set(id, (counts.get(id) ?? 0) + 1);
+  try {
+    return await work();
+  } finally {
+    const left = (counts.get(id) ?? 1) - 1;
+    if (left === 0) counts.delete(id);
+    else counts.set(id, left);
+  }
+}
+
+/** What the home screen lists: the app, the engine, the worker, the datasets and their experiments. */
+function homeHandlers(
+  { context }: HandlerParts,
+  engine: EngineDoctor,
+): Pick<WorkbenchHandlers, 'getHome' | 'getEngineStatus' | 'listDatasets' | 'listExperiments'> {
   const appInfo = (): AppInfo => ({
     name: 'RTK Workbench',
     version: workbenchVersion,
@@ -185,20 +254,32 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     homeDirectory: context.homeDirectory,
     databaseSchemaVersion: context.store.database.schemaVersion,
   });
-
-  const handlers: WorkbenchHandlers = {
+  return {
     getHome: () =>
       Promise.resolve({
         app: appInfo(),
-        engine: engineStatus,
-        engineError,
+        engine: engine.status,
+        engineError: engine.error,
         worker: context.supervisor.state,
         datasets: context.store.datasets.list(),
         experiments: context.store.experiments.list(),
       }),
-    getEngineStatus: async ({ refresh }) => (engineStatus !== null && !refresh ? engineStatus : runDoctor()),
+    getEngineStatus: async ({ refresh }) =>
+      engine.status !== null && !refresh ? engine.status : engine.run(),
     listDatasets: () => Promise.resolve(context.store.datasets.list()),
     listExperiments: ({ datasetId }) => Promise.resolve(context.store.experiments.list(datasetId)),
+  };
+}
+
+function datasetHandlers({
+  context,
+  events,
+}: HandlerParts): Pick<
+  WorkbenchHandlers,
+  'importDataset' | 'cancelImport' | 'getDataset' | 'getDatasetThumbnails' | 'createDemoDataset'
+> {
+  let importsInFlight = 0;
+  return {
     importDataset: async (request) => {
       importsInFlight += 1;
       try {
@@ -238,8 +319,26 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
           demoDatasetRequests[context.demoSize ?? 'standard'],
         )
       ).dataset,
-    startDemo: () => demo.start().ready,
-    getDemo: () => Promise.resolve({ demo: demo.current }),
+  };
+}
+
+/** The demo service is built over the finished handlers, so these reach it once it exists. */
+function demoHandlers(demo: () => DemoService): Pick<WorkbenchHandlers, 'startDemo' | 'getDemo'> {
+  return {
+    startDemo: () => demo().start().ready,
+    getDemo: () => Promise.resolve({ demo: demo().current }),
+  };
+}
+
+function experimentHandlers({
+  context,
+  events,
+  runQueue,
+}: HandlerParts): Pick<
+  WorkbenchHandlers,
+  'estimateExperiment' | 'createExperiment' | 'getExperiment' | 'getExperimentResults'
+> {
+  return {
     estimateExperiment: ({ spec }) => Promise.resolve(estimateExperiment(context.store, spec)),
     createExperiment: ({ spec }) => {
       const details = createExperiment(context.store, spec);
@@ -249,6 +348,19 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     },
     getExperiment: ({ id }) => Promise.resolve(requireExperimentDetails(context.store, id)),
     getExperimentResults: ({ id }) => Promise.resolve(experimentResults(context.store, id)),
+  };
+}
+
+function runHandlers({
+  context,
+  runQueue,
+}: HandlerParts): Pick<WorkbenchHandlers, 'listRuns' | 'getRun' | 'pauseRun' | 'resumeRun' | 'cancelRun'> {
+  const requireRun = (id: string) => {
+    const run = context.store.runs.get(id);
+    if (run === undefined) throw new Error(`There is no run ${id}.`);
+    return run;
+  };
+  return {
     listRuns: ({ experimentId }) =>
       Promise.resolve(
         experimentId === undefined
@@ -259,6 +371,14 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     pauseRun: ({ id }) => Promise.resolve(runQueue.pause(id)),
     resumeRun: ({ id }) => Promise.resolve(runQueue.resume(id)),
     cancelRun: ({ id }) => Promise.resolve(runQueue.cancel(id)),
+  };
+}
+
+function exportHandlers(
+  { context }: HandlerParts,
+  exportsInFlight: Map<string, number>,
+): Pick<WorkbenchHandlers, 'exportRun' | 'listExports' | 'openExportFolder' | 'profileModel'> {
+  return {
     exportRun: (request) => whileBusy(exportsInFlight, request.runId, () => exportRun(context, request)),
     listExports: ({ runId }) => Promise.resolve(listExports(context, runId)),
     openExportFolder: async ({ id }) => {
@@ -272,6 +392,12 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
       return { opened: true };
     },
     profileModel: (request) => profileModel(context, request),
+  };
+}
+
+/** Choosing a path: the native dialog in the desktop app, the path browser everywhere. */
+function fileHandlers(context: ServicesContext): Pick<WorkbenchHandlers, 'pickPath' | 'browsePath'> {
+  return {
     pickPath: async ({ kind }) => {
       if (context.pickPath === undefined) {
         throw new Error('Only the desktop app has a file dialog; type the path instead.');
@@ -279,6 +405,14 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
       return { path: await context.pickPath(kind) };
     },
     browsePath: (request) => browsePath(request, defaultBrowseRoots(context.extraBrowseRoots)),
+  };
+}
+
+function teacherHandlers(
+  { context, events }: HandlerParts,
+  teacherImportsInFlight: Map<string, number>,
+): Pick<WorkbenchHandlers, 'importTeacher' | 'listTeachers' | 'getTeacher'> {
+  return {
     importTeacher: (request) =>
       whileBusy(teacherImportsInFlight, request.datasetId, () =>
         importTeacherIntoStore(context, request, (progress) =>
@@ -288,39 +422,5 @@ export function createWorkbenchServices(context: ServicesContext): WorkbenchServ
     listTeachers: ({ datasetId }) =>
       Promise.resolve(context.store.teachers.list(datasetId).map((teacher) => teacher.record)),
     getTeacher: ({ id }) => Promise.resolve(requireTeacher(context.store, id)),
-    ...housekeeping.handlers,
-  };
-
-  const wrappedHandlers = withStorageMessages(handlers, context.homeDirectory);
-  const demo = new DemoService({
-    ...context,
-    events,
-    runQueue,
-    demoSize: context.demoSize ?? 'standard',
-    createExperiment: (spec) => wrappedHandlers.createExperiment({ spec }),
-  });
-
-  return {
-    handlers: wrappedHandlers,
-    events,
-    runQueue,
-    demo,
-    claimHome: (kind, description) => {
-      const claim = ownership.claim(kind, description, () => runQueue.recoverAbandonedRuns());
-      if (claim.claimed) runQueue.serve();
-      return claim;
-    },
-    releaseHome: () => {
-      runQueue.stopServing();
-      ownership.release();
-    },
-    warmUp: async () => {
-      try {
-        await runDoctor();
-      } catch {
-        // The error is kept in engineError and shown on the home screen.
-      }
-    },
-    whenSwept: () => swept,
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { WorkerSupervisor } from '../../../src-main/jobs/worker-supervisor.js';
 import { createWorkbenchServices } from '../../../src-main/services/workbench-services.js';
+import { callNames } from '../../../src-shared/contracts/api.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
 import { currentCard } from '../../support/model-card-fixtures.js';
 
@@ -91,5 +92,29 @@ describe('the workbench services added for the UI', () => {
 
   it('has no import to cancel when none is in flight', async () => {
     await expect(services().handlers.cancelImport({})).resolves.toEqual({ stopped: false });
+  });
+
+  it('answers every call of the contract and nothing else', () => {
+    expect(Object.keys(services().handlers).sort()).toEqual([...callNames].sort());
+  });
+
+  it('keeps the doctor’s failure for the home screen instead of a status', async () => {
+    const lab = services();
+    await expect(lab.handlers.getEngineStatus({ refresh: false })).rejects.toThrow(
+      'the worker must not start',
+    );
+    const home = await lab.handlers.getHome({});
+    expect(home.engine).toBeNull();
+    expect(home.engineError).toBe('the worker must not start');
+    expect(home.datasets.map((dataset) => dataset.id)).toEqual(['d1']);
+    expect(home.experiments.map((experiment) => experiment.id)).toEqual(['e1']);
+  });
+
+  it('names the run that does not exist, and lists an experiment’s runs', async () => {
+    const lab = services();
+    await expect(lab.handlers.getRun({ id: 'r9' })).rejects.toThrow('There is no run r9.');
+    const runs = await lab.handlers.listRuns({ experimentId: 'e1' });
+    expect(runs.map((run) => run.id)).toEqual(['r1']);
+    await expect(lab.handlers.listRuns({ experimentId: 'e2' })).resolves.toEqual([]);
   });
 });
