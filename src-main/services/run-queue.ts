@@ -5,7 +5,7 @@ import type { TrainProgress, TrainRunJob } from '../../src-shared/contracts/work
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
 import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
-import { resolvedHorizontalFlip } from '../../src-shared/domain/training-recipe.js';
+import { resolvedAugmentation } from '../../src-shared/domain/training-recipe.js';
 import { WorkerCrashedError } from '../jobs/worker-supervisor.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import { homeLayout } from '../store/home-layout.js';
@@ -336,7 +336,6 @@ export class RunQueue {
         };
       }
     }
-    const flip = spec.augmentation.horizontalFlip;
     return {
       type: 'train-run',
       runId: run.id,
@@ -357,11 +356,7 @@ export class RunQueue {
       warmupEpochs: spec.schedule.warmupEpochs,
       seed: run.seed,
       recordedEpochs: this.store.runs.latestCheckpoint(run.id)?.epoch ?? 0,
-      augmentation: {
-        randomCrop: spec.augmentation.randomCrop,
-        padding: spec.augmentation.padding,
-        horizontalFlip: resolvedHorizontalFlip(flip, dataset.format),
-      },
+      augmentation: resolvedAugmentation(spec.augmentation, dataset.format),
       subset: { trainImages: spec.subset?.trainImages ?? null, testImages: spec.subset?.testImages ?? null },
     };
   }
