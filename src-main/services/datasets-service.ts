@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { DatasetSummary } from '../../src-shared/contracts/domain-types.js';
 import type { ImportDatasetJob, ImportProgressReport } from '../../src-shared/contracts/worker-protocol.js';
 import { importProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
 import { cachedDatasetFacts } from '../engine/data/cache.js';
 import type { DatasetManifest } from '../engine/data/cache.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import { homeLayout } from '../store/home-layout.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 
 /** What an import needs from the caller; the cache folder is chosen by the service. */
@@ -17,11 +17,6 @@ export interface ImportedDataset {
   readonly dataset: DatasetSummary;
   readonly alreadyImported: boolean;
   readonly seconds: number;
-}
-
-/** Where a dataset's cache lives inside a workbench home. */
-export function datasetDirectory(homeDirectory: string, datasetId: string): string {
-  return join(homeDirectory, 'datasets', datasetId);
 }
 
 /**
@@ -35,7 +30,7 @@ export async function importDatasetIntoStore(
   onProgress: (progress: ImportProgressReport) => void,
 ): Promise<ImportedDataset> {
   const id = randomUUID();
-  const target = datasetDirectory(context.homeDirectory, id);
+  const target = homeLayout(context.homeDirectory).datasetFolder(id);
   const result = await context.supervisor.run({ type: 'import-dataset', ...request, target }, (progress) => {
     const parsed = importProgressSchema.safeParse(progress);
     if (parsed.success) onProgress(parsed.data);

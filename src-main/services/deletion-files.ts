@@ -2,18 +2,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, renameSync } from 'no
 import type { Stats } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import type { FolderKind } from '../store/repositories/deletions-repository.js';
-
-/** What a folder being removed is renamed to first: no crash leaves a half folder under its real name. */
-export const stagingPrefix = '.deleting-';
-
-/** The folders of a workbench home that hold one sub-folder per thing. */
-export const homeFolderNames: Readonly<Record<FolderKind, string>> = {
-  dataset: 'datasets',
-  run: 'runs',
-  teacher: 'teachers',
-  export: 'exports',
-};
+import { deletionStagingPrefix, homeLayout } from '../store/home-layout.js';
 
 const modelCardJson = 'model-card.json';
 const modelCardMarkdown = 'MODEL_CARD.md';
@@ -39,7 +28,7 @@ export function isLink(path: string): boolean {
 /** Whether `path` is, by name, directly inside `folder` (links are not resolved). */
 export function isDirectChildOf(path: string, folder: string): boolean {
   const absolute = resolve(path);
-  return dirname(absolute) === resolve(folder) && !basename(absolute).startsWith(stagingPrefix);
+  return dirname(absolute) === resolve(folder) && !basename(absolute).startsWith(deletionStagingPrefix);
 }
 
 /** Bytes of the files under `path`; links are counted as nothing and never followed. */
@@ -127,7 +116,7 @@ export function inspectExportFolder(directory: string): ExportFolderVerdict {
 /** A free name beside `path` to rename it to before removing it: `.deleting-<id>`. */
 export function stagingPathFor(path: string, subjectId: string): string {
   const folder = dirname(resolve(path));
-  const preferred = join(folder, `${stagingPrefix}${subjectId}`);
+  const preferred = join(folder, `${deletionStagingPrefix}${subjectId}`);
   if (!pathExists(preferred)) return preferred;
   for (let number = 2; ; number += 1) {
     const candidate = `${preferred}-${number}`;
@@ -154,11 +143,10 @@ export async function removeStaged(stagingPath: string): Promise<void> {
 /** The leftovers `.deleting-…` under the home's datasets, runs, teachers and exports folders. */
 export function stagedLeftovers(homeDirectory: string): string[] {
   const leftovers: string[] = [];
-  for (const folderName of Object.values(homeFolderNames)) {
-    const folder = join(homeDirectory, folderName);
+  for (const folder of homeLayout(homeDirectory).kindFolders) {
     if (!existsSync(folder)) continue;
     for (const name of readdirSync(folder)) {
-      if (name.startsWith(stagingPrefix)) leftovers.push(join(folder, name));
+      if (name.startsWith(deletionStagingPrefix)) leftovers.push(join(folder, name));
     }
   }
   return leftovers;

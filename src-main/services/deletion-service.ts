@@ -9,11 +9,11 @@ import type {
 import type { RunSummary } from '../../src-shared/contracts/run-types.js';
 import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
 import { methodLabels, teacherLabel } from '../../src-shared/domain/vocabulary.js';
+import { homeFolderNames, homeLayout } from '../store/home-layout.js';
 import type { FolderKind, PendingDeletion } from '../store/repositories/deletions-repository.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import {
   folderBytes,
-  homeFolderNames,
   inspectExportFolder,
   isDirectChildOf,
   isLink,
@@ -24,7 +24,6 @@ import {
   stagingPathFor,
 } from './deletion-files.js';
 import { describeOwner, isOwnerAlive } from './home-ownership.js';
-import { runDirectory } from './run-queue.js';
 
 /** How far a deletion may reach, as the contract's deletion arguments carry it. */
 export interface DeletionOptions {
@@ -420,7 +419,7 @@ export class DeletionService {
     target: DeletionEntry,
     options: DeletionOptions,
   ): { folders: DeletionFolder[]; exportFoldersOutsideHome: number } {
-    const home = this.context.homeDirectory;
+    const layout = homeLayout(this.context.homeDirectory);
     const candidates: FolderCandidate[] = [];
     const ownerOf = (kind: DeletionEntry['kind'], id: string): DeletionEntry =>
       scope.entries.get(entryKey({ kind, id })) ?? { kind, id, name: id };
@@ -429,7 +428,7 @@ export class DeletionService {
     for (const [id, path] of scope.teacherFolders)
       candidates.push({ kind: 'teacher', owner: ownerOf('teacher', id), path });
     for (const id of scope.runs.keys())
-      candidates.push({ kind: 'run', owner: ownerOf('run', id), path: runDirectory(home, id) });
+      candidates.push({ kind: 'run', owner: ownerOf('run', id), path: layout.runFolder(id) });
     for (const [id, path] of scope.exportFolders)
       candidates.push({ kind: 'export', owner: ownerOf('export', id), path });
 
@@ -444,8 +443,7 @@ export class DeletionService {
         action,
         reason,
       });
-      const homeFolder = resolve(home, homeFolderNames[candidate.kind]);
-      const inHomeFolder = isDirectChildOf(candidate.path, homeFolder);
+      const inHomeFolder = isDirectChildOf(candidate.path, layout.kindFolder(candidate.kind));
       if (candidate.kind !== 'export') {
         if (!inHomeFolder) {
           folders.push(

@@ -8,8 +8,8 @@ import { cachedDatasetFacts, manifestFileName } from '../engine/data/cache.js';
 import type { DatasetManifest } from '../engine/data/cache.js';
 import { demoDatasetName, demoGeneratorVersion } from '../engine/data/demo-dataset.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import { homeLayout } from '../store/home-layout.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
-import { datasetDirectory } from './datasets-service.js';
 
 /** What to draw: how many images of each split, the seed, and the name the dataset is listed under. */
 export interface DemoDatasetRequest {
@@ -111,7 +111,7 @@ export function ensureDemoDataset(
   const draw = context.supervisor
     .run({
       type: 'generate-demo-dataset',
-      target: datasetDirectory(context.homeDirectory, id),
+      target: homeLayout(context.homeDirectory).datasetFolder(id),
       name: request.name,
       trainCount: request.trainCount,
       testCount: request.testCount,

@@ -9,6 +9,7 @@ import { exportFolderName } from '../../src-shared/domain/export-naming.js';
 import { hyperparameterValues } from '../../src-shared/domain/resolved-hyperparameters.js';
 import { trainingRecipeOf } from '../../src-shared/domain/training-recipe.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import { homeLayout } from '../store/home-layout.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import { checkExportDestination } from './export-destination.js';
 import {
@@ -16,7 +17,6 @@ import {
   teacherMeasurementOf,
   testEvaluationOfExperiment,
 } from './experiment-facts.js';
-import { runModelDirectory } from './run-queue.js';
 import { describeStorageFailure, isDiskFull } from './storage-failure.js';
 import { workbenchVersion } from './version.js';
 
@@ -45,7 +45,7 @@ async function runExportJob<Result>(outDirectory: string, job: () => Promise<Res
  * exports folder, numbered when that name is taken.
  */
 export function managedExportDirectory(homeDirectory: string, name: string): string {
-  const exportsFolder = join(homeDirectory, 'exports');
+  const { exportsFolder } = homeLayout(homeDirectory);
   for (let number = 1; ; number += 1) {
     const candidate = join(exportsFolder, number === 1 ? name : `${name}-${number}`);
     if (!existsSync(candidate)) return candidate;
@@ -126,7 +126,7 @@ export async function exportRun(
       {
         type: 'export-run',
         forcedBackend: context.forcedBackend,
-        modelDirectory: runModelDirectory(context.homeDirectory, run.id),
+        modelDirectory: homeLayout(context.homeDirectory).runModelFolder(run.id),
         datasetDirectory: dataset.cachePath,
         outDirectory,
         ...(request.format === undefined ? {} : { format: request.format }),
@@ -211,7 +211,7 @@ export async function profileModel(
         `Run ${run.id} is ${run.status}; profile its backbone (${run.backbone}) before training instead.`,
       );
     }
-    source = { kind: 'model', modelDirectory: runModelDirectory(context.homeDirectory, run.id) };
+    source = { kind: 'model', modelDirectory: homeLayout(context.homeDirectory).runModelFolder(run.id) };
   } else {
     source = {
       kind: 'backbone',

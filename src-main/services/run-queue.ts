@@ -1,28 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { RunStatus, RunSummary } from '../../src-shared/contracts/run-types.js';
 import { trainProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
 import type { TrainProgress, TrainRunJob } from '../../src-shared/contracts/worker-protocol.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
 import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
-import { resolvedHorizontalFlip } from '../../src-shared/domain/training-recipe.js';
+import { resolvedAugmentation } from '../../src-shared/domain/training-recipe.js';
 import { WorkerCrashedError } from '../jobs/worker-supervisor.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import { homeLayout } from '../store/home-layout.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import type { EventBus } from './event-bus.js';
 import { describeOwner } from './home-ownership.js';
 import { describeStorageFailure, isDiskFull } from './storage-failure.js';
-
-/** Where a run keeps its checkpoints and trained model inside a workbench home. */
-export function runDirectory(homeDirectory: string, runId: string): string {
-  return join(homeDirectory, 'runs', runId);
-}
-
-/** The trained model of a finished run. */
-export function runModelDirectory(homeDirectory: string, runId: string): string {
-  return join(runDirectory(homeDirectory, runId), 'model');
-}
 
 const finishedStatuses: ReadonlySet<RunStatus> = new Set(['done', 'failed', 'cancelled']);
 
@@ -342,17 +332,17 @@ export class RunQueue {
         teacher = {
           source: 'run',
           backbone: teacherRun.backbone,
-          modelDirectory: runModelDirectory(this.homeDirectory, teacherRun.id),
+          modelDirectory: homeLayout(this.homeDirectory).runModelFolder(teacherRun.id),
         };
       }
     }
-    const flip = spec.augmentation.horizontalFlip;
     return {
       type: 'train-run',
       runId: run.id,
       forcedBackend: this.forcedBackend,
       datasetDirectory: dataset.cachePath,
-      runDirectory: runDirectory(this.homeDirectory, run.id),
+      checkpointDirectory: homeLayout(this.homeDirectory).runCheckpointFolder(run.id),
+      modelDirectory: homeLayout(this.homeDirectory).runModelFolder(run.id),
       student: { backbone: run.backbone },
       teacher,
       method: run.method,
@@ -366,11 +356,7 @@ export class RunQueue {
       warmupEpochs: spec.schedule.warmupEpochs,
       seed: run.seed,
       recordedEpochs: this.store.runs.latestCheckpoint(run.id)?.epoch ?? 0,
-      augmentation: {
-        randomCrop: spec.augmentation.randomCrop,
-        padding: spec.augmentation.padding,
-        horizontalFlip: resolvedHorizontalFlip(flip, dataset.format),
-      },
+      augmentation: resolvedAugmentation(spec.augmentation, dataset.format),
       subset: { trainImages: spec.subset?.trainImages ?? null, testImages: spec.subset?.testImages ?? null },
     };
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { ImportTeacherArguments } from '../../src-shared/contracts/api.js';
 import type { TeacherRecord } from '../../src-shared/contracts/teacher-types.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
@@ -9,12 +9,8 @@ import {
   type TeacherImportProgressReport,
 } from '../../src-shared/contracts/worker-protocol.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
+import { homeLayout } from '../store/home-layout.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
-
-/** Where an imported teacher's files live inside a workbench home. */
-export function teacherDirectory(homeDirectory: string, teacherId: string): string {
-  return join(homeDirectory, 'teachers', teacherId);
-}
 
 /**
  * Imports a teacher file through the compute worker into `<home>/teachers/<id>/` (validated, converted and
@@ -37,7 +33,7 @@ export async function importTeacherIntoStore(
     throw new Error(`Give the teacher file as an absolute path; "${request.source}" is relative.`);
   }
   const id = randomUUID();
-  const target = teacherDirectory(context.homeDirectory, id);
+  const target = homeLayout(context.homeDirectory).teacherFolder(id);
   const record = await context.supervisor.run(
     {
       type: 'import-teacher',

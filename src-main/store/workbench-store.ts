@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { openDatabase } from './database.js';
 import type { OpenDatabase } from './database.js';
+import { homeLayout } from './home-layout.js';
 import { DatasetsRepository } from './repositories/datasets-repository.js';
 import { DeletionsRepository } from './repositories/deletions-repository.js';
 import { ExperimentsRepository } from './repositories/experiments-repository.js';
@@ -26,14 +26,9 @@ export interface WorkbenchStore {
   close(): void;
 }
 
-/** The database file inside a workbench home. */
-export function databaseFile(homeDirectory: string): string {
-  return join(homeDirectory, 'workbench.sqlite');
-}
-
 /** Opens the store of the workbench home at `homeDirectory`, migrating it if needed. */
 export function openWorkbenchStore(homeDirectory: string): WorkbenchStore {
-  const database = openDatabase(databaseFile(homeDirectory));
+  const database = openDatabase(homeLayout(homeDirectory).databaseFile);
   return {
     database,
     datasets: new DatasetsRepository(database.connection),

@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { isBackboneName } from '../../src-shared/domain/backbone-catalog.js';
 import type {
@@ -22,9 +22,6 @@ import { openImportedTeacher } from '../engine/teachers/teacher-folder.js';
 import { isExternalTeacher, type ExternalTeacher } from '../engine/train/teacher-runner.js';
 import { trainRun } from '../engine/train/trainer.js';
 import type { EpochMetrics } from '../engine/train/trainer.js';
-
-/** Sub-folders of a run's folder. */
-export const runFolders = { checkpoint: 'checkpoint', model: 'model' } as const;
 
 const progressInterval = 200;
 
@@ -147,7 +144,6 @@ export async function runTrainJob(
       student: student.taps.length,
     });
     let lastBatchReport = 0;
-    const checkpointDirectory = join(job.runDirectory, runFolders.checkpoint);
     if (backend === 'webgpu') {
       const adapter = activeWebGpuAdapter();
       if (adapter !== null) {
@@ -177,7 +173,7 @@ export async function runTrainJob(
         seed: job.seed,
         augmentation: job.augmentation,
         evaluationBatchSize: 256,
-        checkpointDirectory,
+        checkpointDirectory: job.checkpointDirectory,
         resume: true,
       },
       { student, teacher },
@@ -193,13 +189,12 @@ export async function runTrainJob(
           report({ kind: 'batch', ...progress, loss: { ...progress.loss } });
         },
         onEpoch: (metrics) =>
-          report({ kind: 'epoch', record: toRecord(metrics), checkpointPath: checkpointDirectory }),
+          report({ kind: 'epoch', record: toRecord(metrics), checkpointPath: job.checkpointDirectory }),
       },
     );
-    let modelDirectory: string | null = null;
-    if (result.status === 'completed') {
-      modelDirectory = join(job.runDirectory, runFolders.model);
-      await writeLayersModel(student.model, modelDirectory, {
+    const completed = result.status === 'completed';
+    if (completed) {
+      await writeLayersModel(student.model, job.modelDirectory, {
         precision: 'float32',
         replace: true,
         userDefinedMetadata: { rtkWorkbench: { backbone: student.name, runId: job.runId } },
@@ -210,7 +205,7 @@ export async function runTrainJob(
       completedEpochs: result.completedEpochs,
       resumedFromEpoch: result.resumedFromEpoch,
       backend,
-      modelDirectory,
+      modelDirectory: completed ? job.modelDirectory : null,
     };
   } finally {
     student.model.dispose();

@@ -17,7 +17,10 @@ export const trainRunJobSchema = z.object({
   runId: z.string(),
   forcedBackend: backendNameSchema.nullable(),
   datasetDirectory: z.string(),
-  runDirectory: z.string(),
+  /** Where the run keeps the checkpoint it resumes from. */
+  checkpointDirectory: z.string(),
+  /** Where the trained model goes when the run completes. */
+  modelDirectory: z.string(),
   student: z.object({ backbone: z.string() }),
   teacher: z
     .discriminatedUnion('source', [

@@ -10,6 +10,28 @@ export function resolvedHorizontalFlip(setting: boolean | 'auto', datasetFormat:
   return setting === 'auto' ? !digitFormats.has(datasetFormat) : setting;
 }
 
+/** The augmentation of training images as a run applies it, every 'auto' decided. */
+export interface ResolvedAugmentation {
+  readonly randomCrop: boolean;
+  readonly padding: number;
+  readonly horizontalFlip: boolean;
+}
+
+/**
+ * The augmentation a run of an experiment trains with on a dataset of this format: what the run queue sends
+ * the worker and what the model card describes.
+ */
+export function resolvedAugmentation(
+  augmentation: ExperimentSpec['augmentation'],
+  datasetFormat: string,
+): ResolvedAugmentation {
+  return {
+    randomCrop: augmentation.randomCrop,
+    padding: augmentation.padding,
+    horizontalFlip: resolvedHorizontalFlip(augmentation.horizontalFlip, datasetFormat),
+  };
+}
+
 /** A learning-rate schedule in words, e.g. "cosine to 0" or "step ×0.1 at epochs 15, 22". */
 export function describeLearningRateSchedule(
   schedule: ExperimentSpec['schedule']['learningRateSchedule'],
@@ -25,11 +47,7 @@ export function describeLearningRateSchedule(
 }
 
 /** The augmentation of training images in words. */
-export function describeAugmentation(augmentation: {
-  readonly randomCrop: boolean;
-  readonly padding: number;
-  readonly horizontalFlip: boolean;
-}): string {
+export function describeAugmentation(augmentation: ResolvedAugmentation): string {
   const parts = [
     ...(augmentation.randomCrop ? [`random crop (padding ${augmentation.padding})`] : []),
     ...(augmentation.horizontalFlip ? ['horizontal flip'] : []),
@@ -53,11 +71,7 @@ export function trainingRecipeOf(
     weightDecay: schedule.weightDecay,
     learningRateSchedule: describeLearningRateSchedule(schedule.learningRateSchedule),
     warmupEpochs: schedule.warmupEpochs,
-    augmentation: describeAugmentation({
-      randomCrop: augmentation.randomCrop,
-      padding: augmentation.padding,
-      horizontalFlip: resolvedHorizontalFlip(augmentation.horizontalFlip, dataset.format),
-    }),
+    augmentation: describeAugmentation(resolvedAugmentation(augmentation, dataset.format)),
     trainImages: limit === undefined ? dataset.trainCount : Math.min(limit, dataset.trainCount),
     trainSplitImages: dataset.trainCount,
   };

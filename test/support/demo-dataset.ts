@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { generateDemoDataset, writeDemoCache } from '../../src-main/engine/data/demo-dataset.js';
-import { datasetDirectory } from '../../src-main/services/datasets-service.js';
 import { demoGeneratorKey, recordDemoDataset } from '../../src-main/services/demo-dataset.js';
 import type { EnsuredDemoDataset } from '../../src-main/services/demo-dataset.js';
+import { homeLayout } from '../../src-main/store/home-layout.js';
 import type { WorkbenchStore } from '../../src-main/store/workbench-store.js';
 
 /**
@@ -15,7 +15,7 @@ export async function addDemoDataset(
   options: { readonly trainCount: number; readonly testCount: number; readonly seed: number },
 ): Promise<EnsuredDemoDataset> {
   const id = randomUUID();
-  const directory = datasetDirectory(homeDirectory, id);
+  const directory = homeLayout(homeDirectory).datasetFolder(id);
   const request = { ...options, name: 'Demo shapes' };
   const manifest = await writeDemoCache(generateDemoDataset(options), directory, options, request.name);
   return recordDemoDataset(store, id, demoGeneratorKey(request), {

@@ -6,6 +6,7 @@ import type { ExperimentDetails } from '../../src-shared/contracts/api.js';
 import type { TeacherRecord } from '../../src-shared/contracts/teacher-types.js';
 import type { ExperimentSpecInput } from '../../src-shared/domain/experiment-spec.js';
 import { createExperiment } from '../../src-main/services/experiments-service.js';
+import { homeLayout } from '../../src-main/store/home-layout.js';
 import { openWorkbenchStore } from '../../src-main/store/workbench-store.js';
 import type { WorkbenchStore } from '../../src-main/store/workbench-store.js';
 import { currentCard } from './model-card-fixtures.js';
@@ -43,7 +44,7 @@ export function writeFiles(folder: string, files: Readonly<Record<string, number
 /** Records a 3-class 32×32 colour dataset whose cache folder holds 1,000 + 200 bytes; returns its id. */
 export function addDataset(fixture: HousekeepingHome, name: string): string {
   const id = randomUUID();
-  const cachePath = join(fixture.home, 'datasets', id);
+  const cachePath = homeLayout(fixture.home).datasetFolder(id);
   writeFiles(cachePath, { 'pixels.bin': 1000, 'manifest.json': 200 });
   fixture.store.datasets.insert({
     id,
@@ -67,7 +68,7 @@ export function addTeacher(fixture: HousekeepingHome, datasetId: string, name: s
   const id = randomUUID();
   const sourcePath = join(fixture.outside, `${id}.onnx`);
   writeFileSync(sourcePath, 'the user’s own teacher file');
-  const directory = join(fixture.home, 'teachers', id);
+  const directory = homeLayout(fixture.home).teacherFolder(id);
   writeFiles(directory, { 'teacher.onnx': 300 });
   const record: TeacherRecord = {
     id,
@@ -121,7 +122,7 @@ export function addExperiment(
     schedule: { epochs: 1 },
   });
   for (const run of details.runs) {
-    writeFiles(join(fixture.home, 'runs', run.id), {
+    writeFiles(homeLayout(fixture.home).runFolder(run.id), {
       'checkpoint/weights.bin': 400,
       'model/model.json': 100,
     });

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateDemoDataset, writeDemoCache } from '../../../src-main/engine/data/demo-dataset.js';
 import { readManifest, verifyCache } from '../../../src-main/engine/data/cache.js';
-import { datasetDirectory } from '../../../src-main/services/datasets-service.js';
 import { demoGeneratorKey, ensureDemoDataset } from '../../../src-main/services/demo-dataset.js';
 import { openWorkbenchHost } from '../../../src-main/services/workbench-host.js';
 import type { WorkbenchHost } from '../../../src-main/services/workbench-host.js';
+import { homeLayout } from '../../../src-main/store/home-layout.js';
 
 let home = '';
 let host: WorkbenchHost;
@@ -45,7 +45,7 @@ describe('the demo dataset service', () => {
       classCount: 10,
     });
     const stored = host.store.datasets.get(first.dataset.id);
-    expect(stored?.cachePath).toBe(datasetDirectory(home, first.dataset.id));
+    expect(stored?.cachePath).toBe(join(home, 'datasets', first.dataset.id));
     expect(verifyCache(stored?.cachePath ?? '')).toBe(true);
     // The fingerprint the worker computed is the one the generator gives in this process.
     expect(readManifest(stored?.cachePath ?? '').fingerprint).toBe(generateDemoDataset(request).fingerprint);
@@ -59,7 +59,7 @@ describe('the demo dataset service', () => {
 
   it('takes over a copy recorded before generator keys were kept, and removes the copy it drew', async () => {
     const options = { trainCount: 40, testCount: 20, seed: 6 };
-    const legacyPath = datasetDirectory(home, 'legacy-demo');
+    const legacyPath = homeLayout(home).datasetFolder('legacy-demo');
     const manifest = await writeDemoCache(generateDemoDataset(options), legacyPath, options);
     host.store.datasets.insert({
       id: 'legacy-demo',
@@ -86,7 +86,7 @@ describe('the demo dataset service', () => {
   it('names the missing folder when a recorded demo dataset lost its files', async () => {
     const request = { trainCount: 30, testCount: 10, seed: 8, name: 'Demo shapes' };
     const { dataset } = await ensureDemoDataset(context(), request);
-    const cachePath = datasetDirectory(home, dataset.id);
+    const cachePath = join(home, 'datasets', dataset.id);
     rmSync(cachePath, { recursive: true });
     await expect(ensureDemoDataset(context(), request)).rejects.toThrow(
       `The demo dataset ${dataset.id} is recorded but its files are missing from ${cachePath}`,

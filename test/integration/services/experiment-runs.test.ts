@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EpochRecord, RunSummary } from '../../../src-shared/contracts/run-types.js';
 import type { ExperimentSpecInput } from '../../../src-shared/domain/experiment-spec.js';
 import type { CallInput, CallName, CallResult } from '../../../src-shared/contracts/api.js';
@@ -80,6 +80,7 @@ describe('experiments and runs', () => {
   let uninterruptedTeacher: readonly EpochRecord[] = [];
 
   it('expands an experiment into teacher + methods × seeds runs, trains them in order and reports results', async () => {
+    const jobs = vi.spyOn(host.supervisor, 'run');
     const created = await call('createExperiment', { spec: spec('uninterrupted', ['rtk']) });
     expect(created.runs.map((run) => [run.role, run.method])).toEqual([
       ['teacher', 'none'],
@@ -87,6 +88,16 @@ describe('experiments and runs', () => {
       ['student', 'rtk'],
     ]);
     await host.services.runQueue.whenIdle();
+    // Each run trains in its own folder of the home, and a CIFAR-10 run flips (the spec leaves it at 'auto').
+    const sent = jobs.mock.calls.map(([job]) => job).filter((job) => job.type === 'train-run');
+    jobs.mockRestore();
+    expect(sent.map((job) => job.runId)).toEqual(created.runs.map((run) => run.id));
+    for (const job of sent) {
+      expect(job.checkpointDirectory).toBe(join(home, 'runs', job.runId, 'checkpoint'));
+      expect(job.modelDirectory).toBe(join(home, 'runs', job.runId, 'model'));
+      expect(job.augmentation).toEqual({ randomCrop: true, padding: 4, horizontalFlip: true });
+      expect(host.store.runs.latestCheckpoint(job.runId)?.path).toBe(job.checkpointDirectory);
+    }
     const details = await call('getExperiment', { id: created.experiment.id });
     expect(details.runs.map((run) => run.status)).toEqual(['done', 'done', 'done']);
     expect(details.experiment.status).toBe('done');
