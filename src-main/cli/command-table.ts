@@ -306,7 +306,8 @@ export const commandTable: readonly AnyCommandSpec[] = [
     json: true,
     details: [
       'The teacher file is read, never run as code: an ONNX classifier of any architecture (opset 9–21), or a ' +
-        'PyTorch checkpoint or safetensors file holding a state_dict of a catalog ResNet or WRN. It is measured ' +
+        'PyTorch checkpoint or safetensors file holding a state_dict of a catalog ResNet, WRN, VGG (with BN), ' +
+        'MobileNetV2 or ShuffleNetV2 with the key names of RepDistiller or mdistiller. It is measured ' +
         "on the dataset's test split (top-1, top-5, per class), its feature taps are found, and it is kept in " +
         'the workbench as a teacher that every method can distil from.',
       teacherJsonDescription,

@@ -155,7 +155,8 @@ export const strings = {
   teacherImport: {
     intro:
       'A classifier you trained elsewhere: an ONNX file (from PyTorch, Keras via tf2onnx, timm), or a PyTorch ' +
-      '.pth or safetensors checkpoint of a CIFAR ResNet or WRN. It is checked, then measured on this dataset’s ' +
+      '.pth or safetensors checkpoint of a CIFAR ResNet, WRN, VGG, MobileNetV2 or ShuffleNetV2 (RepDistiller, ' +
+      'mdistiller). It is checked, then measured on this dataset’s ' +
       'test images.',
     existing: 'Teacher',
     existingOption: (name: string, format: string, top1: string) =>

@@ -190,7 +190,7 @@ async function loadCheckpointTeacher(
   const [height, width, datasetChannels] = manifest.shape;
   if (inferred.classes !== manifest.classNames.length) {
     throw new TeacherFileError(
-      `${file} predicts ${inferred.classes} classes ('fc.weight' has ${inferred.classes} rows) but the dataset has ` +
+      `${file} predicts ${inferred.classes} classes ('${inferred.classifierKey}' has ${inferred.classes} rows) but the dataset has ` +
         `${manifest.classNames.length}; a teacher must score exactly the dataset's classes.`,
     );
   }
@@ -199,7 +199,7 @@ async function loadCheckpointTeacher(
     !(datasetChannels === 1 && inferred.inputChannels === 3)
   ) {
     throw new TeacherFileError(
-      `${file} takes ${inferred.inputChannels}-channel images ('conv1.weight' is [${tensors.get('conv1.weight')?.shape.join(', ')}]) ` +
+      `${file} takes ${inferred.inputChannels}-channel images ('${inferred.stemKey}' is [${tensors.get(inferred.stemKey)?.shape.join(', ')}]) ` +
         `but the dataset's images have ${datasetChannels} channel${datasetChannels === 1 ? '' : 's'}.`,
     );
   }

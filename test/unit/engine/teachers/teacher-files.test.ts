@@ -289,7 +289,13 @@ describe('PyTorch and safetensors checkpoints', () => {
       : await readPytorchCheckpoint(path);
     const tensors = extractStateDict(root, path);
     const inferred = inferArchitecture(tensors, path);
-    expect(inferred).toEqual({ backbone: backboneName, classes: 10, inputChannels: 3 });
+    expect(inferred).toEqual({
+      backbone: backboneName,
+      classes: 10,
+      inputChannels: 3,
+      stemKey: 'conv1.weight',
+      classifierKey: 'fc.weight',
+    });
     const backbone = buildBackbone(inferred.backbone, { inputShape: [32, 32, 3], classes: 10, seed: 5 });
     try {
       loadStateDict(backbone, tensors, path);
