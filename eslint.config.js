@@ -113,6 +113,46 @@ const layerPatterns = (layer) => {
   });
 };
 
+/** What no file of the renderer may import. */
+const rendererPatterns = [
+  { group: nodeBuiltins, message: 'the renderer runs in a sandbox: no Node built-ins' },
+  {
+    group: ['**/src-main/**', '@tensorflow/*', 'better-sqlite3'],
+    message: 'the renderer imports only src-shared',
+  },
+];
+
+/**
+ * Renderer features that may not import another feature: what they share lives in src-renderer/lib (the
+ * charts in lib/charts), so a feature can change without breaking its neighbours.
+ */
+const rendererFeatureMap = {
+  compare: {
+    forbidden: ['runs'],
+    why: 'the charts both draw come from src-renderer/lib/charts',
+  },
+};
+
+/** One lint block per renderer feature in the map, with the renderer's own patterns kept. */
+const rendererFeatureRules = Object.entries(rendererFeatureMap).map(([feature, { forbidden, why }]) => ({
+  files: [`src-renderer/features/${feature}/**`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [noElectron],
+        patterns: [
+          ...rendererPatterns,
+          ...forbidden.map((target) => ({
+            group: [`**/features/${target}/**`, `../${target}/**`],
+            message: `src-renderer/features/${feature} may not import src-renderer/features/${target}: ${why}.`,
+          })),
+        ],
+      },
+    ],
+  },
+}));
+
 /** One lint block per folder of src-main, with its part of the layer map. */
 const layerRules = Object.keys(layerMap).map((layer) => ({
   files: [`src-main/${layer}/**`],
@@ -195,22 +235,9 @@ export default tseslint.config(
   {
     files: ['src-renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron],
-          patterns: [
-            { group: nodeBuiltins, message: 'the renderer runs in a sandbox: no Node built-ins' },
-            {
-              group: ['**/src-main/**', '@tensorflow/*', 'better-sqlite3'],
-              message: 'the renderer imports only src-shared',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: rendererPatterns }] },
   },
+  ...rendererFeatureRules,
   ...layerRules,
   {
     files: ['test/**'],

@@ -1,10 +1,10 @@
 import type { ChartConfiguration } from 'chart.js';
+import { styleAxes } from '../../lib/charts/chart-theme.js';
+import type { ChartTheme } from '../../lib/charts/chart-theme.js';
+import { applyLineSeries, lineChartConfiguration } from '../../lib/charts/line-chart.js';
+import type { LineSeries } from '../../lib/charts/line-chart.js';
+import type { LiveChartDefinition } from '../../lib/charts/live-chart.svelte.js';
 import { strings } from '../../lib/strings.js';
-import type { LiveChartDefinition } from '../runs/chart-attach.svelte.js';
-import { styleAxes } from '../runs/chart-theme.js';
-import type { ChartTheme } from '../runs/chart-theme.js';
-import { applyLineSeries, lineChartConfiguration } from '../runs/run-charts.js';
-import type { LineSeries } from '../runs/run-charts.js';
 import type { CompareKey, CompareRow } from './compare-model.js';
 import { errorBarsPlugin } from './error-bars.js';
 

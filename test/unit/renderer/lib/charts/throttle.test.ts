@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createThrottle } from '../../../../../src-renderer/features/runs/throttle.js';
-import type { ThrottleTimers } from '../../../../../src-renderer/features/runs/throttle.js';
+import { createThrottle } from '../../../../../src-renderer/lib/charts/throttle.js';
+import type { ThrottleTimers } from '../../../../../src-renderer/lib/charts/throttle.js';
 
 function fakeTimers(): ThrottleTimers & { advance: (milliseconds: number) => void } {
   let now = 0;

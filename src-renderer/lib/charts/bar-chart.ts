@@ -1,7 +1,5 @@
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
-
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+import { Chart } from './chart-theme.js';
 
 /** One series of a grouped bar chart. */
 export interface BarSeries {
