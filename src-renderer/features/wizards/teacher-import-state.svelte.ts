@@ -7,6 +7,9 @@ import { strings } from '../../lib/strings.js';
 export const normalisationChoices = ['dataset', 'imagenet', 'cifar10', 'cifar100', 'none', 'custom'] as const;
 export type NormalisationChoice = (typeof normalisationChoices)[number];
 
+/** An imported teacher's accuracy as the wizard shows it: already in percent, one decimal. */
+export const importPercent = (value: number): string => `${value.toFixed(1)} %`;
+
 /** What the teacher-import form holds, as typed. */
 export interface TeacherImportForm {
   source: string;
