@@ -59,7 +59,9 @@ const importedModelJsonSchema = z.object({
     })
     .optional(),
   weightsManifest: z
-    .array(z.object({ weights: z.array(z.object({ shape: z.array(z.number().int()).optional() })).optional() }))
+    .array(
+      z.object({ weights: z.array(z.object({ shape: z.array(z.number().int()).optional() })).optional() }),
+    )
     .optional(),
 });
 
@@ -221,10 +223,7 @@ export function createExperiment(
       );
     } else {
       const teacherExperiment = store.experiments.get(teacherRun.experimentId);
-      const teacherSpec =
-        teacherExperiment === undefined
-          ? undefined
-          : teacherExperiment.spec;
+      const teacherSpec = teacherExperiment === undefined ? undefined : teacherExperiment.spec;
       const teacherDataset =
         teacherSpec === undefined ? undefined : store.datasets.get(teacherSpec.datasetId);
       if (

@@ -276,10 +276,7 @@ export class RunQueue {
 
   private recordModel(run: RunSummary, job: TrainRunJob, modelDirectory: string): void {
     const experiment = this.store.experiments.get(run.experimentId);
-    const dataset =
-      experiment === undefined
-        ? undefined
-        : this.store.datasets.get(experiment.spec.datasetId);
+    const dataset = experiment === undefined ? undefined : this.store.datasets.get(experiment.spec.datasetId);
     if (dataset === undefined) return;
     const sizes = {
       classes: dataset.classCount,

@@ -48,7 +48,11 @@ const latencyFiguresSchema = z.object({
 export const modelProfileSchema: z.ZodType<ModelProfile> = z.object({
   backbone: z.string(),
   classes: z.number().int().positive(),
-  inputShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  inputShape: z.tuple([
+    z.number().int().positive(),
+    z.number().int().positive(),
+    z.number().int().positive(),
+  ]),
   parameterCount: count,
   macsPerImage: count,
   fileBytes: z.object({ float32: count, float16: count, uint8: count, onnx: count }),

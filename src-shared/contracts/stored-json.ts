@@ -26,6 +26,8 @@ export function parseStoredJson<Schema extends z.ZodType>(
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.length === 0 ? '(the whole value)' : issue.path.join('.')}: ${issue.message}`);
+    .map(
+      (issue) => `${issue.path.length === 0 ? '(the whole value)' : issue.path.join('.')}: ${issue.message}`,
+    );
   throw new Error(`${source} is not ${expected} of this workbench: ${problems.join('; ')}.`);
 }

@@ -224,9 +224,13 @@ export function readManifest(directory: string): DatasetManifest {
   return parsed.data;
 }
 
-function firstProblem(error: { readonly issues: readonly { path: PropertyKey[]; message: string }[] }): string {
+function firstProblem(error: {
+  readonly issues: readonly { path: PropertyKey[]; message: string }[];
+}): string {
   const issue = error.issues[0];
-  return issue === undefined ? 'not as expected' : `${issue.path.join('.') || '(the whole file)'}: ${issue.message}`;
+  return issue === undefined
+    ? 'not as expected'
+    : `${issue.path.join('.') || '(the whole file)'}: ${issue.message}`;
 }
 
 /** Reads a cache's health.json. */
@@ -239,7 +243,10 @@ export function readHealthReport(directory: string): HealthReport {
   }
   const parsed = healthReportSchema.safeParse(value);
   if (!parsed.success) {
-    throw new DatasetFormatError(file, `${file} is not a dataset health report: ${firstProblem(parsed.error)}.`);
+    throw new DatasetFormatError(
+      file,
+      `${file} is not a dataset health report: ${firstProblem(parsed.error)}.`,
+    );
   }
   return parsed.data;
 }

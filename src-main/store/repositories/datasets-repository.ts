@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
-import { parseDatasetManifest, type DatasetManifest } from '../../../src-shared/contracts/dataset-manifest.js';
+import {
+  parseDatasetManifest,
+  type DatasetManifest,
+} from '../../../src-shared/contracts/dataset-manifest.js';
 
 interface DatasetRow {
   id: string;

@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
 import { experimentStatuses } from '../../../src-shared/contracts/domain-types.js';
-import { parseStoredExperimentSpec, type ExperimentSpec } from '../../../src-shared/domain/experiment-spec.js';
+import {
+  parseStoredExperimentSpec,
+  type ExperimentSpec,
+} from '../../../src-shared/domain/experiment-spec.js';
 
 interface ExperimentRow {
   id: string;

@@ -15,7 +15,6 @@ export type {
 } from '../../../../src-shared/contracts/dataset-manifest.js';
 import type { ImportLimits } from './limits.js';
 
-
 /** Human-readable names of the formats, as the UI and CLI show them. */
 export const datasetFormatLabels: Readonly<Record<DatasetFormat, string>> = {
   cifar10: 'CIFAR-10 binary',
@@ -25,7 +24,6 @@ export const datasetFormatLabels: Readonly<Record<DatasetFormat, string>> = {
   folder: 'Image folders',
   idx: 'IDX (MNIST-style)',
 };
-
 
 /** What auto-detection (or an explicit format) found at a picked path. */
 export interface DetectedDataset {
