@@ -3,11 +3,6 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { DatasetThumbnails } from '../../src-shared/contracts/api.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 
-interface ThumbnailManifest {
-  readonly classNames?: readonly string[];
-  readonly thumbnails?: readonly (readonly string[])[];
-}
-
 /**
  * Reads a dataset's thumbnail PNGs as data: URLs, since neither the lab server nor the app protocol serves the
  * workbench home. Paths that would leave the dataset's cache folder are refused.
@@ -15,10 +10,10 @@ interface ThumbnailManifest {
 export async function readDatasetThumbnails(store: WorkbenchStore, id: string): Promise<DatasetThumbnails> {
   const dataset = store.datasets.get(id);
   if (dataset === undefined) throw new Error(`There is no dataset ${id}.`);
-  const manifest = JSON.parse(dataset.manifestJson) as ThumbnailManifest;
+  const manifest = dataset.manifest;
   const root = resolve(dataset.cachePath);
   const thumbnails = await Promise.all(
-    (manifest.thumbnails ?? []).map((files) =>
+    manifest.thumbnails.map((files) =>
       Promise.all(
         files.map(async (file) => {
           const path = resolve(join(root, file));
@@ -31,5 +26,5 @@ export async function readDatasetThumbnails(store: WorkbenchStore, id: string): 
       ),
     ),
   );
-  return { classNames: manifest.classNames ?? [], thumbnails };
+  return { classNames: [...manifest.classNames], thumbnails };
 }

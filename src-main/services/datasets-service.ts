@@ -4,7 +4,6 @@ import type { DatasetSummary } from '../../src-shared/contracts/domain-types.js'
 import type { ImportDatasetJob, ImportProgressReport } from '../../src-shared/contracts/worker-protocol.js';
 import { importProgressSchema } from '../../src-shared/contracts/worker-protocol.js';
 import { cachedDatasetFacts } from '../engine/data/cache.js';
-import type { DatasetManifest } from '../engine/data/cache.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import { homeLayout } from '../store/home-layout.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
@@ -35,7 +34,7 @@ export async function importDatasetIntoStore(
     const parsed = importProgressSchema.safeParse(progress);
     if (parsed.success) onProgress(parsed.data);
   });
-  const facts = cachedDatasetFacts(JSON.parse(result.manifestJson) as DatasetManifest);
+  const facts = cachedDatasetFacts(result.manifest);
   const existing = context.store.datasets.findByFingerprint(facts.fingerprint);
   if (existing !== undefined) {
     await rm(result.directory, { recursive: true, force: true });
@@ -46,7 +45,7 @@ export async function importDatasetIntoStore(
       id,
       ...facts,
       cachePath: result.directory,
-      manifestJson: result.manifestJson,
+      manifest: result.manifest,
     });
     return { dataset, alreadyImported: false, seconds: result.seconds };
   } catch (error) {

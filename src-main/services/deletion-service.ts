@@ -7,7 +7,6 @@ import type {
   DeletionPlan,
 } from '../../src-shared/contracts/deletion-types.js';
 import type { RunSummary } from '../../src-shared/contracts/run-types.js';
-import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
 import { methodLabels, teacherLabel } from '../../src-shared/domain/vocabulary.js';
 import { homeFolderNames, homeLayout } from '../store/home-layout.js';
 import type { FolderKind, PendingDeletion } from '../store/repositories/deletions-repository.js';
@@ -151,7 +150,7 @@ class DeletionScope {
     if (!this.add({ kind: 'experiment', id, name }, asDependent)) return;
     const experiment = this.store.experiments.get(id);
     if (experiment !== undefined) {
-      const spec = JSON.parse(experiment.specJson) as ExperimentSpec;
+      const spec = experiment.spec;
       if (spec.teacher.source === 'import') this.importedModelPaths.add(spec.teacher.modelJsonPath);
     }
     for (const runId of this.store.deletions.runIdsOfExperiment(id)) this.addRun(runId, false);

@@ -45,9 +45,9 @@ export async function recordDemoDataset(
   store: WorkbenchStore,
   id: string,
   generator: string,
-  generated: { readonly directory: string; readonly manifestJson: string },
+  generated: { readonly directory: string; readonly manifest: DatasetManifest },
 ): Promise<EnsuredDemoDataset> {
-  const facts = cachedDatasetFacts(JSON.parse(generated.manifestJson) as DatasetManifest);
+  const facts = cachedDatasetFacts(generated.manifest);
   const stored = (): DatasetSummary | undefined =>
     store.datasets.findByGenerator(generator) ?? store.datasets.findByFingerprint(facts.fingerprint);
   const adopt = async (existing: DatasetSummary): Promise<EnsuredDemoDataset> => {
@@ -63,7 +63,7 @@ export async function recordDemoDataset(
       id,
       ...facts,
       cachePath: generated.directory,
-      manifestJson: generated.manifestJson,
+      manifest: generated.manifest,
       generator,
     });
     return { dataset, created: true };

@@ -107,7 +107,7 @@ export function teacherMeasurementOf(
       const run = store.runs.get(spec.teacher.runId);
       const experiment = run === undefined ? undefined : store.experiments.get(run.experimentId);
       if (experiment === undefined) return { source: 'trained', evaluation: null };
-      const teacherSpec = JSON.parse(experiment.specJson) as ExperimentSpec;
+      const teacherSpec = experiment.spec;
       return {
         source: 'trained',
         evaluation: testEvaluationOfExperiment(teacherSpec, store.datasets.get(teacherSpec.datasetId)),

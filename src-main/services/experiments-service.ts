@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { z } from 'zod';
 import type { ExperimentDetails } from '../../src-shared/contracts/api.js';
+import { parseStoredJson } from '../../src-shared/contracts/stored-json.js';
 import type {
   ExperimentResults,
   MeanAndSpread,
@@ -33,15 +35,35 @@ export class ExperimentSpecError extends Error {
   }
 }
 
-interface ImportedModelJson {
-  modelTopology?: {
-    config?: {
-      name?: string;
-      layers?: { config?: { batch_input_shape?: (number | null)[]; units?: number } }[];
-    };
-  };
-  weightsManifest?: { weights?: { shape?: number[] }[] }[];
-}
+/** The parts of a TensorFlow.js model.json the teacher check reads; every other field is left alone. */
+const importedModelJsonSchema = z.object({
+  modelTopology: z
+    .object({
+      config: z
+        .object({
+          name: z.string().optional(),
+          layers: z
+            .array(
+              z.object({
+                config: z
+                  .object({
+                    batch_input_shape: z.array(z.number().int().nullable()).optional(),
+                    units: z.number().int().optional(),
+                  })
+                  .optional(),
+              }),
+            )
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  weightsManifest: z
+    .array(
+      z.object({ weights: z.array(z.object({ shape: z.array(z.number().int()).optional() })).optional() }),
+    )
+    .optional(),
+});
 
 const featureMethods: ReadonlySet<string> = new Set(['at', 'afd', 'rtk']);
 
@@ -61,11 +83,16 @@ function checkImportedTeacher(
     weightCount: 0,
   });
   if (!existsSync(path)) return fail(`${path} does not exist`);
-  let parsed: ImportedModelJson;
+  let parsed: z.infer<typeof importedModelJsonSchema>;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as ImportedModelJson;
+    parsed = parseStoredJson(
+      importedModelJsonSchema,
+      { text: readFileSync(path, 'utf8') },
+      path,
+      'a TensorFlow.js layers model',
+    );
   } catch (error) {
-    return fail(`${path} is not JSON (${error instanceof Error ? error.message : String(error)})`);
+    return fail(error instanceof Error ? error.message.replace(/\.$/, '') : String(error));
   }
   const layers = parsed.modelTopology?.config?.layers;
   if (!Array.isArray(layers) || layers.length === 0) {
@@ -196,10 +223,7 @@ export function createExperiment(
       );
     } else {
       const teacherExperiment = store.experiments.get(teacherRun.experimentId);
-      const teacherSpec =
-        teacherExperiment === undefined
-          ? undefined
-          : (JSON.parse(teacherExperiment.specJson) as ExperimentSpec);
+      const teacherSpec = teacherExperiment === undefined ? undefined : teacherExperiment.spec;
       const teacherDataset =
         teacherSpec === undefined ? undefined : store.datasets.get(teacherSpec.datasetId);
       if (
@@ -284,7 +308,7 @@ export function createExperiment(
       id: experimentId,
       name: spec.name,
       datasetId: spec.datasetId,
-      specJson: JSON.stringify(spec),
+      spec,
     });
     store.runs.createMany(runs);
     if (spec.teacher.source === 'import') {
@@ -311,8 +335,7 @@ export function createExperiment(
 export function requireExperimentDetails(store: WorkbenchStore, experimentId: string): ExperimentDetails {
   const experiment = store.experiments.get(experimentId);
   if (experiment === undefined) throw new Error(`There is no experiment ${experimentId}.`);
-  const { specJson, ...summary } = experiment;
-  const spec = JSON.parse(specJson) as ExperimentSpec;
+  const { spec, ...summary } = experiment;
   const dataset = store.datasets.get(spec.datasetId);
   return {
     experiment: summary,
@@ -355,10 +378,7 @@ function meanPerClass(rows: readonly (readonly (number | null)[])[]): (number | 
 export function experimentResults(store: WorkbenchStore, experimentId: string): ExperimentResults {
   const { spec, runs } = requireExperimentDetails(store, experimentId);
   const dataset = store.datasets.get(spec.datasetId);
-  const classNames =
-    dataset === undefined
-      ? []
-      : ((JSON.parse(dataset.manifestJson) as { classNames?: string[] }).classNames ?? []);
+  const classNames = dataset === undefined ? [] : [...dataset.manifest.classNames];
   const teacherRun =
     runs.find((run) => run.role === 'teacher') ??
     (spec.teacher.source === 'run' ? store.runs.get(spec.teacher.runId) : undefined);

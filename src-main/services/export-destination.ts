@@ -51,12 +51,8 @@ function protectedFolders(store: WorkbenchStore, homeDirectory: string): Protect
     const record = store.datasets.get(dataset.id);
     if (record === undefined) continue;
     folders.push({ path: record.cachePath, what: `the imported copy of dataset "${dataset.name}"` });
-    const manifest = JSON.parse(record.manifestJson) as { sources?: unknown };
-    const sources = Array.isArray(manifest.sources) ? manifest.sources : [];
-    for (const source of sources) {
-      if (typeof source === 'string') {
-        folders.push({ path: source, what: `the source files of dataset "${dataset.name}"` });
-      }
+    for (const source of record.manifest.sources) {
+      folders.push({ path: source, what: `the source files of dataset "${dataset.name}"` });
     }
   }
   return folders.map((folder) => ({ ...folder, path: realPathOf(folder.path) }));

@@ -4,7 +4,6 @@ import { basename, join } from 'node:path';
 import type { CallArguments, ExportRecord, ModelProfile } from '../../src-shared/contracts/api.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
-import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
 import { exportFolderName } from '../../src-shared/domain/export-naming.js';
 import { hyperparameterValues } from '../../src-shared/domain/resolved-hyperparameters.js';
 import { trainingRecipeOf } from '../../src-shared/domain/training-recipe.js';
@@ -67,7 +66,7 @@ export async function exportRun(
   }
   const experiment = context.store.experiments.get(run.experimentId);
   if (experiment === undefined) throw new Error(`Run ${run.id} belongs to a missing experiment.`);
-  const spec = JSON.parse(experiment.specJson) as ExperimentSpec;
+  const spec = experiment.spec;
   const dataset = context.store.datasets.get(spec.datasetId);
   if (dataset === undefined) throw new Error(`The dataset of run ${run.id} is no longer in the workbench.`);
   const teacherRun = run.teacherRunId === null ? undefined : context.store.runs.get(run.teacherRunId);
@@ -226,5 +225,5 @@ export async function profileModel(
     source,
     workbenchVersion,
   });
-  return JSON.parse(result.profileJson) as ModelProfile;
+  return result.profile;
 }

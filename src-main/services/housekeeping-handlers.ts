@@ -84,7 +84,7 @@ export function createHousekeepingHandlers(context: HousekeepingContext): {
       renamed('dataset', id, name);
       const dataset = store.datasets.get(id);
       if (dataset === undefined) return Promise.reject(missing('dataset', id));
-      const { cachePath: _cachePath, manifestJson: _manifestJson, ...summary } = dataset;
+      const { cachePath: _cachePath, manifest: _manifest, ...summary } = dataset;
       return Promise.resolve(summary);
     },
     renameExperiment: ({ id, name }) => {
@@ -92,7 +92,7 @@ export function createHousekeepingHandlers(context: HousekeepingContext): {
       renamed('experiment', id, name);
       const experiment = store.experiments.get(id);
       if (experiment === undefined) return Promise.reject(missing('experiment', id));
-      const { specJson: _specJson, ...summary } = experiment;
+      const { spec: _spec, ...summary } = experiment;
       return Promise.resolve(summary);
     },
     renameExport: ({ id, name }) => {

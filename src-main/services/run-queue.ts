@@ -4,7 +4,6 @@ import { trainProgressSchema } from '../../src-shared/contracts/worker-protocol.
 import type { TrainProgress, TrainRunJob } from '../../src-shared/contracts/worker-protocol.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
-import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
 import { resolvedAugmentation } from '../../src-shared/domain/training-recipe.js';
 import { WorkerCrashedError } from '../jobs/worker-supervisor.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
@@ -277,10 +276,7 @@ export class RunQueue {
 
   private recordModel(run: RunSummary, job: TrainRunJob, modelDirectory: string): void {
     const experiment = this.store.experiments.get(run.experimentId);
-    const dataset =
-      experiment === undefined
-        ? undefined
-        : this.store.datasets.get((JSON.parse(experiment.specJson) as ExperimentSpec).datasetId);
+    const dataset = experiment === undefined ? undefined : this.store.datasets.get(experiment.spec.datasetId);
     if (dataset === undefined) return;
     const sizes = {
       classes: dataset.classCount,
@@ -305,7 +301,7 @@ export class RunQueue {
   private buildJob(run: RunSummary): TrainRunJob {
     const experiment = this.store.experiments.get(run.experimentId);
     if (experiment === undefined) throw new Error(`Run ${run.id} belongs to a missing experiment.`);
-    const spec = JSON.parse(experiment.specJson) as ExperimentSpec;
+    const spec = experiment.spec;
     const dataset = this.store.datasets.get(spec.datasetId);
     if (dataset === undefined) throw new Error(`The dataset of run ${run.id} is no longer in the workbench.`);
     let teacher: TrainRunJob['teacher'] = null;

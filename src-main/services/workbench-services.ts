@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkbenchHandlers } from '../../src-shared/contracts/api.js';
 import type { AppInfo, AppMode } from '../../src-shared/contracts/domain-types.js';
+import { parseHealthReport } from '../../src-shared/contracts/dataset-manifest.js';
 import type { DemoSize } from '../../src-shared/contracts/demo-types.js';
 import type { BackendName, EngineStatus } from '../../src-shared/contracts/engine-status.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
@@ -300,11 +301,9 @@ function datasetHandlers({
     getDataset: ({ id }) => {
       const dataset = context.store.datasets.get(id);
       if (dataset === undefined) return Promise.reject(new Error(`There is no dataset ${id}.`));
-      const { cachePath, manifestJson, ...summary } = dataset;
-      const manifest = JSON.parse(manifestJson) as { healthFile?: string };
-      const health: unknown = JSON.parse(
-        readFileSync(join(cachePath, manifest.healthFile ?? 'health.json'), 'utf8'),
-      );
+      const { cachePath, manifest, ...summary } = dataset;
+      const healthFile = join(cachePath, manifest.healthFile);
+      const health = parseHealthReport({ text: readFileSync(healthFile, 'utf8') }, healthFile);
       return Promise.resolve({ dataset: summary, manifest, health });
     },
     getDatasetThumbnails: ({ id }) => readDatasetThumbnails(context.store, id),

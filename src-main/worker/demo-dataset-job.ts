@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { GenerateDemoDatasetJob, WorkerJobResults } from '../../src-shared/contracts/worker-protocol.js';
-import { manifestFileName } from '../engine/data/cache.js';
 import { generateDemoDataset, writeDemoCache } from '../engine/data/demo-dataset.js';
 
 /** Draws the demo dataset and writes its cache folder in the worker; the main process records it. */
@@ -10,10 +7,10 @@ export async function runGenerateDemoDatasetJob(
 ): Promise<WorkerJobResults['generate-demo-dataset']> {
   const started = performance.now();
   const options = { trainCount: job.trainCount, testCount: job.testCount, seed: job.seed };
-  await writeDemoCache(generateDemoDataset(options), job.target, options, job.name);
+  const manifest = await writeDemoCache(generateDemoDataset(options), job.target, options, job.name);
   return {
     directory: job.target,
-    manifestJson: await readFile(join(job.target, manifestFileName), 'utf8'),
+    manifest,
     seconds: (performance.now() - started) / 1000,
   };
 }

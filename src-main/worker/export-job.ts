@@ -39,7 +39,7 @@ export async function runProfileJob(job: ProfileJob): Promise<WorkerJobResults['
       const profile = await profileModel(logitsModel(student.model), student.backbone, {
         producerVersion: job.workbenchVersion,
       });
-      return { profileJson: JSON.stringify(profile) };
+      return { profile };
     } finally {
       student.model.dispose();
     }
@@ -53,7 +53,7 @@ export async function runProfileJob(job: ProfileJob): Promise<WorkerJobResults['
     const profile = await profileModel(logitsModel(backbone.model), backbone.name, {
       producerVersion: job.workbenchVersion,
     });
-    return { profileJson: JSON.stringify(profile) };
+    return { profile };
   } finally {
     backbone.model.dispose();
   }

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ImportDatasetJob, WorkerJobResults } from '../../src-shared/contracts/worker-protocol.js';
-import { healthFileName, manifestFileName } from '../engine/data/cache.js';
 import { importDataset } from '../engine/data/import/index.js';
 
 /** Imports a dataset into its cache folder in the worker, reporting progress. */
@@ -27,8 +24,8 @@ export async function runImportJob(
   return {
     directory: result.directory,
     format: result.manifest.format,
-    manifestJson: readFileSync(join(result.directory, manifestFileName), 'utf8'),
-    healthJson: readFileSync(join(result.directory, healthFileName), 'utf8'),
+    manifest: result.manifest,
+    health: result.health,
     seconds: result.seconds,
   };
 }

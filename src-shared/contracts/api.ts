@@ -24,6 +24,8 @@ import type { TeacherMeasurement, TestEvaluation } from '../domain/figure-defini
 import type { MethodHyperparameterTable } from '../domain/resolved-hyperparameters.js';
 import type { EngineStatus } from './engine-status.js';
 import type { ModelCard } from './model-card.js';
+import type { DatasetManifest, HealthReport } from './dataset-manifest.js';
+import type { ModelProfile } from './model-profile.js';
 
 /** What the home screen shows in one round trip. */
 export interface HomeData {
@@ -38,11 +40,11 @@ export interface HomeData {
 const noArguments = z.object({}).strict();
 const byId = z.object({ id: z.string().min(1) }).strict();
 
-/** A dataset with its manifest and health report (as stored JSON objects). */
+/** A dataset with its manifest and health report. */
 export interface DatasetDetails {
   readonly dataset: DatasetSummary;
-  readonly manifest: unknown;
-  readonly health: unknown;
+  readonly manifest: DatasetManifest;
+  readonly health: HealthReport;
 }
 
 /** The result of an import: the dataset, and whether identical content was already imported. */
@@ -106,36 +108,7 @@ export const importDatasetArgumentsSchema = z
   })
   .strict();
 
-/** One latency figure measured on this machine (batch 1). */
-export interface LatencyFigures {
-  readonly medianMilliseconds: number;
-  readonly p90Milliseconds: number;
-  readonly runs: number;
-  /** What ran it: `onnxruntime-node (cpu)` or `tfjs (<backend>)`. */
-  readonly engine: string;
-  readonly batchSize: number;
-  /** Threads the engine computed with; null where the engine decides (TensorFlow's own pool, a GPU). */
-  readonly threads: number | null;
-  /** Untimed runs before the timed ones. */
-  readonly warmupRuns: number;
-}
-
-/** Size, cost and measured latency of a backbone or trained student. */
-export interface ModelProfile {
-  readonly backbone: string;
-  readonly classes: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly parameterCount: number;
-  readonly macsPerImage: number;
-  readonly fileBytes: {
-    readonly float32: number;
-    readonly float16: number;
-    readonly uint8: number;
-    readonly onnx: number;
-  };
-  readonly peakActivationBytes: number;
-  readonly latency: { readonly onnxRuntime: LatencyFigures; readonly tfjs: LatencyFigures };
-}
+export type { LatencyFigures, ModelProfile } from './model-profile.js';
 
 /** A verified export of a run's student, with its model card (model-card.json). */
 export interface ExportRecord {

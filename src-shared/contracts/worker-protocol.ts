@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { distillationMethods } from '../domain/method-catalog.js';
 import { backendNameSchema, engineStatusSchema } from './engine-status.js';
+import { datasetManifestSchema, healthReportSchema } from './dataset-manifest.js';
 import { modelCardSchema, modelCardTrainingSchema } from './model-card.js';
+import { modelProfileSchema } from './model-profile.js';
 import { epochRecordSchema } from './run-types.js';
 import { teacherContractRequestSchema, teacherRecordSchema } from './teacher-types.js';
 
@@ -165,27 +167,27 @@ export const trainRunResultSchema = z.object({
   modelDirectory: z.string().nullable(),
 });
 
-/** What an import-dataset job produced: the cache folder (renamed into place) and its manifest, as JSON. */
+/** What an import-dataset job produced: the cache folder (renamed into place), its manifest and health report. */
 export const importDatasetResultSchema = z.object({
   directory: z.string(),
   format: z.string(),
-  manifestJson: z.string(),
-  healthJson: z.string(),
+  manifest: datasetManifestSchema,
+  health: healthReportSchema,
   seconds: z.number(),
 });
 
-/** What a generate-demo-dataset job wrote: the cache folder and its manifest (with the fingerprint), as JSON. */
+/** What a generate-demo-dataset job wrote: the cache folder and its manifest (with the fingerprint). */
 export const generateDemoDatasetResultSchema = z.object({
   directory: z.string(),
-  manifestJson: z.string(),
+  manifest: datasetManifestSchema,
   seconds: z.number(),
 });
 
 /** What an export-run job wrote: the folder and its model card (model-card.json's content). */
 export const exportRunResultSchema = z.object({ directory: z.string(), card: modelCardSchema });
 
-/** A profile job's figures as JSON (the engine's ModelProfile). */
-export const profileResultSchema = z.object({ profileJson: z.string() });
+/** A profile job's figures. */
+export const profileResultSchema = z.object({ profile: modelProfileSchema });
 
 /** Progress the worker reports while a train-run job runs. */
 export const trainProgressSchema = z.discriminatedUnion('kind', [

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { backboneNameSchema } from './backbone-catalog.js';
 import { distillationMethods, methodCatalog } from './method-catalog.js';
 import type { DistillationMethod } from './method-catalog.js';
+import { parseStoredJson } from '../contracts/stored-json.js';
 
 /** The presets a new experiment starts from. */
 export const experimentPresets = ['quick', 'standard', 'paper', 'custom'] as const;
@@ -150,6 +151,18 @@ export const experimentSpecSchema = z
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 /** An experiment spec with every default filled in. */
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
+
+/**
+ * The spec as the store keeps it (`experiments.spec_json`): the schema's own output, so it reads through the
+ * same schema again. A spec stored before a field with a default existed gets that default, so every spec the
+ * workbench ever stored still reads.
+ */
+export const storedExperimentSpecSchema = experimentSpecSchema;
+
+/** Reads a stored experiment spec (JSON text), or throws naming `source` and its first problems by field. */
+export function parseStoredExperimentSpec(text: string, source: string): ExperimentSpec {
+  return parseStoredJson(storedExperimentSpecSchema, { text }, source, 'an experiment spec');
+}
 
 /** Every problem of an invalid spec, one line each, with its JSON path. */
 export function describeSpecProblems(error: z.ZodError): string[] {

@@ -20,6 +20,6 @@ export async function addDemoDataset(
   const manifest = await writeDemoCache(generateDemoDataset(options), directory, options, request.name);
   return recordDemoDataset(store, id, demoGeneratorKey(request), {
     directory,
-    manifestJson: JSON.stringify(manifest),
+    manifest,
   });
 }

@@ -10,6 +10,7 @@ import { homeLayout } from '../../src-main/store/home-layout.js';
 import { openWorkbenchStore } from '../../src-main/store/workbench-store.js';
 import type { WorkbenchStore } from '../../src-main/store/workbench-store.js';
 import { currentCard } from './model-card-fixtures.js';
+import { fixtureManifest } from './stored-fixtures.js';
 
 /**
  * A workbench home filled through the real store and services, with real folders of known sizes, for the
@@ -58,7 +59,7 @@ export function addDataset(fixture: HousekeepingHome, name: string): string {
     testCount: 10,
     fingerprint: randomUUID(),
     cachePath,
-    manifestJson: JSON.stringify({ classNames: ['a', 'b', 'c'] }),
+    manifest: fixtureManifest({ classNames: ['a', 'b', 'c'] }),
   });
   return id;
 }

@@ -3,92 +3,30 @@ import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as fsSync from 'node:fs';
 import * as path from 'node:path';
-import type { ChannelStatistics, ImageShape, ImageSplit } from './types.js';
-import type { DatasetFormat, DecodedSplit, SizeCount, SplitName, UnreadableFile } from './formats/types.js';
+import type { ImageShape, ImageSplit } from './types.js';
+import type { DecodedSplit, SplitName } from './formats/types.js';
 import { datasetFormats, splitNames } from './formats/types.js';
 import { DatasetFormatError } from './formats/errors.js';
+import {
+  datasetManifestSchema,
+  healthReportSchema,
+  type DatasetManifest,
+  type HealthReport,
+} from '../../../src-shared/contracts/dataset-manifest.js';
+
+export type {
+  CachedSplitEntry,
+  CrossSplitDuplicates,
+  DatasetManifest,
+  DuplicateExample,
+  HealthReport,
+  SplitDuplicates,
+} from '../../../src-shared/contracts/dataset-manifest.js';
 
 /** Version of the cache layout; a cache of another version is refused rather than misread. */
 export const cacheVersion = 1;
 export const manifestFileName = 'manifest.json';
 export const healthFileName = 'health.json';
-
-/** One split as the manifest records it. */
-export interface CachedSplitEntry {
-  readonly name: SplitName;
-  readonly count: number;
-  readonly countsPerClass: readonly number[];
-  /** uint8 NHWC pixels, `count * height * width * channels` bytes. */
-  readonly imagesFile: string;
-  /** uint16 little-endian labels, `count * 2` bytes. */
-  readonly labelsFile: string;
-}
-
-/** The manifest of one imported dataset (`<cache>/manifest.json`). */
-export interface DatasetManifest {
-  readonly version: number;
-  readonly name: string;
-  readonly format: DatasetFormat;
-  readonly sources: readonly string[];
-  readonly importedAt: string;
-  readonly classNames: readonly string[];
-  readonly shape: ImageShape;
-  readonly splits: readonly CachedSplitEntry[];
-  /** Per-channel mean and std of the train split, on the 0..255 scale. */
-  readonly statistics: ChannelStatistics;
-  /** SHA-256 of the content (class names, shape, every split's pixels and labels); not of the paths. */
-  readonly fingerprint: string;
-  /** How the validation split was carved from train, or null when none was (or the source had one). */
-  readonly validation: { readonly fraction: number; readonly seed: number } | null;
-  /** How the test split was carved from train when the source had none, else null. */
-  readonly carvedTest: { readonly fraction: number; readonly seed: number } | null;
-  /** Thumbnail PNGs per class index, paths relative to the cache folder. */
-  readonly thumbnails: readonly (readonly string[])[];
-  readonly healthFile: string;
-}
-
-/** Exact-duplicate images inside one split. */
-export interface SplitDuplicates {
-  readonly split: SplitName;
-  /** Sets of two or more identical images. */
-  readonly groups: number;
-  /** Images beyond the first of each set (what removing duplicates would remove). */
-  readonly extraCopies: number;
-}
-
-/** Images of `split` that also appear, pixel for pixel, in `otherSplit` (an earlier split). */
-export interface CrossSplitDuplicates {
-  readonly split: SplitName;
-  readonly otherSplit: SplitName;
-  readonly images: number;
-}
-
-/** One set of identical images, as an example for the user. */
-export interface DuplicateExample {
-  readonly members: readonly { readonly split: SplitName; readonly index: number; readonly label: number }[];
-}
-
-/** The health report of one imported dataset (`<cache>/health.json`). */
-export interface HealthReport {
-  readonly version: number;
-  readonly classNames: readonly string[];
-  readonly countsPerClass: readonly { readonly split: SplitName; readonly counts: readonly number[] }[];
-  /** Largest over smallest class count in train; null when a class has no training image. */
-  readonly imbalanceRatio: number | null;
-  readonly duplicates: {
-    readonly withinSplits: readonly SplitDuplicates[];
-    readonly acrossSplits: readonly CrossSplitDuplicates[];
-    /** Sets of identical images that carry different labels. */
-    readonly conflictingLabels: number;
-    /** At most 20 sets, for the UI. */
-    readonly examples: readonly DuplicateExample[];
-  };
-  readonly unreadableFiles: readonly UnreadableFile[];
-  readonly ignoredFileCount: number;
-  /** Sizes of the source images before resizing, most common first. */
-  readonly sizeSpread: readonly SizeCount[];
-  readonly notes: readonly string[];
-}
 
 /** File names of a split's pixels and labels inside the cache folder. */
 export function splitFileNames(split: SplitName): { imagesFile: string; labelsFile: string } {
@@ -281,7 +219,18 @@ export function readManifest(directory: string): DatasetManifest {
   if (!isRecord(statistics) || !Array.isArray(statistics.mean) || !Array.isArray(statistics.std)) {
     return problem('statistics must hold mean and std');
   }
-  return value as unknown as DatasetManifest;
+  const parsed = datasetManifestSchema.safeParse(value);
+  if (!parsed.success) return problem(firstProblem(parsed.error));
+  return parsed.data;
+}
+
+function firstProblem(error: {
+  readonly issues: readonly { path: PropertyKey[]; message: string }[];
+}): string {
+  const issue = error.issues[0];
+  return issue === undefined
+    ? 'not as expected'
+    : `${issue.path.join('.') || '(the whole file)'}: ${issue.message}`;
 }
 
 /** Reads a cache's health.json. */
@@ -292,7 +241,14 @@ export function readHealthReport(directory: string): HealthReport {
   if (!isRecord(value) || value.version !== cacheVersion || !Array.isArray(value.countsPerClass)) {
     throw new DatasetFormatError(file, `${file} is not a health report of cache version ${cacheVersion}.`);
   }
-  return value as unknown as HealthReport;
+  const parsed = healthReportSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new DatasetFormatError(
+      file,
+      `${file} is not a dataset health report: ${firstProblem(parsed.error)}.`,
+    );
+  }
+  return parsed.data;
 }
 
 function readExactly(file: string, expectedBytes: number): Uint8Array {

@@ -1,5 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
+import {
+  parseDatasetManifest,
+  type DatasetManifest,
+} from '../../../src-shared/contracts/dataset-manifest.js';
 
 interface DatasetRow {
   id: string;
@@ -18,7 +22,7 @@ interface DatasetRow {
 export interface NewDataset extends Omit<DatasetSummary, 'createdAt'> {
   readonly fingerprint: string;
   readonly cachePath: string;
-  readonly manifestJson: string;
+  readonly manifest: DatasetManifest;
   /** For a dataset the workbench drew itself: the generator and its options, as one key. */
   readonly generator?: string;
 }
@@ -63,23 +67,36 @@ export class DatasetsRepository {
   /** Records a dataset whose cache folder is complete. */
   insert(dataset: NewDataset): DatasetSummary {
     const createdAt = new Date().toISOString();
-    this.insertStatement.run({ ...dataset, generator: dataset.generator ?? null, createdAt });
+    const { manifest, ...columns } = dataset;
+    this.insertStatement.run({
+      ...columns,
+      manifestJson: JSON.stringify(manifest),
+      generator: dataset.generator ?? null,
+      createdAt,
+    });
     const {
       fingerprint: _fingerprint,
       cachePath: _cachePath,
-      manifestJson: _manifestJson,
+      manifest: _manifest,
       generator: _generator,
       ...summary
     } = dataset;
     return { ...summary, createdAt };
   }
 
-  /** A dataset with its cache folder and manifest, or undefined. */
-  get(id: string): (DatasetSummary & { cachePath: string; manifestJson: string }) | undefined {
+  /** A dataset with its cache folder and manifest (read through the manifest schema), or undefined. */
+  get(id: string): (DatasetSummary & { cachePath: string; manifest: DatasetManifest }) | undefined {
     const row = this.getStatement.get(id);
     return row === undefined
       ? undefined
-      : { ...toSummary(row), cachePath: row.cache_path, manifestJson: row.manifest_json };
+      : {
+          ...toSummary(row),
+          cachePath: row.cache_path,
+          manifest: parseDatasetManifest(
+            { text: row.manifest_json },
+            `The stored manifest of dataset ${row.id}`,
+          ),
+        };
   }
 
   /** The dataset with this content fingerprint, if one was imported already. */

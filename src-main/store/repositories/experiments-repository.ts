@@ -1,6 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { ExperimentSummary } from '../../../src-shared/contracts/domain-types.js';
 import { experimentStatuses } from '../../../src-shared/contracts/domain-types.js';
+import {
+  parseStoredExperimentSpec,
+  type ExperimentSpec,
+} from '../../../src-shared/domain/experiment-spec.js';
 
 interface ExperimentRow {
   id: string;
@@ -58,8 +62,9 @@ export class ExperimentsRepository {
   }
 
   /** Records a new experiment (its runs are created by the caller in the same transaction). */
-  insert(experiment: { id: string; name: string; datasetId: string; specJson: string }): void {
-    this.insertStatement.run({ ...experiment, now: new Date().toISOString() });
+  insert(experiment: { id: string; name: string; datasetId: string; spec: ExperimentSpec }): void {
+    const { spec, ...columns } = experiment;
+    this.insertStatement.run({ ...columns, specJson: JSON.stringify(spec), now: new Date().toISOString() });
   }
 
   /** Runs `work` in one transaction. */
@@ -67,10 +72,15 @@ export class ExperimentsRepository {
     return this.connection.transaction(work)();
   }
 
-  /** One experiment with its stored spec, or undefined. */
-  get(id: string): (ExperimentSummary & { specJson: string }) | undefined {
+  /** One experiment with its stored spec (read through the spec schema), or undefined. */
+  get(id: string): (ExperimentSummary & { spec: ExperimentSpec }) | undefined {
     const row = this.getStatement.get(id);
-    return row === undefined ? undefined : { ...this.toSummary(row), specJson: row.spec_json };
+    return row === undefined
+      ? undefined
+      : {
+          ...this.toSummary(row),
+          spec: parseStoredExperimentSpec(row.spec_json, `The stored spec of experiment ${row.id}`),
+        };
   }
 
   /** Sets an experiment's overall status. */

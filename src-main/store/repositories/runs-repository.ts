@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { parseStoredJson } from '../../../src-shared/contracts/stored-json.js';
 import type { EpochRecord, RunStatus, RunSummary } from '../../../src-shared/contracts/run-types.js';
 import { runStatuses } from '../../../src-shared/contracts/run-types.js';
 import type { DistillationMethod } from '../../../src-shared/domain/method-catalog.js';
@@ -85,6 +87,8 @@ function toRunSummary(row: RunRow): RunSummary {
 
 const runColumns = `id, experiment_id, role, method, backbone, seed, status, queue_position, teacher_run_id, epochs_total,
   epochs_done, best_test_top1, last_test_top1, backend, error, created_at, started_at, finished_at`;
+
+const matrixSchema = z.array(z.array(z.number()));
 
 /** Reads and writes runs and everything they record; statements are prepared once, writes are transactions. */
 export class RunsRepository {
@@ -303,7 +307,15 @@ export class RunsRepository {
     }
     const matrices = new Map<string, number[][]>();
     for (const row of this.statements.matrices.all(runId)) {
-      matrices.set(`${row.epoch}:${row.kind}`, JSON.parse(row.values_json) as number[][]);
+      matrices.set(
+        `${row.epoch}:${row.kind}`,
+        parseStoredJson(
+          matrixSchema,
+          { text: row.values_json },
+          `The stored ${row.kind} matrix of run ${runId}, epoch ${row.epoch}`,
+          'a matrix of numbers',
+        ),
+      );
     }
     return this.statements.metrics.all(runId).map((row) => ({
       epoch: row.epoch,

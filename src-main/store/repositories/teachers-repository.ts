@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
 import { teacherRecordSchema, type TeacherRecord } from '../../../src-shared/contracts/teacher-types.js';
 
 /** An imported teacher as the store keeps it: the record and the folder holding its files. */
@@ -49,9 +50,20 @@ type Details = Omit<
   | 'createdAt'
 >;
 
+/** The decoded text of a JSON column; the whole record is then checked by the teacher record schema. */
+function jsonColumn(text: string): unknown {
+  return JSON.parse(text);
+}
+
+const detailsColumnSchema = z.record(z.string(), z.unknown());
+
 function toStored(row: TeacherRow): StoredTeacher {
+  const details = detailsColumnSchema.safeParse(jsonColumn(row.details_json));
+  if (!details.success) {
+    throw new Error(`The store holds teacher ${row.id} with details that are not a JSON object.`);
+  }
   const parsed = teacherRecordSchema.safeParse({
-    ...(JSON.parse(row.details_json) as Details),
+    ...details.data,
     id: row.id,
     name: row.name,
     format: row.format,
@@ -60,13 +72,13 @@ function toStored(row: TeacherRow): StoredTeacher {
     datasetId: row.dataset_id,
     backbone: row.backbone,
     classes: row.class_count,
-    inputShape: JSON.parse(row.input_shape_json) as unknown,
+    inputShape: jsonColumn(row.input_shape_json),
     layout: row.layout,
-    contract: JSON.parse(row.contract_json) as unknown,
-    taps: JSON.parse(row.taps_json) as unknown,
+    contract: jsonColumn(row.contract_json),
+    taps: jsonColumn(row.taps_json),
     testTop1: row.test_top1,
     testTop5: row.test_top5,
-    perClassTop1: JSON.parse(row.per_class_json) as unknown,
+    perClassTop1: jsonColumn(row.per_class_json),
     createdAt: row.created_at,
   });
   if (!parsed.success) {

@@ -1,7 +1,6 @@
 import type { DatasetThumbnails, WorkbenchApi } from '../../../src-shared/contracts/api.js';
 import type { DatasetSummary } from '../../../src-shared/contracts/domain-types.js';
-import { parseHealthReport } from './health-report.js';
-import type { HealthReportView } from './health-report.js';
+import type { HealthReport } from '../../../src-shared/contracts/dataset-manifest.js';
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -12,7 +11,7 @@ export class DatasetState {
   loading = $state(true);
   error = $state<string | null>(null);
   dataset = $state.raw<DatasetSummary | null>(null);
-  health = $state.raw<HealthReportView | null>(null);
+  health = $state.raw<HealthReport | null>(null);
   thumbnails = $state.raw<DatasetThumbnails | null>(null);
   thumbnailsError = $state<string | null>(null);
 
@@ -28,7 +27,7 @@ export class DatasetState {
     try {
       const details = await this.api.getDataset({ id: this.id });
       this.dataset = details.dataset;
-      this.health = parseHealthReport(details.health);
+      this.health = details.health;
     } catch (error) {
       this.error = messageOf(error);
       return;

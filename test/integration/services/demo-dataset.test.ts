@@ -73,7 +73,7 @@ describe('the demo dataset service', () => {
       testCount: 20,
       fingerprint: manifest.fingerprint,
       cachePath: legacyPath,
-      manifestJson: JSON.stringify(manifest),
+      manifest,
     });
     const before = readdirSync(join(home, 'datasets')).sort();
     const request = { ...options, name: 'Demo shapes' };

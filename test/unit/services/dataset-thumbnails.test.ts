@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDatasetThumbnails } from '../../../src-main/services/dataset-thumbnails.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
+import { fixtureManifest } from '../../support/stored-fixtures.js';
 
 function storeWithThumbnails(thumbnails: string[][]) {
   const home = mkdtempSync(join(tmpdir(), 'rtk-thumbnails-'));
@@ -24,7 +25,7 @@ function storeWithThumbnails(thumbnails: string[][]) {
     trainCount: 2,
     testCount: 2,
     cachePath,
-    manifestJson: JSON.stringify({ classNames: ['cat', 'dog'], thumbnails }),
+    manifest: fixtureManifest({ classNames: ['cat', 'dog'], thumbnails }),
   });
   return store;
 }

@@ -9,6 +9,7 @@ import {
   fallbackTrainingMacsPerSecond,
 } from '../../../src-main/services/experiment-estimate.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
+import { fixtureManifest, fixtureSpec } from '../../support/stored-fixtures.js';
 
 function storeWithDataset() {
   const store = openWorkbenchStore(mkdtempSync(join(tmpdir(), 'rtk-estimate-')));
@@ -24,7 +25,7 @@ function storeWithDataset() {
     trainCount: 1_000,
     testCount: 300,
     cachePath: '/cache',
-    manifestJson: '{}',
+    manifest: fixtureManifest(),
   });
   return store;
 }
@@ -76,7 +77,7 @@ describe('the experiment estimate', () => {
 
   it('uses the median speed this machine measured for each backbone', () => {
     const store = storeWithDataset();
-    store.experiments.insert({ id: 'e1', name: 'old', datasetId: 'd1', specJson: '{}' });
+    store.experiments.insert({ id: 'e1', name: 'old', datasetId: 'd1', spec: fixtureSpec() });
     store.runs.createMany([
       {
         id: 't',

@@ -6,6 +6,7 @@ import { checkExportDestination } from '../../../src-main/services/export-destin
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
 import type { WorkbenchStore } from '../../../src-main/store/workbench-store.js';
 import { currentCard, earlierCardJson } from '../../support/model-card-fixtures.js';
+import { fixtureManifest } from '../../support/stored-fixtures.js';
 
 let root = '';
 let home = '';
@@ -25,7 +26,7 @@ function seed(): void {
     testCount: 4,
     fingerprint: 'f1',
     cachePath: join(home, 'datasets', 'd1'),
-    manifestJson: JSON.stringify({ sources: [sourceFolder] }),
+    manifest: fixtureManifest({ sources: [sourceFolder] }),
   });
   store.database.connection.exec(`
     INSERT INTO experiments (id, name, dataset_id, spec_json, status, created_at, updated_at)

@@ -95,9 +95,7 @@ describe('the rename calls', () => {
       name: 'Distil resnet8',
       datasetName: 'CIFAR-10',
     });
-    expect(
-      JSON.parse(fixture.store.experiments.get(experiment.experiment.id)?.specJson ?? '{}'),
-    ).toMatchObject({
+    expect(fixture.store.experiments.get(experiment.experiment.id)?.spec).toMatchObject({
       name: 'Distil resnet8',
     });
     expect(await call('renameExport', { id: exportId, name: 'For the phone' })).toMatchObject({

@@ -7,6 +7,7 @@ import { createWorkbenchServices } from '../../../src-main/services/workbench-se
 import { callNames } from '../../../src-shared/contracts/api.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
 import { currentCard } from '../../support/model-card-fixtures.js';
+import { fixtureManifest, fixtureSpec } from '../../support/stored-fixtures.js';
 
 function services(
   openFolder?: (path: string) => Promise<void>,
@@ -30,9 +31,9 @@ function services(
     trainCount: 10,
     testCount: 10,
     cachePath: join(homeDirectory, 'datasets', 'd1'),
-    manifestJson: '{}',
+    manifest: fixtureManifest(),
   });
-  store.experiments.insert({ id: 'e1', name: 'first', datasetId: 'd1', specJson: '{}' });
+  store.experiments.insert({ id: 'e1', name: 'first', datasetId: 'd1', spec: fixtureSpec() });
   store.runs.createMany([
     {
       id: 'r1',

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EpochRecord } from '../../../src-shared/contracts/run-types.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
 import type { WorkbenchStore } from '../../../src-main/store/workbench-store.js';
+import { fixtureManifest, fixtureSpec } from '../../support/stored-fixtures.js';
 
 function storeWithExperiment(): { store: WorkbenchStore; home: string } {
   const home = mkdtempSync(join(tmpdir(), 'rtk-runs-'));
@@ -22,9 +23,9 @@ function storeWithExperiment(): { store: WorkbenchStore; home: string } {
     trainCount: 10,
     testCount: 5,
     cachePath: '/cache',
-    manifestJson: '{}',
+    manifest: fixtureManifest(),
   });
-  store.experiments.insert({ id: 'e1', name: 'first', datasetId: 'd1', specJson: '{}' });
+  store.experiments.insert({ id: 'e1', name: 'first', datasetId: 'd1', spec: fixtureSpec() });
   store.runs.createMany(
     ['a', 'b', 'c'].map((id, index) => ({
       id,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TeacherRecord } from '../../../src-shared/contracts/teacher-types.js';
 import { openWorkbenchStore } from '../../../src-main/store/workbench-store.js';
+import { fixtureManifest } from '../../support/stored-fixtures.js';
 
 function record(id: string, datasetId: string, createdAt: string): TeacherRecord {
   return {
@@ -59,7 +60,7 @@ describe('the teachers repository', () => {
         testCount: 10,
         fingerprint: id.repeat(32),
         cachePath: `/cache/${id}`,
-        manifestJson: '{}',
+        manifest: fixtureManifest(),
       });
     }
     const first = record('t1', 'd1', '2026-01-01T00:00:00.000Z');

@@ -1,9 +1,19 @@
 import type { ImageShape } from '../types.js';
-import type { ImportLimits } from './limits.js';
+import type {
+  DatasetFormat,
+  SizeCount,
+  SplitName,
+  UnreadableFile,
+} from '../../../../src-shared/contracts/dataset-manifest.js';
 
-/** The dataset formats import understands. */
-export const datasetFormats = ['cifar10', 'cifar100', 'svhn', 'cinic10', 'folder', 'idx'] as const;
-export type DatasetFormat = (typeof datasetFormats)[number];
+export { datasetFormats, splitNames } from '../../../../src-shared/contracts/dataset-manifest.js';
+export type {
+  DatasetFormat,
+  SizeCount,
+  SplitName,
+  UnreadableFile,
+} from '../../../../src-shared/contracts/dataset-manifest.js';
+import type { ImportLimits } from './limits.js';
 
 /** Human-readable names of the formats, as the UI and CLI show them. */
 export const datasetFormatLabels: Readonly<Record<DatasetFormat, string>> = {
@@ -14,10 +24,6 @@ export const datasetFormatLabels: Readonly<Record<DatasetFormat, string>> = {
   folder: 'Image folders',
   idx: 'IDX (MNIST-style)',
 };
-
-/** The splits a cache can hold. */
-export const splitNames = ['train', 'validation', 'test', 'extra'] as const;
-export type SplitName = (typeof splitNames)[number];
 
 /** What auto-detection (or an explicit format) found at a picked path. */
 export interface DetectedDataset {
@@ -41,23 +47,6 @@ export interface DecodedSplit {
   readonly name: SplitName;
   readonly images: Uint8Array;
   readonly labels: Uint16Array;
-  readonly count: number;
-}
-
-/** A file the reader could not decode, with why. */
-export interface UnreadableFile {
-  readonly file: string;
-  /** Why, in plain words ("this file is not a valid PNG: its header is damaged"). */
-  readonly reason: string;
-  /** The decoder's own message, for whoever wants the technical detail. */
-  readonly detail?: string | undefined;
-}
-
-/** How many source images had one size (before any resizing). */
-export interface SizeCount {
-  readonly width: number;
-  readonly height: number;
-  readonly channels: number;
   readonly count: number;
 }
 

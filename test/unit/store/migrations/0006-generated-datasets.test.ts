@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { migrations } from '../../../../src-main/store/migrations/index.js';
 import { generatedDatasets } from '../../../../src-main/store/migrations/0006-generated-datasets.js';
 import { DatasetsRepository } from '../../../../src-main/store/repositories/datasets-repository.js';
+import { fixtureManifest } from '../../../support/stored-fixtures.js';
 
 function dataset(id: string, fingerprint: string, generator?: string) {
   return {
@@ -17,7 +18,7 @@ function dataset(id: string, fingerprint: string, generator?: string) {
     testCount: 20,
     fingerprint,
     cachePath: `/home/datasets/${id}`,
-    manifestJson: '{}',
+    manifest: fixtureManifest(),
     ...(generator === undefined ? {} : { generator }),
   };
 }
@@ -28,10 +29,14 @@ describe('migration 0006: generated datasets', () => {
     for (const migration of migrations.filter((entry) => entry.version < generatedDatasets.version)) {
       migration.up(connection);
     }
-    connection.exec(`
-      INSERT INTO datasets (id, name, format, fingerprint, image_height, image_width, channels, class_count,
-        train_count, test_count, cache_path, manifest_json, created_at)
-      VALUES ('legacy', 'Demo shapes', 'folder', 'f-legacy', 32, 32, 3, 10, 40, 20, '/home/datasets/legacy', '{}', 'then')`);
+    connection
+      .prepare(
+        `INSERT INTO datasets (id, name, format, fingerprint, image_height, image_width, channels, class_count,
+          train_count, test_count, cache_path, manifest_json, created_at)
+        VALUES ('legacy', 'Demo shapes', 'folder', 'f-legacy', 32, 32, 3, 10, 40, 20, '/home/datasets/legacy', ?,
+          'then')`,
+      )
+      .run(JSON.stringify(fixtureManifest()));
     generatedDatasets.up(connection);
     const repository = new DatasetsRepository(connection);
     expect(repository.get('legacy')).toMatchObject({ id: 'legacy', name: 'Demo shapes', trainCount: 40 });

@@ -1,21 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fileFindings,
-  parseHealthReport,
-} from '../../../../../src-renderer/features/datasets/health-report.js';
-import type { HealthReportView } from '../../../../../src-renderer/features/datasets/health-report.js';
+import { fileFindings } from '../../../../../src-renderer/features/datasets/health-report.js';
+import type { HealthReport } from '../../../../../src-shared/contracts/dataset-manifest.js';
 
-function health(changes: Partial<HealthReportView>): HealthReportView {
-  return parseHealthReport({
+function health(changes: Partial<HealthReport>): HealthReport {
+  return {
+    version: 1,
     classNames: ['cat', 'dog'],
     countsPerClass: [{ split: 'train', counts: [2, 2] }],
     imbalanceRatio: 1,
-    duplicates: { withinSplits: [], acrossSplits: [], conflictingLabels: 0 },
+    duplicates: { withinSplits: [], acrossSplits: [], conflictingLabels: 0, examples: [] },
     unreadableFiles: [],
     ignoredFileCount: 0,
+    sizeSpread: [],
     notes: [],
     ...changes,
-  });
+  };
 }
 
 const broken = {
@@ -50,12 +49,5 @@ describe('what the health report says about the files', () => {
     expect(
       fileFindings(health({ unreadableFiles: [broken, { ...broken, file: '/data/dog/2.png' }] })).reading,
     ).toBe('2 files could not be read and were left out:');
-  });
-
-  it('reads reports written before the detail was recorded', () => {
-    const old = health({
-      unreadableFiles: [{ file: '/data/a.png', reason: 'Input buffer has corrupt header:' }],
-    });
-    expect(old.unreadableFiles[0]?.detail).toBeUndefined();
   });
 });
