@@ -4,6 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
+import { writeArchive } from '../fixtures/datasets/archives.js';
 import { writeCifar10 } from '../fixtures/datasets/cifar.js';
 import { serverStartMilliseconds, startServer, stopServer, watchConsole } from './lab-server-process.js';
 import type { LabServerProcess } from './lab-server-process.js';
@@ -11,6 +12,7 @@ import type { LabServerProcess } from './lab-server-process.js';
 let workDirectory = '';
 let dataRoot = '';
 let cifarFolder = '';
+let cifarArchive = '';
 let server: LabServerProcess | null = null;
 
 async function openImportWizard(page: Page): Promise<void> {
@@ -28,6 +30,17 @@ test.beforeAll(async () => {
   dataRoot = join(workDirectory, 'data');
   cifarFolder = writeCifar10(dataRoot, { perBatch: 10, batches: 5, testCount: 10 }).folder;
   mkdirSync(join(dataRoot, 'other-folder'));
+  // The archive holds other images than the folder, so its import is a new dataset, not "already imported".
+  const archived = writeCifar10(join(workDirectory, 'to-archive'), {
+    perBatch: 8,
+    batches: 5,
+    testCount: 12,
+  });
+  cifarArchive = writeArchive({
+    output: join(dataRoot, 'other-folder', 'cifar-10-binary.tar.gz'),
+    kind: 'tar.gz',
+    add: [{ path: archived.folder, arcname: 'cifar-10-batches-bin' }],
+  });
   writeFileSync(join(dataRoot, 'readme.txt'), 'not a dataset');
   writeFileSync(join(dataRoot, '.hidden-notes'), 'hidden');
   server = await startServer(join(workDirectory, 'home'), ['--browse-root', dataRoot]);
@@ -119,5 +132,29 @@ test('a typed folder inside a root opens the browser there, and Enter on a file 
   await page.keyboard.press('Enter');
   await expect(browser).toBeHidden();
   await expect(page.getByTestId('import-source')).toHaveValue(join(dataRoot, 'readme.txt'));
+  expect(problems).toEqual([]);
+});
+
+test('a CIFAR-10 .tar.gz, as it is downloaded, is chosen in the browser and imported without unpacking it first', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const problems = watchConsole(page);
+  await openImportWizard(page);
+  await page.getByTestId('import-source').fill(join(dataRoot, 'other-folder'));
+  await page.getByTestId('import-source-browse').click();
+  const browser = page.getByRole('dialog', { name: 'Choose a file or folder' });
+  await browser
+    .getByRole('listbox', { name: 'Contents of this folder' })
+    .getByRole('option', { name: /cifar-10-binary\.tar\.gz/ })
+    .dblclick();
+  await expect(browser).toBeHidden();
+  await expect(page.getByTestId('import-source')).toHaveValue(cifarArchive);
+
+  await page.getByTestId('import-start').click();
+  await expect(page.getByTestId('import-done')).toContainText('Imported in', { timeout: 120_000 });
+  await expect(page.getByTestId('import-done')).toContainText('cifar10');
+  await expect(page.getByTestId('health-report')).toBeVisible();
+  await expect(page.getByTestId('dataset-name')).toHaveText(/cifar-10/);
   expect(problems).toEqual([]);
 });
