@@ -18,9 +18,11 @@ import {
   methodCatalog,
   resolveHyperparameters,
 } from '../../src-shared/domain/method-catalog.js';
+import type { DistillationMethod } from '../../src-shared/domain/method-catalog.js';
 import { recommendStudent } from '../../src-shared/domain/recommendation.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import type { NewRun } from '../store/repositories/runs-repository.js';
+import type { StoredTeacher } from '../store/repositories/teachers-repository.js';
 import {
   methodHyperparameters,
   teacherMeasurementOf,
@@ -177,83 +179,151 @@ function checkImportedTeacherRecord(
   };
 }
 
-/**
- * Validates a spec against the schema and the store (dataset, teacher, backbones for the dataset's images),
- * then records the experiment and its runs in one transaction: the teacher's run first when the teacher is
- * trained here, then methods × seeds student runs. Throws ExperimentSpecError listing every problem.
- */
-export function createExperiment(
-  store: WorkbenchStore,
-  input: ExperimentSpecInput | ExperimentSpec,
-): ExperimentDetails {
+type StoredDataset = NonNullable<ReturnType<WorkbenchStore['datasets']['get']>>;
+type BackboneSizes = Parameters<typeof describeBackbone>[1];
+
+/** What the spec's teacher turned out to be, with every problem found on the way. */
+interface ResolvedTeacher {
+  readonly problems: string[];
+  readonly backbone: string;
+  readonly taps: number;
+  readonly importedWeightCount: number;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The spec parsed against the schema; throws ExperimentSpecError listing each schema problem. */
+function parseExperimentSpec(input: ExperimentSpecInput | ExperimentSpec): ExperimentSpec {
   const parsed = experimentSpecSchema.safeParse(input);
   if (!parsed.success) throw new ExperimentSpecError(describeSpecProblems(parsed.error));
-  const spec = parsed.data;
+  return parsed.data;
+}
+
+function requireSpecDataset(store: WorkbenchStore, spec: ExperimentSpec): StoredDataset {
   const dataset = store.datasets.get(spec.datasetId);
   if (dataset === undefined)
     throw new ExperimentSpecError([`$.datasetId: there is no dataset "${spec.datasetId}" in this workbench`]);
-  const problems: string[] = [];
-  const sizes = {
-    classes: dataset.classCount,
-    inputShape: [dataset.imageHeight, dataset.imageWidth, dataset.channels] as const,
-  };
-  let studentTaps = 0;
+  return dataset;
+}
+
+/** A teacher trained in this experiment: one of our backbones, which must suit the dataset's images. */
+function resolveTeacherTrainedHere(backbone: string, sizes: BackboneSizes): ResolvedTeacher {
   try {
-    studentTaps = describeBackbone(spec.student.backbone, sizes).taps.length;
+    return {
+      problems: [],
+      backbone,
+      taps: describeBackbone(backbone, sizes).taps.length,
+      importedWeightCount: 0,
+    };
   } catch (error) {
-    problems.push(`$.student.backbone: ${error instanceof Error ? error.message : String(error)}`);
+    return {
+      problems: [`$.teacher.backbone: ${errorMessage(error)}`],
+      backbone,
+      taps: 0,
+      importedWeightCount: 0,
+    };
   }
-  let teacherTaps = 0;
-  let teacherBackbone = 'imported';
-  let importedWeightCount = 0;
-  if (spec.teacher.source === 'train') {
-    teacherBackbone = spec.teacher.backbone;
-    try {
-      teacherTaps = describeBackbone(spec.teacher.backbone, sizes).taps.length;
-    } catch (error) {
-      problems.push(`$.teacher.backbone: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  } else if (spec.teacher.source === 'run') {
-    const teacherRun = store.runs.get(spec.teacher.runId);
-    if (teacherRun === undefined) {
-      problems.push(`$.teacher.runId: there is no run "${spec.teacher.runId}"`);
-    } else if (teacherRun.status !== 'done') {
-      problems.push(
-        `$.teacher.runId: run ${teacherRun.id} is ${teacherRun.status}; a teacher must be a finished run`,
-      );
-    } else {
-      const teacherExperiment = store.experiments.get(teacherRun.experimentId);
-      const teacherSpec = teacherExperiment === undefined ? undefined : teacherExperiment.spec;
-      const teacherDataset =
-        teacherSpec === undefined ? undefined : store.datasets.get(teacherSpec.datasetId);
-      if (
-        teacherDataset === undefined ||
-        teacherDataset.classCount !== dataset.classCount ||
-        teacherDataset.imageHeight !== dataset.imageHeight ||
-        teacherDataset.imageWidth !== dataset.imageWidth ||
-        teacherDataset.channels !== dataset.channels
-      ) {
-        problems.push(
-          `$.teacher.runId: run ${teacherRun.id} was trained on ${teacherDataset === undefined ? 'an unknown dataset' : `${teacherDataset.classCount} classes of ${teacherDataset.imageHeight}x${teacherDataset.imageWidth}x${teacherDataset.channels} images`}, but this dataset has ${dataset.classCount} classes of ${dataset.imageHeight}x${dataset.imageWidth}x${dataset.channels}`,
-        );
-      }
-      teacherBackbone = teacherRun.backbone;
-      teacherTaps = describeBackbone(teacherRun.backbone, sizes).taps.length;
-    }
-  } else if (spec.teacher.source === 'imported') {
-    const imported = checkImportedTeacherRecord(store, spec.teacher, dataset);
-    problems.push(...imported.problems);
-    teacherBackbone = imported.backbone;
-    teacherTaps = imported.taps;
-  } else {
-    const imported = checkImportedTeacher(spec.teacher.modelJsonPath, dataset, spec.methods);
-    problems.push(...imported.problems);
-    importedWeightCount = imported.weightCount;
-    if (imported.backbone !== null && imported.problems.length === 0) {
-      teacherBackbone = imported.backbone;
-      teacherTaps = describeBackbone(imported.backbone, sizes).taps.length;
-    }
+}
+
+/** A teacher trained earlier: a finished run whose dataset has the same classes and image shape. */
+function resolveTeacherTrainedEarlier(
+  store: WorkbenchStore,
+  runId: string,
+  dataset: StoredDataset,
+  sizes: BackboneSizes,
+): ResolvedTeacher {
+  const unresolved = (problem: string): ResolvedTeacher => ({
+    problems: [problem],
+    backbone: 'imported',
+    taps: 0,
+    importedWeightCount: 0,
+  });
+  const teacherRun = store.runs.get(runId);
+  if (teacherRun === undefined) return unresolved(`$.teacher.runId: there is no run "${runId}"`);
+  if (teacherRun.status !== 'done') {
+    return unresolved(
+      `$.teacher.runId: run ${teacherRun.id} is ${teacherRun.status}; a teacher must be a finished run`,
+    );
   }
+  const problems: string[] = [];
+  const teacherExperiment = store.experiments.get(teacherRun.experimentId);
+  const teacherSpec = teacherExperiment === undefined ? undefined : teacherExperiment.spec;
+  const teacherDataset = teacherSpec === undefined ? undefined : store.datasets.get(teacherSpec.datasetId);
+  if (
+    teacherDataset === undefined ||
+    teacherDataset.classCount !== dataset.classCount ||
+    teacherDataset.imageHeight !== dataset.imageHeight ||
+    teacherDataset.imageWidth !== dataset.imageWidth ||
+    teacherDataset.channels !== dataset.channels
+  ) {
+    problems.push(
+      `$.teacher.runId: run ${teacherRun.id} was trained on ${teacherDataset === undefined ? 'an unknown dataset' : `${teacherDataset.classCount} classes of ${teacherDataset.imageHeight}x${teacherDataset.imageWidth}x${teacherDataset.channels} images`}, but this dataset has ${dataset.classCount} classes of ${dataset.imageHeight}x${dataset.imageWidth}x${dataset.channels}`,
+    );
+  }
+  return {
+    problems,
+    backbone: teacherRun.backbone,
+    taps: describeBackbone(teacherRun.backbone, sizes).taps.length,
+    importedWeightCount: 0,
+  };
+}
+
+/** A TensorFlow.js model.json named by path: its backbone and taps are known only when it is one of ours. */
+function resolveTeacherFromModelJson(
+  modelJsonPath: string,
+  spec: ExperimentSpec,
+  dataset: StoredDataset,
+  sizes: BackboneSizes,
+): ResolvedTeacher {
+  const imported = checkImportedTeacher(modelJsonPath, dataset, spec.methods);
+  const backbone = imported.problems.length === 0 ? imported.backbone : null;
+  return {
+    problems: imported.problems,
+    backbone: backbone ?? 'imported',
+    taps: backbone === null ? 0 : describeBackbone(backbone, sizes).taps.length,
+    importedWeightCount: imported.weightCount,
+  };
+}
+
+/** Resolves the spec's teacher from wherever it comes: trained here, a run trained earlier, or imported. */
+function resolveTeacher(
+  store: WorkbenchStore,
+  spec: ExperimentSpec,
+  dataset: StoredDataset,
+  sizes: BackboneSizes,
+): ResolvedTeacher {
+  const teacher = spec.teacher;
+  switch (teacher.source) {
+    case 'train':
+      return resolveTeacherTrainedHere(teacher.backbone, sizes);
+    case 'run':
+      return resolveTeacherTrainedEarlier(store, teacher.runId, dataset, sizes);
+    case 'imported': {
+      const imported = checkImportedTeacherRecord(store, teacher, dataset);
+      return { ...imported, importedWeightCount: 0 };
+    }
+    case 'import':
+      return resolveTeacherFromModelJson(teacher.modelJsonPath, spec, dataset, sizes);
+  }
+}
+
+/** The taps of the student's backbone, or the problem when that backbone does not suit the dataset's images. */
+function resolveStudentTaps(
+  spec: ExperimentSpec,
+  sizes: BackboneSizes,
+): { problems: string[]; taps: number } {
+  try {
+    return { problems: [], taps: describeBackbone(spec.student.backbone, sizes).taps.length };
+  } catch (error) {
+    return { problems: [`$.student.backbone: ${errorMessage(error)}`], taps: 0 };
+  }
+}
+
+/** Checks each method's hyperparameters against the taps the teacher and the student give. */
+function checkHyperparameters(spec: ExperimentSpec, teacherTaps: number, studentTaps: number): string[] {
+  const problems: string[] = [];
   for (const method of spec.methods) {
     try {
       resolveHyperparameters(method, spec.hyperparameters[method] ?? {}, {
@@ -261,12 +331,39 @@ export function createExperiment(
         student: Math.max(studentTaps, 1),
       });
     } catch (error) {
-      problems.push(`$.hyperparameters.${method}: ${error instanceof Error ? error.message : String(error)}`);
+      problems.push(`$.hyperparameters.${method}: ${errorMessage(error)}`);
     }
   }
-  if (problems.length > 0) throw new ExperimentSpecError(problems);
+  return problems;
+}
 
-  const experimentId = randomUUID();
+/**
+ * Validates a spec against the schema and the store: the dataset, the student's and the teacher's backbones
+ * for the dataset's images, and each method's hyperparameters. Throws ExperimentSpecError listing every problem.
+ */
+function validateExperimentSpec(
+  store: WorkbenchStore,
+  input: ExperimentSpecInput | ExperimentSpec,
+): { spec: ExperimentSpec; dataset: StoredDataset; teacher: ResolvedTeacher } {
+  const spec = parseExperimentSpec(input);
+  const dataset = requireSpecDataset(store, spec);
+  const sizes = {
+    classes: dataset.classCount,
+    inputShape: [dataset.imageHeight, dataset.imageWidth, dataset.channels] as const,
+  };
+  const student = resolveStudentTaps(spec, sizes);
+  const teacher = resolveTeacher(store, spec, dataset, sizes);
+  const problems = [
+    ...student.problems,
+    ...teacher.problems,
+    ...checkHyperparameters(spec, teacher.taps, student.taps),
+  ];
+  if (problems.length > 0) throw new ExperimentSpecError(problems);
+  return { spec, dataset, teacher };
+}
+
+/** The experiment's runs: the teacher's first when it is trained here and needed, then methods × seeds students. */
+function planRuns(spec: ExperimentSpec, experimentId: string, teacherBackbone: string): NewRun[] {
   const runs: NewRun[] = [];
   let teacherRunId: string | null = spec.teacher.source === 'run' ? spec.teacher.runId : null;
   if (spec.teacher.source === 'train' && spec.methods.some((method) => methodCatalog[method].needsTeacher)) {
@@ -303,6 +400,16 @@ export function createExperiment(
       });
     }
   }
+  return runs;
+}
+
+/** Records the experiment, its runs and, for a model.json teacher, that model, in one transaction. */
+function recordExperiment(
+  store: WorkbenchStore,
+  experimentId: string,
+  planned: { spec: ExperimentSpec; dataset: StoredDataset; teacher: ResolvedTeacher; runs: NewRun[] },
+): void {
+  const { spec, dataset, teacher, runs } = planned;
   store.experiments.transaction(() => {
     store.experiments.insert({
       id: experimentId,
@@ -317,17 +424,32 @@ export function createExperiment(
         name: `Imported teacher (${basename(dirname(spec.teacher.modelJsonPath))})`,
         source: 'import',
         runId: null,
-        backbone: teacherBackbone === 'imported' ? null : teacherBackbone,
+        backbone: teacher.backbone === 'imported' ? null : teacher.backbone,
         path: spec.teacher.modelJsonPath,
         classCount: dataset.classCount,
         imageHeight: dataset.imageHeight,
         imageWidth: dataset.imageWidth,
         channels: dataset.channels,
-        parameterCount: importedWeightCount,
+        parameterCount: teacher.importedWeightCount,
         testTop1: null,
       });
     }
   });
+}
+
+/**
+ * Validates a spec against the schema and the store (dataset, teacher, backbones for the dataset's images),
+ * then records the experiment and its runs in one transaction: the teacher's run first when the teacher is
+ * trained here, then methods × seeds student runs. Throws ExperimentSpecError listing every problem.
+ */
+export function createExperiment(
+  store: WorkbenchStore,
+  input: ExperimentSpecInput | ExperimentSpec,
+): ExperimentDetails {
+  const { spec, dataset, teacher } = validateExperimentSpec(store, input);
+  const experimentId = randomUUID();
+  const runs = planRuns(spec, experimentId, teacher.backbone);
+  recordExperiment(store, experimentId, { spec, dataset, teacher, runs });
   return requireExperimentDetails(store, experimentId);
 }
 
@@ -374,72 +496,114 @@ function meanPerClass(rows: readonly (readonly (number | null)[])[]): (number | 
   });
 }
 
-/** The results table of an experiment: per method mean ± std over seeds, gains over the student alone. */
-export function experimentResults(store: WorkbenchStore, experimentId: string): ExperimentResults {
-  const { spec, runs } = requireExperimentDetails(store, experimentId);
-  const dataset = store.datasets.get(spec.datasetId);
-  const classNames = dataset === undefined ? [] : [...dataset.manifest.classNames];
-  const teacherRun =
-    runs.find((run) => run.role === 'teacher') ??
-    (spec.teacher.source === 'run' ? store.runs.get(spec.teacher.runId) : undefined);
-  const students = runs.filter((run) => run.role === 'student');
-  const perMethod = distillationMethods
-    .filter((method) => spec.methods.includes(method))
-    .map((method) => {
-      const methodRuns = students.filter((run) => run.method === method);
-      const finished = methodRuns.filter((run) => run.status === 'done');
-      return {
-        method,
-        runs: methodRuns,
-        best: meanAndSpread(finished.flatMap((run) => (run.bestTestTop1 === null ? [] : [run.bestTestTop1]))),
-        last: meanAndSpread(finished.flatMap((run) => (run.lastTestTop1 === null ? [] : [run.lastTestTop1]))),
-        perClass: meanPerClass(
-          finished.flatMap((run) => {
-            const row = lastPerClass(store, run);
-            return row === null ? [] : [row];
-          }),
-        ),
-        finished: finished.length,
-      };
-    });
-  const baseline = perMethod.find((entry) => entry.method === 'none');
-  const methods: MethodResult[] = perMethod.map((entry) => {
-    const isBaseline = entry.method === 'none';
-    const gain = (value: MeanAndSpread | null, reference: MeanAndSpread | null | undefined): number | null =>
-      isBaseline || value === null || reference === null || reference === undefined
+/** One method's runs and what its finished runs reached, before comparing with the student alone. */
+interface MethodSummary {
+  readonly method: DistillationMethod;
+  readonly runs: readonly RunSummary[];
+  readonly best: MeanAndSpread | null;
+  readonly last: MeanAndSpread | null;
+  readonly perClass: (number | null)[] | null;
+  readonly finished: number;
+}
+
+function summariseMethod(
+  store: WorkbenchStore,
+  method: DistillationMethod,
+  students: readonly RunSummary[],
+): MethodSummary {
+  const methodRuns = students.filter((run) => run.method === method);
+  const finished = methodRuns.filter((run) => run.status === 'done');
+  return {
+    method,
+    runs: methodRuns,
+    best: meanAndSpread(finished.flatMap((run) => (run.bestTestTop1 === null ? [] : [run.bestTestTop1]))),
+    last: meanAndSpread(finished.flatMap((run) => (run.lastTestTop1 === null ? [] : [run.lastTestTop1]))),
+    perClass: meanPerClass(
+      finished.flatMap((run) => {
+        const row = lastPerClass(store, run);
+        return row === null ? [] : [row];
+      }),
+    ),
+    finished: finished.length,
+  };
+}
+
+/** A method's results with its gains over the student alone (none for the student alone itself). */
+function compareWithBaseline(entry: MethodSummary, baseline: MethodSummary | undefined): MethodResult {
+  const isBaseline = entry.method === 'none';
+  const gain = (value: MeanAndSpread | null, reference: MeanAndSpread | null | undefined): number | null =>
+    isBaseline || value === null || reference === null || reference === undefined
+      ? null
+      : value.mean - reference.mean;
+  const baselineClasses = baseline?.perClass ?? null;
+  return {
+    method: entry.method,
+    runIds: entry.runs.map((run) => run.id),
+    seeds: entry.runs.map((run) => run.seed),
+    finishedRuns: entry.finished,
+    best: entry.best,
+    last: entry.last,
+    gainBest: gain(entry.best, baseline?.best),
+    gainLast: gain(entry.last, baseline?.last),
+    perClassDelta:
+      isBaseline || entry.perClass === null || baselineClasses === null
         ? null
-        : value.mean - reference.mean;
-    const baselineClasses = baseline?.perClass ?? null;
+        : entry.perClass.map((value, index) => {
+            const reference = baselineClasses[index];
+            return value === null || reference === null || reference === undefined ? null : value - reference;
+          }),
+  };
+}
+
+/** The teacher row of the results: an imported teacher, the teacher's run, or a model.json by its folder. */
+function describeResultsTeacher(
+  spec: ExperimentSpec,
+  teacherRun: RunSummary | undefined,
+  importedTeacher: StoredTeacher | undefined,
+): ExperimentResults['teacher'] {
+  if (importedTeacher !== undefined) {
     return {
-      method: entry.method,
-      runIds: entry.runs.map((run) => run.id),
-      seeds: entry.runs.map((run) => run.seed),
-      finishedRuns: entry.finished,
-      best: entry.best,
-      last: entry.last,
-      gainBest: gain(entry.best, baseline?.best),
-      gainLast: gain(entry.last, baseline?.last),
-      perClassDelta:
-        isBaseline || entry.perClass === null || baselineClasses === null
-          ? null
-          : entry.perClass.map((value, index) => {
-              const reference = baselineClasses[index];
-              return value === null || reference === null || reference === undefined
-                ? null
-                : value - reference;
-            }),
+      runId: null,
+      backbone: `imported ${importedTeacher.record.name} (${importedTeacher.record.format})`,
+      bestTop1: importedTeacher.record.testTop1 / 100,
+      lastTop1: importedTeacher.record.testTop1 / 100,
     };
-  });
-  const importedTeacher =
-    spec.teacher.source === 'imported' ? store.teachers.get(spec.teacher.teacherId) : undefined;
+  }
+  if (teacherRun !== undefined) {
+    return {
+      runId: teacherRun.id,
+      backbone: teacherRun.backbone,
+      bestTop1: teacherRun.bestTestTop1,
+      lastTop1: teacherRun.lastTestTop1,
+    };
+  }
+  if (spec.teacher.source === 'import') {
+    return {
+      runId: null,
+      backbone: `imported model (${basename(dirname(spec.teacher.modelJsonPath))})`,
+      bestTop1: null,
+      lastTop1: null,
+    };
+  }
+  return null;
+}
+
+/** The student to recommend, weighing the teacher's accuracy only when some method learns from it. */
+function recommendFromRuns(
+  spec: ExperimentSpec,
+  classes: number,
+  students: readonly RunSummary[],
+  teacherRun: RunSummary | undefined,
+  importedTeacher: StoredTeacher | undefined,
+): ExperimentResults['recommendation'] {
   const teacherTop1 =
     importedTeacher !== undefined
       ? importedTeacher.record.testTop1 / 100
       : teacherRun === undefined
         ? null
         : teacherRun.lastTestTop1;
-  const recommendation = recommendStudent({
-    classes: dataset?.classCount ?? classNames.length,
+  return recommendStudent({
+    classes,
     teacherTop1: spec.methods.some((method) => methodCatalog[method].needsTeacher) ? teacherTop1 : null,
     students: students.map((run) => ({
       runId: run.id,
@@ -449,34 +613,30 @@ export function experimentResults(store: WorkbenchStore, experimentId: string): 
       testTop1: run.lastTestTop1,
     })),
   });
+}
+
+/** The results table of an experiment: per method mean ± std over seeds, gains over the student alone. */
+export function experimentResults(store: WorkbenchStore, experimentId: string): ExperimentResults {
+  const { spec, runs } = requireExperimentDetails(store, experimentId);
+  const dataset = store.datasets.get(spec.datasetId);
+  const classNames = dataset === undefined ? [] : [...dataset.manifest.classNames];
+  const teacherRun =
+    runs.find((run) => run.role === 'teacher') ??
+    (spec.teacher.source === 'run' ? store.runs.get(spec.teacher.runId) : undefined);
+  const importedTeacher =
+    spec.teacher.source === 'imported' ? store.teachers.get(spec.teacher.teacherId) : undefined;
+  const students = runs.filter((run) => run.role === 'student');
+  const perMethod = distillationMethods
+    .filter((method) => spec.methods.includes(method))
+    .map((method) => summariseMethod(store, method, students));
+  const baseline = perMethod.find((entry) => entry.method === 'none');
+  const classes = dataset?.classCount ?? classNames.length;
   return {
     experimentId,
     classNames,
-    recommendation,
-    teacher:
-      importedTeacher !== undefined
-        ? {
-            runId: null,
-            backbone: `imported ${importedTeacher.record.name} (${importedTeacher.record.format})`,
-            bestTop1: importedTeacher.record.testTop1 / 100,
-            lastTop1: importedTeacher.record.testTop1 / 100,
-          }
-        : teacherRun === undefined
-          ? spec.teacher.source === 'import'
-            ? {
-                runId: null,
-                backbone: `imported model (${basename(dirname(spec.teacher.modelJsonPath))})`,
-                bestTop1: null,
-                lastTop1: null,
-              }
-            : null
-          : {
-              runId: teacherRun.id,
-              backbone: teacherRun.backbone,
-              bestTop1: teacherRun.bestTestTop1,
-              lastTop1: teacherRun.lastTestTop1,
-            },
+    recommendation: recommendFromRuns(spec, classes, students, teacherRun, importedTeacher),
+    teacher: describeResultsTeacher(spec, teacherRun, importedTeacher),
     studentBackbone: spec.student.backbone,
-    methods,
+    methods: perMethod.map((entry) => compareWithBaseline(entry, baseline)),
   };
 }

@@ -3,14 +3,19 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CallArguments, ExportRecord, ModelProfile } from '../../src-shared/contracts/api.js';
 import type { BackendName } from '../../src-shared/contracts/engine-status.js';
+import type { RunSummary } from '../../src-shared/contracts/run-types.js';
+import type { ExportRunJob } from '../../src-shared/contracts/worker-protocol.js';
 import { describeBackbone } from '../../src-shared/domain/backbone-catalog.js';
+import type { ExperimentSpec } from '../../src-shared/domain/experiment-spec.js';
 import { exportFolderName } from '../../src-shared/domain/export-naming.js';
 import { hyperparameterValues } from '../../src-shared/domain/resolved-hyperparameters.js';
 import { trainingRecipeOf } from '../../src-shared/domain/training-recipe.js';
 import type { WorkerSupervisor } from '../jobs/worker-supervisor.js';
 import { homeLayout } from '../store/home-layout.js';
+import type { StoredTeacher } from '../store/repositories/teachers-repository.js';
 import type { WorkbenchStore } from '../store/workbench-store.js';
 import { checkExportDestination } from './export-destination.js';
+import type { CheckedDestination } from './export-destination.js';
 import {
   methodHyperparameters,
   teacherMeasurementOf,
@@ -51,30 +56,46 @@ export function managedExportDirectory(homeDirectory: string, name: string): str
   }
 }
 
-/** Exports a finished run's student in the worker, then records the export in the store. */
-export async function exportRun(
-  context: ExportsContext,
-  request: CallArguments<'exportRun'>,
-  onProgress: (message: string) => void = () => undefined,
-): Promise<ExportRecord> {
-  const run = context.store.runs.get(request.runId);
-  if (run === undefined) throw new Error(`There is no run ${request.runId}.`);
+type StoredDataset = NonNullable<ReturnType<WorkbenchStore['datasets']['get']>>;
+type StoredExperiment = NonNullable<ReturnType<WorkbenchStore['experiments']['get']>>;
+
+/** A finished run with the experiment and the dataset it was trained in. */
+interface ExportedRun {
+  readonly run: RunSummary;
+  readonly experiment: StoredExperiment;
+  readonly dataset: StoredDataset;
+}
+
+/** Who taught the run, as the model card names it, and how accurate that teacher was. */
+interface ExportTeacher {
+  /** Null for a teacher's own run and for the student alone. */
+  readonly name: string | null;
+  readonly run: RunSummary | undefined;
+  readonly record: StoredTeacher['record'] | undefined;
+  readonly top1: number | null;
+}
+
+/** The run to export with its experiment and dataset; throws a readable error when any is missing or unfinished. */
+function resolveExportedRun(store: WorkbenchStore, runId: string): ExportedRun {
+  const run = store.runs.get(runId);
+  if (run === undefined) throw new Error(`There is no run ${runId}.`);
   if (run.status !== 'done') {
     throw new Error(
       `Run ${run.id} is ${run.status}; only a run that finished training has a model to export.`,
     );
   }
-  const experiment = context.store.experiments.get(run.experimentId);
+  const experiment = store.experiments.get(run.experimentId);
   if (experiment === undefined) throw new Error(`Run ${run.id} belongs to a missing experiment.`);
-  const spec = experiment.spec;
-  const dataset = context.store.datasets.get(spec.datasetId);
+  const dataset = store.datasets.get(experiment.spec.datasetId);
   if (dataset === undefined) throw new Error(`The dataset of run ${run.id} is no longer in the workbench.`);
-  const teacherRun = run.teacherRunId === null ? undefined : context.store.runs.get(run.teacherRunId);
+  return { run, experiment, dataset };
+}
+
+function resolveExportTeacher(store: WorkbenchStore, run: RunSummary, spec: ExperimentSpec): ExportTeacher {
+  const teacherRun = run.teacherRunId === null ? undefined : store.runs.get(run.teacherRunId);
   const teacherRecord =
-    spec.teacher.source === 'imported'
-      ? context.store.teachers.get(spec.teacher.teacherId)?.record
-      : undefined;
-  const teacher =
+    spec.teacher.source === 'imported' ? store.teachers.get(spec.teacher.teacherId)?.record : undefined;
+  const name =
     run.role === 'teacher' || run.method === 'none'
       ? null
       : spec.teacher.source === 'import'
@@ -82,7 +103,24 @@ export async function exportRun(
         : spec.teacher.source === 'imported'
           ? `imported ${teacherRecord?.name ?? spec.teacher.teacherId} (${teacherRecord?.format ?? 'missing'})`
           : (teacherRun?.backbone ?? null);
-  const exportId = randomUUID();
+  const top1 =
+    name === null
+      ? null
+      : teacherRecord !== undefined
+        ? teacherRecord.testTop1 / 100
+        : (teacherRun?.lastTestTop1 ?? null);
+  return { name, run: teacherRun, record: teacherRecord, top1 };
+}
+
+/**
+ * Where the export goes: a new numbered folder in the home's exports folder when the user names none, else the
+ * named folder once checked (with room for the export, and previous exports it replaces when forced).
+ */
+function chooseExportDestination(
+  context: ExportsContext,
+  request: CallArguments<'exportRun'>,
+  { run, experiment, dataset }: ExportedRun,
+): CheckedDestination {
   const { classCount: classes, imageHeight, imageWidth, channels } = dataset;
   const parameterBytes =
     4 *
@@ -91,91 +129,115 @@ export async function exportRun(
   // The TFJS copy (which the demo page runs) always, the ONNX file when asked, the page's scripts and the card.
   const neededBytes =
     parameterBytes * (request.format === 'onnx' || request.preset?.startsWith('onnx') ? 2 : 1) + 16e6;
-  const destination =
-    request.outDirectory === undefined
-      ? {
-          directory: managedExportDirectory(
-            context.homeDirectory,
-            exportFolderName({
-              experimentName: experiment.name,
-              method: run.method,
-              seed: run.seed,
-              target: request.preset ?? `${request.format ?? 'tfjs'}-${request.precision ?? 'float32'}`,
-            }),
-          ),
-          replacedExportIds: [],
-        }
-      : checkExportDestination({
-          store: context.store,
-          homeDirectory: context.homeDirectory,
-          outDirectory: request.outDirectory,
-          force: request.force,
-          neededBytes,
-        });
-  const outDirectory = destination.directory;
-  const hyperparameters = methodHyperparameters(context.store, spec, dataset)[run.method] ?? [];
-  const teacherTop1 =
-    teacher === null
-      ? null
-      : teacherRecord !== undefined
-        ? teacherRecord.testTop1 / 100
-        : (teacherRun?.lastTestTop1 ?? null);
-  const result = await runExportJob(outDirectory, () =>
-    context.supervisor.run(
-      {
-        type: 'export-run',
-        forcedBackend: context.forcedBackend,
-        modelDirectory: homeLayout(context.homeDirectory).runModelFolder(run.id),
-        datasetDirectory: dataset.cachePath,
-        outDirectory,
-        ...(request.format === undefined ? {} : { format: request.format }),
-        ...(request.precision === undefined ? {} : { precision: request.precision }),
-        ...(request.preset === undefined ? {} : { preset: request.preset }),
-        layout: request.layout,
-        probabilities: request.probabilities,
+  return request.outDirectory === undefined
+    ? {
+        directory: managedExportDirectory(
+          context.homeDirectory,
+          exportFolderName({
+            experimentName: experiment.name,
+            method: run.method,
+            seed: run.seed,
+            target: request.preset ?? `${request.format ?? 'tfjs'}-${request.precision ?? 'float32'}`,
+          }),
+        ),
+        replacedExportIds: [],
+      }
+    : checkExportDestination({
+        store: context.store,
+        homeDirectory: context.homeDirectory,
+        outDirectory: request.outDirectory,
         force: request.force,
-        training: {
-          runId: run.id,
-          datasetName: dataset.name,
-          teacher,
-          method: run.method,
-          hyperparameters: hyperparameterValues(hyperparameters),
-          resolvedHyperparameters: [...hyperparameters],
-          seed: run.seed,
-          epochs: run.epochsDone,
-          testTop1: run.lastTestTop1,
-          testEvaluation: testEvaluationOfExperiment(spec, dataset),
-          recipe: trainingRecipeOf(spec, dataset, run.epochsTotal),
-          teacherAccuracy:
-            teacher === null
-              ? null
-              : { top1: teacherTop1, measurement: teacherMeasurementOf(context.store, spec, dataset) },
-          importedTeacher:
-            teacherRecord === undefined || teacher === null
-              ? null
-              : {
-                  name: teacherRecord.name,
-                  file: teacherRecord.sourcePath,
-                  format: teacherRecord.format,
-                  fingerprint: teacherRecord.fingerprint,
-                  testTop1: teacherRecord.testTop1,
-                },
-        },
-        testImageLimit: spec.subset?.testImages ?? null,
-        workbenchVersion,
-      },
-      (progress) => {
-        if (typeof progress === 'object' && progress !== null && 'message' in progress) {
-          onProgress(String(progress.message));
-        }
-      },
-    ),
+        neededBytes,
+      });
+}
+
+/** What the model card says about how the run was trained and by which teacher. */
+function trainingFactsOf(
+  store: WorkbenchStore,
+  { run, experiment, dataset }: ExportedRun,
+  teacher: ExportTeacher,
+): ExportRunJob['training'] {
+  const spec = experiment.spec;
+  const hyperparameters = methodHyperparameters(store, spec, dataset)[run.method] ?? [];
+  return {
+    runId: run.id,
+    datasetName: dataset.name,
+    teacher: teacher.name,
+    method: run.method,
+    hyperparameters: hyperparameterValues(hyperparameters),
+    resolvedHyperparameters: [...hyperparameters],
+    seed: run.seed,
+    epochs: run.epochsDone,
+    testTop1: run.lastTestTop1,
+    testEvaluation: testEvaluationOfExperiment(spec, dataset),
+    recipe: trainingRecipeOf(spec, dataset, run.epochsTotal),
+    teacherAccuracy:
+      teacher.name === null
+        ? null
+        : { top1: teacher.top1, measurement: teacherMeasurementOf(store, spec, dataset) },
+    importedTeacher:
+      teacher.record === undefined || teacher.name === null
+        ? null
+        : {
+            name: teacher.record.name,
+            file: teacher.record.sourcePath,
+            format: teacher.record.format,
+            fingerprint: teacher.record.fingerprint,
+            testTop1: teacher.record.testTop1,
+          },
+  };
+}
+
+/** The worker's export job for the run, writing into `outDirectory`. */
+function exportJobOf(
+  context: ExportsContext,
+  request: CallArguments<'exportRun'>,
+  exported: ExportedRun,
+  teacher: ExportTeacher,
+  outDirectory: string,
+): ExportRunJob {
+  const { run, experiment, dataset } = exported;
+  return {
+    type: 'export-run',
+    forcedBackend: context.forcedBackend,
+    modelDirectory: homeLayout(context.homeDirectory).runModelFolder(run.id),
+    datasetDirectory: dataset.cachePath,
+    outDirectory,
+    ...(request.format === undefined ? {} : { format: request.format }),
+    ...(request.precision === undefined ? {} : { precision: request.precision }),
+    ...(request.preset === undefined ? {} : { preset: request.preset }),
+    layout: request.layout,
+    probabilities: request.probabilities,
+    force: request.force,
+    training: trainingFactsOf(context.store, exported, teacher),
+    testImageLimit: experiment.spec.subset?.testImages ?? null,
+    workbenchVersion,
+  };
+}
+
+/** Exports a finished run's student in the worker, then records the export in the store. */
+export async function exportRun(
+  context: ExportsContext,
+  request: CallArguments<'exportRun'>,
+  onProgress: (message: string) => void = () => undefined,
+): Promise<ExportRecord> {
+  const exported = resolveExportedRun(context.store, request.runId);
+  const teacher = resolveExportTeacher(context.store, exported.run, exported.experiment.spec);
+  const exportId = randomUUID();
+  const destination = chooseExportDestination(context, request, exported);
+  const outDirectory = destination.directory;
+  const result = await runExportJob(outDirectory, () =>
+    context.supervisor.run(exportJobOf(context, request, exported, teacher, outDirectory), (progress) => {
+      if (typeof progress === 'object' && progress !== null && 'message' in progress) {
+        onProgress(String(progress.message));
+      }
+    }),
   );
   for (const replaced of destination.replacedExportIds) context.store.exports.remove(replaced);
   return context.store.exports.insert({
     id: exportId,
     name: basename(result.directory),
-    runId: run.id,
+    runId: exported.run.id,
     format: result.card.format,
     precision: result.card.precision,
     directory: result.directory,
