@@ -147,7 +147,9 @@ test('a CIFAR-10 .tar.gz, as it is downloaded, is chosen in the browser and impo
   await browser
     .getByRole('listbox', { name: 'Contents of this folder' })
     .getByRole('option', { name: /cifar-10-binary\.tar\.gz/ })
-    .dblclick();
+    .click();
+  await expect(browser.getByTestId('import-source-browser-choice')).toContainText(cifarArchive);
+  await browser.getByRole('button', { name: 'Choose', exact: true }).click();
   await expect(browser).toBeHidden();
   await expect(page.getByTestId('import-source')).toHaveValue(cifarArchive);
 
