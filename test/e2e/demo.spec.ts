@@ -12,7 +12,9 @@ import type { TeacherRecord } from '../../src-shared/contracts/teacher-types.js'
 import { runPythonScript } from '../support/python.js';
 import {
   expectLaidOut,
+  openRoute,
   serverStartMilliseconds,
+  startedServer,
   startServer,
   stopServer,
   watchConsole,
@@ -30,16 +32,11 @@ let homeDirectory = '';
 let server: LabServerProcess | null = null;
 
 function labServer(): LabServerProcess {
-  if (server === null) throw new Error('The lab server did not start (see beforeAll).');
-  return server;
+  return startedServer(server);
 }
 
-/** Opens the workbench at a route, signed in with the token. */
 async function open(page: Page, hash: string): Promise<void> {
-  const url = new URL(labServer().urlWithToken);
-  url.hash = hash;
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(url.toString());
+  await openRoute(page, server, hash);
 }
 
 /** Calls the workbench API over HTTP as the page does, with the server's token. */

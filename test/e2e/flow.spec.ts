@@ -7,6 +7,7 @@ import { writeCifar10 } from '../fixtures/datasets/cifar.js';
 import sharp from 'sharp';
 import {
   expectLaidOut,
+  openRoute,
   serverStartMilliseconds,
   startServer,
   stopServer,
@@ -22,17 +23,8 @@ let workDirectory = '';
 let cifarFolder = '';
 let server: LabServerProcess | null = null;
 
-function labServer(): LabServerProcess {
-  if (server === null) throw new Error('The lab server did not start (see beforeAll).');
-  return server;
-}
-
-/** Opens the workbench at a route, signed in with the token. */
 async function open(page: Page, hash: string): Promise<void> {
-  const url = new URL(labServer().urlWithToken);
-  url.hash = hash;
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(url.toString());
+  await openRoute(page, server, hash);
 }
 
 /** Goes through the new-experiment wizard from its first step; returns once the experiment page shows. */

@@ -5,6 +5,7 @@ import { expect, request, test } from '@playwright/test';
 import {
   expectLaidOut,
   serverStartMilliseconds,
+  startedServer,
   startServer,
   stopServer,
   watchConsole,
@@ -18,8 +19,7 @@ let homeDirectory = '';
 let server: LabServerProcess | null = null;
 
 function labServer(): LabServerProcess {
-  if (server === null) throw new Error('The lab server did not start (see beforeAll).');
-  return server;
+  return startedServer(server);
 }
 
 test.beforeAll(async () => {

@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import { writeCifar10 } from '../fixtures/datasets/cifar.js';
 import {
   expectLaidOut,
+  openRoute,
   serverStartMilliseconds,
   startServer,
   stopServer,
@@ -20,11 +21,7 @@ let cifarFolder = '';
 let server: LabServerProcess | null = null;
 
 async function open(page: Page, hash: string): Promise<void> {
-  if (server === null) throw new Error('The lab server did not start (see beforeAll).');
-  const url = new URL(server.urlWithToken);
-  url.hash = hash;
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(url.toString());
+  await openRoute(page, server, hash);
 }
 
 /** What is left in one of the home's folders (none of it a `.deleting-` leftover). */

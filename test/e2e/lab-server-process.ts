@@ -12,6 +12,20 @@ export interface LabServerProcess {
   readonly output: () => string;
 }
 
+/** The server beforeAll started, or a failure that says it did not start. */
+export function startedServer(server: LabServerProcess | null): LabServerProcess {
+  if (server === null) throw new Error('The lab server did not start (see beforeAll).');
+  return server;
+}
+
+/** Opens the workbench at a route in a 1280×800 window, signed in with the server's token. */
+export async function openRoute(page: Page, server: LabServerProcess | null, hash: string): Promise<void> {
+  const url = new URL(startedServer(server).urlWithToken);
+  url.hash = hash;
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(url.toString());
+}
+
 /**
  * Starts `rtk-workbench serve` on a free port and resolves once it prints its lab-mode URL; `environment` adds
  * variables (e.g. `RTK_WORKBENCH_DEMO_SIZE`).

@@ -6,7 +6,13 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { writeArchive } from '../fixtures/datasets/archives.js';
 import { writeCifar10 } from '../fixtures/datasets/cifar.js';
-import { serverStartMilliseconds, startServer, stopServer, watchConsole } from './lab-server-process.js';
+import {
+  openRoute,
+  serverStartMilliseconds,
+  startServer,
+  stopServer,
+  watchConsole,
+} from './lab-server-process.js';
 import type { LabServerProcess } from './lab-server-process.js';
 
 let workDirectory = '';
@@ -16,11 +22,7 @@ let cifarArchive = '';
 let server: LabServerProcess | null = null;
 
 async function openImportWizard(page: Page): Promise<void> {
-  if (server === null) throw new Error('The lab server did not start (see beforeAll).');
-  const url = new URL(server.urlWithToken);
-  url.hash = '#/datasets/import';
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(url.toString());
+  await openRoute(page, server, '#/datasets/import');
   await expect(page.getByTestId('import-source')).toBeVisible();
 }
 
